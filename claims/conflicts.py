@@ -1,0 +1,227 @@
+"""
+The conflict rules, as pure functions: no ORM, no request.
+
+DESIGN.md "What a fact claim asserts" and "When two claims conflict" are the
+specification. Given the approved claims on one variable (a topic, or a topic
+and one detainee), `examine` answers which claims are superseded and which
+pairs conflict, and how. The database side (claims.detection) feeds it and
+writes the answer back.
+
+Choices DESIGN.md leaves open, made here:
+
+- Quantities are integers; a topic without an upper bound counts up to
+  infinity. `affirms` with only a lower bound means [lo, topic max], with only
+  an upper bound [topic min, hi]. `denies` with a quantity denies exactly that
+  interval, so its value is the rest of the topic's range ("not all 53" is
+  [0, 52]).
+- Claims about one detainee report a status; a detainee claim's value is the
+  set of status leaves it allows.
+- A claim is superseded by the *next* later fact claim of the same source on
+  the variable, so a chain Mon -> Tue -> Wed reads as two updates. Claims of
+  one source with equal `stated_on` and `as_of` supersede neither each other.
+- Sources are compared by identity: Jen Psaki and the U.S. Department of State
+  are different sources, as DESIGN.md's "from different sources" reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+FACT = "fact"
+POSITION = "position"
+
+AFFIRMS = "affirms"
+DENIES = "denies"
+NO_INFORMATION = "no_information"
+
+# The prisoner trackers' status tree: a status stands for the leaves under it.
+STATUS_TREE: dict[str, tuple[str, ...]] = {
+    "detained": ("pretrial_detention", "imprisoned", "house_arrest"),
+    "released": ("unconditional_release", "conditional_release", "exiled"),
+    "deceased": (),
+}
+ALL_STATUS_LEAVES: frozenset[str] = frozenset(
+    leaf for parent, leaves in STATUS_TREE.items() for leaf in (leaves or (parent,))
+)
+ALL_STATUSES: frozenset[str] = frozenset(STATUS_TREE) | ALL_STATUS_LEAVES
+
+YES, NO = "yes", "no"
+
+
+class Kind(StrEnum):
+    CONTRADICTION = "contradiction"
+    GAP = "gap"
+
+
+@dataclass(frozen=True)
+class TopicRules:
+    """What the rules need to know of a topic."""
+
+    has_quantity: bool = False
+    quantity_min: int = 0
+    quantity_max: int | None = None
+    window_days: int = 7
+
+    @property
+    def upper(self) -> float:
+        return math.inf if self.quantity_max is None else self.quantity_max
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the rules need to know of a claim."""
+
+    id: int
+    source_id: int
+    kind: str
+    stance: str
+    stated_on: date
+    as_of: date | None = None
+    quantity_min: int | None = None
+    quantity_max: int | None = None
+    status: str = ""
+    detainee_id: int | None = None
+
+    @property
+    def effective_as_of(self) -> date:
+        return self.as_of or self.stated_on
+
+    @property
+    def recency(self) -> tuple[date, date]:
+        """Order of a source's statements: later `stated_on`, then later `as_of`."""
+        return (self.stated_on, self.effective_as_of)
+
+
+# A value is None (UNKNOWN), a frozenset of answers ("yes"/"no" or status
+# leaves), or a tuple of closed integer intervals on a quantity topic.
+Intervals = tuple[tuple[float, float], ...]
+Value = frozenset[str] | Intervals | None
+
+
+def status_leaves(status: str) -> frozenset[str]:
+    """Return the leaves a status stands for: "released" is its three kinds of release."""
+    if status in STATUS_TREE:
+        return frozenset(STATUS_TREE[status] or (status,))
+    if status in ALL_STATUS_LEAVES:
+        return frozenset({status})
+    raise ValueError(f"unknown status {status!r}")
+
+
+def value_of(claim: ClaimFacts, topic: TopicRules) -> Value:
+    """Return the set of answers a fact claim allows, or None for UNKNOWN."""
+    if claim.kind != FACT:
+        raise ValueError("a position asserts no value")
+    if claim.stance == NO_INFORMATION:
+        return None
+    if claim.stance not in (AFFIRMS, DENIES):
+        raise ValueError(f"unknown stance {claim.stance!r}")
+    affirms = claim.stance == AFFIRMS
+
+    if claim.status:
+        leaves = status_leaves(claim.status)
+        return leaves if affirms else ALL_STATUS_LEAVES - leaves
+
+    if topic.has_quantity and claim.detainee_id is None:
+        lo_bound, hi_bound = topic.quantity_min, topic.upper
+        if claim.quantity_min is None and claim.quantity_max is None:
+            # Bare "yes, some were" / "no, none were".
+            interval = (max(1, lo_bound), hi_bound)
+        else:
+            lo = lo_bound if claim.quantity_min is None else claim.quantity_min
+            hi = hi_bound if claim.quantity_max is None else claim.quantity_max
+            interval = (lo, hi)
+        if affirms:
+            return (interval,)
+        rest = ((lo_bound, interval[0] - 1), (interval[1] + 1, hi_bound))
+        return tuple((lo, hi) for lo, hi in rest if lo <= hi)
+
+    return frozenset({YES if affirms else NO})
+
+
+def disjoint(a: Value, b: Value) -> bool:
+    """Return whether two known values share no possible answer."""
+    if isinstance(a, frozenset) and isinstance(b, frozenset):
+        return a.isdisjoint(b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return not any(alo <= bhi and blo <= ahi for alo, ahi in a for blo, bhi in b)
+    # A status against a yes/no or a quantity: the claims answer different
+    # questions, so neither can prove the other wrong.
+    return False
+
+
+def compare_values(a: Value, b: Value) -> Kind | None:
+    """Return how two values conflict: contradiction, gap, or None."""
+    if a is None and b is None:
+        return None
+    if a is None or b is None:
+        return Kind.GAP
+    return Kind.CONTRADICTION if disjoint(a, b) else None
+
+
+def within_window(a: ClaimFacts, b: ClaimFacts, topic: TopicRules) -> bool:
+    return abs((a.effective_as_of - b.effective_as_of).days) <= topic.window_days
+
+
+def compare(a: ClaimFacts, b: ClaimFacts, topic: TopicRules) -> Kind | None:
+    """Return how two live claims on one variable conflict, or None.
+
+    Both are assumed approved and not superseded; `examine` sees to that.
+    """
+    if a.kind != FACT or b.kind != FACT or a.source_id == b.source_id:
+        return None
+    if not within_window(a, b, topic):
+        return None
+    return compare_values(value_of(a, topic), value_of(b, topic))
+
+
+def supersessions(claims: Iterable[ClaimFacts]) -> dict[int, int]:
+    """Map each superseded fact claim's id to the id of the claim that updates it."""
+    by_source: dict[int, list[ClaimFacts]] = defaultdict(list)
+    for claim in claims:
+        if claim.kind == FACT:
+            by_source[claim.source_id].append(claim)
+    superseded: dict[int, int] = {}
+    for statements in by_source.values():
+        statements.sort(key=lambda c: (c.recency, c.id))
+        for i, claim in enumerate(statements):
+            # The next statement strictly later than this one updates it.
+            for later in statements[i + 1 :]:
+                if later.recency > claim.recency:
+                    superseded[claim.id] = later.id
+                    break
+    return superseded
+
+
+@dataclass(frozen=True)
+class Examination:
+    superseded: dict[int, int]
+    conflicts: dict[tuple[int, int], Kind]
+
+
+def examine(claims: Iterable[ClaimFacts], topic: TopicRules) -> Examination:
+    """Return supersessions and conflicting pairs among the approved claims on one variable.
+
+    Pairs are keyed (smaller id, larger id). Only claims inside one window of
+    each other are compared, so a variable's cost grows with its live claims
+    that overlap in time, not with its history.
+    """
+    claims = list(claims)
+    superseded = supersessions(claims)
+    live = sorted(
+        (c for c in claims if c.kind == FACT and c.id not in superseded),
+        key=lambda c: c.effective_as_of,
+    )
+    conflicts: dict[tuple[int, int], Kind] = {}
+    for i, a in enumerate(live):
+        for b in live[i + 1 :]:
+            if (b.effective_as_of - a.effective_as_of).days > topic.window_days:
+                break
+            kind = compare(a, b, topic)
+            if kind is not None:
+                conflicts[(min(a.id, b.id), max(a.id, b.id))] = kind
+    return Examination(superseded=superseded, conflicts=conflicts)

@@ -1,0 +1,627 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from claims import conflicts as rules
+from sources.models import Source, http_url
+
+QUOTE_MAX_LENGTH = 5000
+
+
+class Document(models.Model):
+    """Where a claim was published or heard."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        TRANSCRIPT = "transcript", "Briefing transcript"
+        REPORT = "report", "Report"
+        SOCIAL = "social", "Social media post"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=300, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+    published_on = models.DateField(null=True, blank=True)
+    archive_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Topic(models.Model):
+    """A matter on which sources make claims, phrased as a question."""
+
+    title = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, editable=False)
+    question = models.CharField(max_length=500)
+    quantity_label = models.CharField(
+        max_length=100, blank=True, help_text='What is counted, e.g. "prisoners released".'
+    )
+    quantity_min = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)], help_text="Usually 0."
+    )
+    quantity_max = models.IntegerField(
+        null=True, blank=True, help_text="Leave empty when there is no upper bound."
+    )
+    window_days = models.PositiveIntegerField(
+        default=7,
+        help_text="Claims whose dates are at most this many days apart are compared.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_min__isnull=True)
+                | Q(quantity_max__isnull=True)
+                | Q(quantity_min__lte=models.F("quantity_max")),
+                name="topic_quantity_bounds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_label="", quantity_min__isnull=True, quantity_max__isnull=True)
+                | (~Q(quantity_label="") & Q(quantity_min__isnull=False)),
+                name="topic_quantity_label_and_min_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:topic", args=[self.slug])
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.title)[:200] or "topic"
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.quantity_label and self.quantity_min is None:
+            self.quantity_min = 0
+        if not self.quantity_label and (
+            self.quantity_min is not None or self.quantity_max is not None
+        ):
+            raise ValidationError(
+                {
+                    "quantity_label": "Say what is counted before giving bounds, e.g. “prisoners released”."
+                }
+            )
+        if (
+            self.quantity_min is not None
+            and self.quantity_max is not None
+            and self.quantity_min > self.quantity_max
+        ):
+            raise ValidationError(
+                {
+                    "quantity_max": f"The upper bound ({self.quantity_max}) is below "
+                    f"the lower bound ({self.quantity_min})."
+                }
+            )
+        slug = slugify(self.title) or "topic"
+        if Topic.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            raise ValidationError({"title": "Another topic already has a title this close."})
+
+    @property
+    def has_quantity(self) -> bool:
+        return bool(self.quantity_label)
+
+    @property
+    def rules(self) -> rules.TopicRules:
+        return rules.TopicRules(
+            has_quantity=self.has_quantity,
+            quantity_min=self.quantity_min or 0,
+            quantity_max=self.quantity_max,
+            window_days=self.window_days,
+        )
+
+    def quantity_range_display(self) -> str:
+        if not self.has_quantity:
+            return ""
+        upper = "no limit" if self.quantity_max is None else self.quantity_max
+        return f"{self.quantity_label}: {self.quantity_min}–{upper}"
+
+
+class Detainee(models.Model):
+    """A person whose status is in question; the name may be withheld."""
+
+    name = models.CharField(
+        max_length=200, unique=True, help_text="Or a placeholder: “Unidentified prisoner 12”."
+    )
+    aliases = models.JSONField(default=list, blank=True)
+    arrested_on = models.DateField(null=True, blank=True)
+    charges = models.TextField(blank=True)
+    place_of_detention = models.CharField(max_length=300, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="detainees", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:detainee", args=[self.pk])
+
+    def clean(self) -> None:
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
+            raise ValidationError({"aliases": "Aliases are a list of names."})
+        self.aliases = [a.strip() for a in self.aliases if a.strip()]
+
+
+class ClaimQuerySet(models.QuerySet):
+    def approved(self) -> ClaimQuerySet:
+        return self.filter(state=Claim.State.APPROVED)
+
+    def public(self) -> ClaimQuerySet:
+        """Return the claims a reader may see: only approved ones."""
+        return self.approved()
+
+    def on_variable(self, topic_id: int, detainee_id: int | None) -> ClaimQuerySet:
+        """Return the claims on one variable: a topic, or a topic and one detainee."""
+        return self.filter(topic_id=topic_id, detainee_id=detainee_id)
+
+    def current(self) -> ClaimQuerySet:
+        """Return the claims no later statement of their source has updated."""
+        return self.filter(superseded_by__isnull=True)
+
+    def for_display(self) -> ClaimQuerySet:
+        return self.select_related("source", "source__affiliation", "topic", "detainee", "document")
+
+
+class ClaimKind(models.TextChoices):
+    FACT = rules.FACT, "Fact (checkable)"
+    POSITION = rules.POSITION, "Position (opinion, demand, pledge)"
+
+
+class ClaimStance(models.TextChoices):
+    AFFIRMS = rules.AFFIRMS, "Affirms"
+    DENIES = rules.DENIES, "Denies"
+    NO_INFORMATION = rules.NO_INFORMATION, "No information"
+
+
+class ClaimStatus(models.TextChoices):
+    DETAINED = "detained", "Detained"
+    PRETRIAL_DETENTION = "pretrial_detention", "Detained: pretrial detention"
+    IMPRISONED = "imprisoned", "Detained: imprisoned"
+    HOUSE_ARREST = "house_arrest", "Detained: house arrest"
+    RELEASED = "released", "Released"
+    UNCONDITIONAL_RELEASE = "unconditional_release", "Released: unconditionally"
+    CONDITIONAL_RELEASE = "conditional_release", "Released: conditionally (parole)"
+    EXILED = "exiled", "Released: exiled"
+    DECEASED = "deceased", "Deceased"
+
+
+class ClaimState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETRACTED = "retracted", "Retracted"
+
+
+class ClaimVerdict(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    REFUTED = "refuted", "Refuted"
+    UNVERIFIED = "unverified", "Unverified"
+
+
+class Claim(models.Model):
+    """One sourced statement: who said what, when, about which variable."""
+
+    Kind = ClaimKind
+    Stance = ClaimStance
+    Status = ClaimStatus
+    State = ClaimState
+    Verdict = ClaimVerdict
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="claims")
+    detainee = models.ForeignKey(
+        Detainee, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FACT)
+    stance = models.CharField(max_length=20, choices=Stance.choices, blank=True)
+    quantity_min = models.IntegerField(null=True, blank=True)
+    quantity_max = models.IntegerField(null=True, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    quote = models.TextField(
+        validators=[MaxLengthValidator(QUOTE_MAX_LENGTH)],
+        help_text=f"Verbatim, as said or written; at most {QUOTE_MAX_LENGTH:,} characters.",
+    )
+    summary = models.CharField(max_length=300, help_text="One line, in the newsroom's words.")
+    stated_on = models.DateField(help_text="When it was said.")
+    as_of = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the statement is about, if not the day it was said.",
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    citation_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+    language = models.CharField(max_length=10, default="en")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    state_reason = models.TextField(blank=True)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
+    # Derived by claims.detection from the approved claims on the variable.
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="supersedes",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["superseded_by", "updated_at"])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-stated_on", "-pk"]
+        indexes = [
+            # Detection reads every claim on one variable.
+            models.Index(fields=["topic", "detainee", "state"], name="claim_variable_idx"),
+            models.Index(fields=["state", "-stated_on"], name="claim_state_stated_idx"),
+            models.Index(fields=["source", "state", "-stated_on"], name="claim_source_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=rules.FACT, stance__in=ClaimStance.values)
+                | Q(kind=rules.POSITION, stance=""),
+                name="claim_stance_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ClaimState.values), name="claim_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="") | Q(status__in=ClaimStatus.values),
+                name="claim_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="") | Q(detainee__isnull=False),
+                name="claim_status_needs_detainee",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_min__isnull=True)
+                | Q(quantity_max__isnull=True)
+                | Q(quantity_min__lte=models.F("quantity_max")),
+                name="claim_quantity_bounds_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.summary} ({self.stated_on:%b %-d, %Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:detail", args=[self.pk])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._stored_variable = self.variable if self.pk else None
+        self._stored_state = self.state if self.pk else None
+
+    @property
+    def variable(self) -> tuple[int, int | None]:
+        return (self.topic_id, self.detainee_id)
+
+    @property
+    def effective_as_of(self) -> date:
+        return self.as_of or self.stated_on
+
+    @property
+    def is_fact(self) -> bool:
+        return self.kind == self.Kind.FACT
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == self.State.APPROVED
+
+    @property
+    def facts(self) -> rules.ClaimFacts:
+        return rules.ClaimFacts(
+            id=self.pk or 0,
+            source_id=self.source_id,
+            kind=self.kind,
+            stance=self.stance,
+            stated_on=self.stated_on,
+            as_of=self.as_of,
+            quantity_min=self.quantity_min,
+            quantity_max=self.quantity_max,
+            status=self.status,
+            detainee_id=self.detainee_id,
+        )
+
+    def value_display(self) -> str:
+        """Return what the claim asserts, in words: "1–53 prisoners released", "released"."""
+        if not self.is_fact or self.stance == self.Stance.NO_INFORMATION:
+            return ""
+        if self.status:
+            label = self.get_status_display()
+            return label if self.stance == self.Stance.AFFIRMS else f"not {label.lower()}"
+        lo, hi = self.quantity_min, self.quantity_max
+        if lo is None and hi is None:
+            return ""
+        unit = self.topic.quantity_label
+        if lo is not None and hi is not None:
+            span = str(lo) if lo == hi else f"{lo}–{hi}"
+        elif lo is not None:
+            span = f"at least {lo}"
+        else:
+            span = f"at most {hi}"
+        text = f"{span} {unit}".strip()
+        return text if self.stance == self.Stance.AFFIRMS else f"not {text}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+
+        def error(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if self.quote is not None and not self.quote.strip():
+            error("quote", "Paste the quote verbatim: it cannot be empty.")
+        today = timezone.localdate()
+        if self.stated_on and self.stated_on > today:
+            error("stated_on", f"{self.stated_on:%b %-d, %Y} is in the future.")
+        if self.stated_on and self.as_of and self.as_of > self.stated_on:
+            error(
+                "as_of",
+                "A statement cannot be about a day after it was made "
+                f"(stated on {self.stated_on:%b %-d, %Y}).",
+            )
+
+        if self.kind == self.Kind.POSITION:
+            if self.stance:
+                error(
+                    "stance",
+                    "A position (opinion, demand, pledge) takes no stance: "
+                    "record a checkable statement as a fact.",
+                )
+            if self.status or self.quantity_min is not None or self.quantity_max is not None:
+                error("kind", "Only fact claims carry a quantity or a status.")
+        elif self.kind == self.Kind.FACT:
+            if not self.stance:
+                error("stance", "A fact claim needs a stance: affirms, denies or no information.")
+            self._clean_value(error)
+
+        if self.status and self.detainee_id is None:
+            error(
+                "status",
+                "A status is reported about a detainee: choose the detainee or remove the status.",
+            )
+        if self.detainee_id and self.topic_id:
+            on_topic = self.detainee.topics.filter(pk=self.topic_id).exists()
+            if not on_topic:
+                error("detainee", f"{self.detainee} is not listed under the topic “{self.topic}”.")
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_value(self, error) -> None:
+        lo, hi = self.quantity_min, self.quantity_max
+        has_quantity = lo is not None or hi is not None
+        if self.stance == self.Stance.NO_INFORMATION:
+            if has_quantity or self.status:
+                error("stance", "A claim of no information carries no quantity or status.")
+            return
+        if self.detainee_id is not None:
+            if has_quantity:
+                error(
+                    "quantity_min",
+                    "A claim about one detainee reports a status, not a quantity.",
+                )
+            if not self.status:
+                error("status", "Say which status the claim reports for this detainee.")
+            return
+        if not has_quantity or self.topic_id is None:
+            return
+        topic = self.topic
+        if not topic.has_quantity:
+            error("quantity_min", f"The topic “{topic}” counts nothing: leave the quantity empty.")
+            return
+        if lo is not None and hi is not None and lo > hi:
+            error("quantity_max", f"The upper bound ({hi}) is below the lower bound ({lo}).")
+        upper = topic.quantity_max
+        for field, value in (("quantity_min", lo), ("quantity_max", hi)):
+            if value is None:
+                continue
+            if value < topic.quantity_min or (upper is not None and value > upper):
+                error(
+                    field,
+                    f"{value} is outside the topic's range "
+                    f"({topic.quantity_label}: {topic.quantity_min} to "
+                    f"{'no limit' if upper is None else upper}).",
+                )
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, and re-examine the variables this claim was and is on.
+
+        Detection runs in the same transaction as the write, so a conflict
+        never lags behind the claims it is about.
+        """
+        from claims import detection
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            touched = {self.variable}
+            if self._stored_variable is not None:
+                touched.add(self._stored_variable)
+            if self.State.APPROVED in (self.state, self._stored_state):
+                for topic_id, detainee_id in touched:
+                    detection.variable_changed(topic_id, detainee_id)
+        self._stored_variable, self._stored_state = self.variable, self.state
+
+    def _move(self, state: str, *, by, reason: str = "") -> None:
+        self.state, self.state_changed_at = state, timezone.now()
+        self.state_changed_by, self.state_reason = by, reason
+        self._change_reason = f"{self.get_state_display()}: {reason}" if reason else None
+        if by is not None:
+            self._history_user = by
+        self.save()
+
+    def submit(self, *, by) -> None:
+        """Send a draft to the moderators."""
+        self._move(self.State.PENDING, by=by)
+
+    def approve(self, *, by, reason: str = "") -> None:
+        """Make the claim public; detection runs on its variable."""
+        self._move(self.State.APPROVED, by=by, reason=reason)
+
+    def reject(self, *, by, reason: str) -> None:
+        if not reason.strip():
+            raise ValidationError({"state_reason": "Say why the claim is rejected."})
+        self._move(self.State.REJECTED, by=by, reason=reason.strip())
+
+    def retract(self, *, by, reason: str) -> None:
+        """Withdraw a claim from public view without deleting it."""
+        if not reason.strip():
+            raise ValidationError({"state_reason": "Say why the claim is retracted."})
+        self._move(self.State.RETRACTED, by=by, reason=reason.strip())
+
+
+class ConflictQuerySet(models.QuerySet):
+    def open(self) -> ConflictQuerySet:
+        return self.filter(status=Conflict.Status.OPEN)
+
+    def for_display(self) -> ConflictQuerySet:
+        return self.select_related(
+            "topic",
+            "detainee",
+            "claim_a__source__affiliation",
+            "claim_b__source__affiliation",
+            "claim_a__topic",
+            "claim_b__topic",
+        )
+
+
+class ConflictKind(models.TextChoices):
+    CONTRADICTION = rules.Kind.CONTRADICTION.value, "Contradiction"
+    GAP = rules.Kind.GAP.value, "Gap (one source has no information)"
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+    SUPERSEDED = "superseded", "Superseded"
+    # Not in DESIGN.md's list: closed by the system when a claim is
+    # retracted, rejected or edited so that the pair no longer conflicts.
+    # Like `superseded`, it reopens if the pair conflicts again.
+    LAPSED = "lapsed", "Lapsed (a claim was retracted or changed)"
+
+
+class ConflictOutcome(models.TextChoices):
+    A_RIGHT = "a_right", "Claim A is right"
+    B_RIGHT = "b_right", "Claim B is right"
+    BOTH_PARTLY = "both_partly", "Both partly right"
+    UNRESOLVABLE = "unresolvable", "Cannot be resolved yet"
+
+
+class Conflict(models.Model):
+    """A flagged pair of claims that cannot both be right.
+
+    The pair is stored ordered (claim_a.pk < claim_b.pk) so that a pair has
+    at most one conflict whatever the order the claims arrived in.
+    """
+
+    Kind = ConflictKind
+    Status = ConflictStatus
+    Outcome = ConflictOutcome
+
+    # Closed by a person: never reopened by detection.
+    HUMAN_CLOSED = (Status.RESOLVED, Status.DISMISSED)
+    # Closed by detection: reopened when the pair conflicts again.
+    SYSTEM_CLOSED = (Status.SUPERSEDED, Status.LAPSED)
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="conflicts_as_a")
+    claim_b = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="conflicts_as_b")
+    # The variable, copied from the claims so detection finds a variable's
+    # conflicts through one index.
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="conflicts")
+    detainee = models.ForeignKey(
+        Detainee, on_delete=models.PROTECT, null=True, blank=True, related_name="conflicts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    evidence_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+
+    history = HistoricalRecords()
+    objects = ConflictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim_a", "claim_b"], name="conflict_one_per_pair"),
+            models.CheckConstraint(
+                condition=Q(claim_a__lt=models.F("claim_b")), name="conflict_pair_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ConflictStatus.values), name="conflict_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ConflictKind.values), name="conflict_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="resolved") | ~Q(outcome=""),
+                name="conflict_resolved_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["topic", "detainee"], name="conflict_variable_idx"),
+            models.Index(fields=["status", "-opened_at"], name="conflict_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} on {self.topic}: #{self.claim_a_id} vs #{self.claim_b_id}"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:conflict", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def claims(self) -> tuple[Claim, Claim]:
+        return (self.claim_a, self.claim_b)

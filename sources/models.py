@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+# Only web links: a javascript: or file: URL must never reach a page.
+http_url = URLValidator(schemes=["http", "https"])
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_affiliated(self, source: Source) -> SourceQuerySet:
+        """Return the source and every source affiliated to it, however deep."""
+        ids, frontier = {source.pk}, {source.pk}
+        while frontier:
+            frontier = set(self.filter(affiliation__in=frontier).values_list("pk", flat=True)) - ids
+            ids |= frontier
+        return self.filter(pk__in=ids)
+
+
+class SourceKind(models.TextChoices):
+    GOVERNMENT = "government", "Government"
+    OFFICIAL = "official", "Official"
+    MONITOR = "monitor", "Monitor / NGO"
+    LEGISLATOR = "legislator", "Legislator"
+    MEDIA = "media", "Media"
+    OTHER = "other", "Other"
+
+
+class Source(models.Model):
+    """Who speaks: a person or an organisation."""
+
+    Kind = SourceKind
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    affiliation = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="affiliates",
+        help_text="The organisation this person or body speaks for, if any.",
+    )
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 two-letter code, e.g. US or CU."
+    )
+    url = models.URLField(blank=True, validators=[http_url])
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=SourceKind.values),
+                name="source_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(affiliation=models.F("pk")),
+                name="source_not_affiliated_to_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        self.country = self.country.upper()
+        # Walk up the chain: an affiliation loop would make "claims of
+        # sources affiliated to X" endless.
+        parent, seen = self.affiliation, set()
+        while parent is not None and parent.pk not in seen:
+            if self.pk is not None and parent.pk == self.pk:
+                raise ValidationError(
+                    {"affiliation": f"{self.name} cannot be affiliated to itself, even indirectly."}
+                )
+            seen.add(parent.pk)
+            parent = parent.affiliation
+
+    @property
+    def speaker_line(self) -> str:
+        """Return "Jen Psaki (U.S. Department of State)", or the bare name."""
+        if self.affiliation_id:
+            return f"{self.name} ({self.affiliation.name})"
+        return self.name
+
+
+class CredibilityNoteQuerySet(models.QuerySet):
+    def visible(self) -> CredibilityNoteQuerySet:
+        return self.filter(hidden=False)
+
+
+class CredibilityNote(models.Model):
+    """An editor's dated, signed judgement on a source.
+
+    A note is never edited in place: a correction is a new note, and a wrong
+    one is hidden with a reason. Only the hiding fields may change after
+    creation; the history keeps every state.
+    """
+
+    class Aspect(models.TextChoices):
+        GENERAL = "general", "General"
+        TRACK_RECORD = "track_record", "Track record"
+        ACCESS = "access", "Access to the facts"
+        INTEREST = "interest", "Interest in the outcome"
+        METHODOLOGY = "methodology", "Methodology"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="notes")
+    aspect = models.CharField(max_length=20, choices=Aspect.choices, default=Aspect.GENERAL)
+    body = models.TextField(max_length=4000)
+    signed_by = models.CharField(
+        max_length=200, blank=True, help_text="The editor's name as it should appear."
+    )
+    written_on = models.DateField(default=timezone.localdate)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = CredibilityNoteQuerySet.as_manager()
+
+    IMMUTABLE_FIELDS = ("source_id", "aspect", "body", "signed_by", "written_on")
+
+    class Meta:
+        ordering = ["-written_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(body=""), name="credibilitynote_body_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hidden=False) | ~models.Q(hidden_reason=""),
+                name="credibilitynote_hidden_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "hidden", "-written_on"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.source} ({self.written_on})"
+
+    @property
+    def author_name(self) -> str:
+        if self.signed_by:
+            return self.signed_by
+        if self.created_by_id:
+            return self.created_by.get_full_name() or self.created_by.get_username()
+        return "Unsigned"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = (
+                CredibilityNote.objects.filter(pk=self.pk).values(*self.IMMUTABLE_FIELDS).first()
+            )
+            if stored and any(stored[f] != getattr(self, f) for f in self.IMMUTABLE_FIELDS):
+                raise ValidationError(
+                    "A credibility note is never edited: add a new note with the correction "
+                    "and hide this one with a reason."
+                )
+        super().save(*args, **kwargs)
+
+    def hide(self, *, by, reason: str) -> None:
+        """Hide the note from readers, keeping it (and why) in history."""
+        if not reason.strip():
+            raise ValidationError({"hidden_reason": "Say why the note is hidden."})
+        self.hidden, self.hidden_reason = True, reason.strip()
+        self.hidden_by, self.hidden_at = by, timezone.now()
+        self._change_reason = f"Hidden: {self.hidden_reason}"
+        self.save()
+
+    def restore(self, *, by) -> None:
+        """Show a hidden note again; the hiding stays in history."""
+        self.hidden, self.hidden_reason, self.hidden_by, self.hidden_at = False, "", None, None
+        self._change_reason = "Restored"
+        if by is not None:
+            self._history_user = by
+        self.save()
