@@ -87,13 +87,13 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("claims:topic", args=[self.slug])
-
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "topic"
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:topic", args=[self.slug])
 
     def clean(self) -> None:
         if self.quantity_label and self.quantity_min is None:
@@ -103,7 +103,8 @@ class Topic(models.Model):
         ):
             raise ValidationError(
                 {
-                    "quantity_label": "Say what is counted before giving bounds, e.g. “prisoners released”."
+                    "quantity_label": "Say what is counted before giving bounds, "
+                    "e.g. “prisoners released”."
                 }
             )
         if (
@@ -179,6 +180,10 @@ class ClaimQuerySet(models.QuerySet):
         """Return the claims a reader may see: only approved ones."""
         return self.approved()
 
+    def linkable(self) -> ClaimQuerySet:
+        """Return the claims whose permalink works: approved, or retracted with a notice."""
+        return self.filter(state__in=[Claim.State.APPROVED, Claim.State.RETRACTED])
+
     def on_variable(self, topic_id: int, detainee_id: int | None) -> ClaimQuerySet:
         """Return the claims on one variable: a topic, or a topic and one detainee."""
         return self.filter(topic_id=topic_id, detainee_id=detainee_id)
@@ -188,7 +193,10 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(superseded_by__isnull=True)
 
     def for_display(self) -> ClaimQuerySet:
-        return self.select_related("source", "source__affiliation", "topic", "detainee", "document")
+        """Join what a claim card shows: speaker, affiliation, topic, detainee, document, update."""
+        return self.select_related(
+            "source__affiliation", "topic", "detainee", "document", "superseded_by"
+        )
 
 
 class ClaimKind(models.TextChoices):
@@ -323,16 +331,34 @@ class Claim(models.Model):
             models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.source}: {self.summary} ({self.stated_on:%b %-d, %Y})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("claims:detail", args=[self.pk])
-
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._stored_variable = self.variable if self.pk else None
         self._stored_state = self.state if self.pk else None
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.summary} ({self.stated_on:%b %-d, %Y})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, and re-examine the variables this claim was and is on.
+
+        Detection runs in the same transaction as the write, so a conflict
+        never lags behind the claims it is about.
+        """
+        from claims import detection
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            touched = {self.variable}
+            if self._stored_variable is not None:
+                touched.add(self._stored_variable)
+            if self.State.APPROVED in (self.state, self._stored_state):
+                for topic_id, detainee_id in touched:
+                    detection.variable_changed(topic_id, detainee_id)
+        self._stored_variable, self._stored_state = self.variable, self.state
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:detail", args=[self.pk])
 
     @property
     def variable(self) -> tuple[int, int | None]:
@@ -465,24 +491,6 @@ class Claim(models.Model):
                     f"{'no limit' if upper is None else upper}).",
                 )
 
-    def save(self, *args, **kwargs) -> None:
-        """Save, and re-examine the variables this claim was and is on.
-
-        Detection runs in the same transaction as the write, so a conflict
-        never lags behind the claims it is about.
-        """
-        from claims import detection
-
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            touched = {self.variable}
-            if self._stored_variable is not None:
-                touched.add(self._stored_variable)
-            if self.State.APPROVED in (self.state, self._stored_state):
-                for topic_id, detainee_id in touched:
-                    detection.variable_changed(topic_id, detainee_id)
-        self._stored_variable, self._stored_state = self.variable, self.state
-
     def _move(self, state: str, *, by, reason: str = "") -> None:
         self.state, self.state_changed_at = state, timezone.now()
         self.state_changed_by, self.state_reason = by, reason
@@ -519,10 +527,11 @@ class ConflictQuerySet(models.QuerySet):
         return self.select_related(
             "topic",
             "detainee",
-            "claim_a__source__affiliation",
-            "claim_b__source__affiliation",
-            "claim_a__topic",
-            "claim_b__topic",
+            *(
+                f"{side}__{related}"
+                for side in ("claim_a", "claim_b")
+                for related in ("source__affiliation", "topic", "detainee", "document")
+            ),
         )
 
 

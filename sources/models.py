@@ -139,6 +139,7 @@ class CredibilityNote(models.Model):
     objects = CredibilityNoteQuerySet.as_manager()
 
     IMMUTABLE_FIELDS = ("source_id", "aspect", "body", "signed_by", "written_on")
+    IMMUTABLE_FIELDS_DISPLAY = ("source", "aspect", "body", "signed_by", "written_on")
 
     class Meta:
         ordering = ["-written_on", "-pk"]
@@ -156,14 +157,6 @@ class CredibilityNote(models.Model):
     def __str__(self) -> str:
         return f"Note on {self.source} ({self.written_on})"
 
-    @property
-    def author_name(self) -> str:
-        if self.signed_by:
-            return self.signed_by
-        if self.created_by_id:
-            return self.created_by.get_full_name() or self.created_by.get_username()
-        return "Unsigned"
-
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             stored = (
@@ -175,6 +168,14 @@ class CredibilityNote(models.Model):
                     "and hide this one with a reason."
                 )
         super().save(*args, **kwargs)
+
+    @property
+    def author_name(self) -> str:
+        if self.signed_by:
+            return self.signed_by
+        if self.created_by_id:
+            return self.created_by.get_full_name() or self.created_by.get_username()
+        return "Unsigned"
 
     def hide(self, *, by, reason: str) -> None:
         """Hide the note from readers, keeping it (and why) in history."""

@@ -1,0 +1,20 @@
+"""Who may read: public by default, or logged-in users only (READING_REQUIRES_LOGIN)."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+
+def reader_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a read-only page: open to all unless reading requires a login."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if settings.READING_REQUIRES_LOGIN and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
