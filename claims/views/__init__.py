@@ -1,0 +1,1 @@
+"""The reading pages, one module per noun."""
