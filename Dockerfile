@@ -1,0 +1,31 @@
+# Crosscheck served by gunicorn, static files by WhiteNoise: one container, no
+# separate web server. docker-compose.yml supplies the database and settings.
+FROM python:3.13-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall them.
+# pyproject.toml installs no package of its own (packages = []): the apps run
+# from /app, the working directory of manage.py and gunicorn.
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+COPY . .
+
+# Build-time settings only: collectstatic needs a SECRET_KEY to import
+# settings, and DEBUG=0 selects the hashed, compressed storage served at run time.
+RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+RUN useradd --system --no-create-home crosscheck
+USER crosscheck
+
+EXPOSE 8000
+
+# Migrations on every start are safe (already-applied ones are skipped) and
+# keep the schema in step with the image.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn crosscheck.wsgi:application --bind 0.0.0.0:8000 --access-logfile -"]
