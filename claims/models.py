@@ -88,12 +88,37 @@ class Topic(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        """Save; when the rules change (window, bounds), re-examine the topic's variables."""
+        from claims import detection
+
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "topic"
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            stored = getattr(self, "_stored_rules", None)
+            if stored is None and self.pk is not None:
+                row = Topic.objects.filter(pk=self.pk).first()
+                stored = row.rules if row else None
+            super().save(*args, **kwargs)
+            if stored is not None and stored != self.rules:
+                variables = (
+                    self.claims.approved()
+                    .values_list("topic_id", "detainee_id")
+                    .union(self.conflicts.values_list("topic_id", "detainee_id"))
+                )
+                for topic_id, detainee_id in variables:
+                    detection.variable_changed(topic_id, detainee_id)
+        self._stored_rules = self.rules
 
     def get_absolute_url(self) -> str:
         return reverse("claims:topic", args=[self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        rule_fields = ("quantity_label", "quantity_min", "quantity_max", "window_days")
+        if all(f in instance.__dict__ for f in rule_fields):
+            instance._stored_rules = instance.rules
+        return instance
 
     def clean(self) -> None:
         if self.quantity_label and self.quantity_min is None:
@@ -331,11 +356,6 @@ class Claim(models.Model):
             models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
         ]
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._stored_variable = self.variable if self.pk else None
-        self._stored_state = self.state if self.pk else None
-
     def __str__(self) -> str:
         return f"{self.source}: {self.summary} ({self.stated_on:%b %-d, %Y})"
 
@@ -348,17 +368,41 @@ class Claim(models.Model):
         from claims import detection
 
         with transaction.atomic():
+            stored = getattr(self, "_stored", None)
+            if stored is None and self.pk is not None:
+                # Loaded with deferred fields, or built by hand: ask the row.
+                stored = (
+                    Claim.objects.filter(pk=self.pk)
+                    .values("topic_id", "detainee_id", "state")
+                    .first()
+                )
             super().save(*args, **kwargs)
             touched = {self.variable}
-            if self._stored_variable is not None:
-                touched.add(self._stored_variable)
-            if self.State.APPROVED in (self.state, self._stored_state):
+            was_approved = False
+            if stored:
+                touched.add((stored["topic_id"], stored["detainee_id"]))
+                was_approved = stored["state"] == self.State.APPROVED
+            if self.state == self.State.APPROVED or was_approved:
                 for topic_id, detainee_id in touched:
                     detection.variable_changed(topic_id, detainee_id)
-        self._stored_variable, self._stored_state = self.variable, self.state
+        self._remember_stored()
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._remember_stored()
+        return instance
+
+    def _remember_stored(self) -> None:
+        """Keep what detection needs to know of the saved row: its variable and state."""
+        known = self.__dict__
+        fields = ("topic_id", "detainee_id", "state")
+        # A deferred field is not in __dict__; reading it would load it (and
+        # build another instance), so leave the question to save().
+        self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
 
     @property
     def variable(self) -> tuple[int, int | None]:
