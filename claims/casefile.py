@@ -1,0 +1,1051 @@
+"""
+Case files: a whole case as one JSON document (DESIGN.md "Case files").
+
+`validate_case` reads the whole document and returns every error, each with
+its place and value (`claims[3].stance: 'maybe' is not one of affirms,
+denies, no_information`). It checks the shape of the file itself (keys,
+types, choices, dates, names that refer to other entries), then builds the
+model instances the file describes, unsaved, and runs the models' own
+`full_clean()` on them, so that a case file and a form accept the same
+claims. `import_case` writes a valid file in one transaction, or nothing.
+`export_case` writes the same format back.
+
+Every error is reported at once: an entry with a wrong key is still judged
+by the model rules with that key left out. Only what cannot be judged waits
+for the next run: a claim whose topic, detainee or kind is wrong, or any
+entry that refers to an entry the model rules refused.
+
+Choices DESIGN.md leaves open, made here:
+
+- Rows are matched by natural key: a source or detainee by name, a document
+  or topic by title, a note by (source, body), a claim by (source, topic,
+  detainee, stated_on, quote). Names refer to entries in the file or to rows
+  already in the database.
+- A matched row whose values differ is updated through `save()`, so the
+  change is in its history, attributed to the importing user. An optional
+  key left out of the file leaves the stored value alone; `null` (or "")
+  clears it. A row whose values are equal is not saved at all, so importing
+  the same file twice writes nothing, not even history.
+- The natural key itself never changes: a claim with a corrected quote is a
+  new claim (retract the old one).
+- Notes are never edited (see CredibilityNote): a note with a new body is a
+  new note; a note with the same source and body is the stored note, and any
+  other difference (aspect, signature, date) is reported as a warning, not
+  written.
+- A detainee's topics are only ever added to, never removed: claims on a
+  topic may depend on the detainee being listed under it.
+- A claim's `state` is set directly, as a moderator's decision carried by the
+  file; the change is recorded like any other (state_changed_at/by, history)
+  and an approved claim takes part in detection, run once per variable at
+  the end of the import.
+- An import that changes a stored claim bumps its `version`.
+- A stored topic whose window or bounds change is re-examined. Stored claims
+  the file does not carry are not re-checked against the new bounds.
+- Hidden notes are not exported: the format has no way to say "hidden", and
+  an importer would show them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from claims import detection
+from claims.models import Claim, Detainee, Document, Topic
+from sources.models import CredibilityNote, Source
+
+SECTIONS = ("sources", "notes", "documents", "topics", "detainees", "claims")
+
+TEXT, INT, DATE, NAMES = "text", "int", "date", "names"
+
+
+@dataclass(frozen=True)
+class Key:
+    """What one key of an entry may hold."""
+
+    type: str = TEXT
+    required: bool = False
+    nullable: bool = True
+    choices: tuple[str, ...] = ()
+    refers_to: str = ""  # The section whose names the value refers to.
+
+
+def required(type_: str = TEXT, **kwargs: Any) -> Key:
+    return Key(type_, required=True, nullable=False, **kwargs)
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "sources": {
+        "name": required(),
+        "kind": required(choices=tuple(Source.Kind.values)),
+        "affiliation": Key(refers_to="sources"),
+        "country": Key(),
+        "url": Key(),
+        "description": Key(),
+    },
+    "notes": {
+        "source": required(refers_to="sources"),
+        "body": required(),
+        "aspect": Key(nullable=False, choices=tuple(CredibilityNote.Aspect.values)),
+        "signed_by": Key(),
+        "written_on": Key(DATE, nullable=False),
+    },
+    "documents": {
+        "title": required(),
+        "kind": Key(nullable=False, choices=tuple(Document.Kind.values)),
+        "publisher": Key(),
+        "url": Key(),
+        "published_on": Key(DATE),
+        "archive_url": Key(),
+    },
+    "topics": {
+        "title": required(),
+        "question": required(),
+        "quantity_label": Key(),
+        "quantity_min": Key(INT),
+        "quantity_max": Key(INT),
+        "window_days": Key(INT, nullable=False),
+    },
+    "detainees": {
+        "name": required(),
+        "aliases": Key(NAMES),
+        "arrested_on": Key(DATE),
+        "charges": Key(),
+        "place_of_detention": Key(),
+        "topics": Key(NAMES, refers_to="topics"),
+    },
+    "claims": {
+        "source": required(refers_to="sources"),
+        "topic": required(refers_to="topics"),
+        "detainee": Key(refers_to="detainees"),
+        # Required although the model defaults to fact: a demand silently
+        # recorded as a fact would be flagged as a contradiction.
+        "kind": required(choices=tuple(Claim.Kind.values)),
+        "stance": Key(choices=tuple(Claim.Stance.values)),
+        "quantity_min": Key(INT),
+        "quantity_max": Key(INT),
+        "status": Key(choices=tuple(Claim.Status.values)),
+        "quote": required(),
+        "summary": required(),
+        "stated_on": required(DATE),
+        "as_of": Key(DATE),
+        "document": Key(refers_to="documents"),
+        "citation_url": Key(),
+        "language": Key(nullable=False),
+        "state": Key(nullable=False, choices=tuple(Claim.State.values)),
+    },
+}
+
+# The key that names an entry, for the sections other entries refer to.
+NAME_KEY = {"sources": "name", "documents": "title", "topics": "title", "detainees": "name"}
+MODELS: dict[str, type[models.Model]] = {
+    "sources": Source,
+    "documents": Document,
+    "topics": Topic,
+    "detainees": Detainee,
+}
+NOUN = {"sources": "source", "documents": "document", "topics": "topic", "detainees": "detainee"}
+
+# What an import may change on a row it matched by natural key.
+MUTABLE_FIELDS = {
+    "sources": ("kind", "affiliation", "country", "url", "description"),
+    "documents": ("kind", "publisher", "url", "published_on", "archive_url"),
+    "topics": ("question", "quantity_label", "quantity_min", "quantity_max", "window_days"),
+    "detainees": ("aliases", "arrested_on", "charges", "place_of_detention"),
+    "claims": (
+        "kind",
+        "stance",
+        "quantity_min",
+        "quantity_max",
+        "status",
+        "summary",
+        "as_of",
+        "document",
+        "citation_url",
+        "language",
+        "state",
+    ),
+}
+# Topic fields the conflict rules read: changing one re-examines the topic.
+TOPIC_RULE_FIELDS = {"quantity_label", "quantity_min", "quantity_max", "window_days"}
+CLAIM_RELATIONS = ("source", "topic", "detainee", "document")
+SECTION_OF = {
+    "affiliation": "sources",
+    "source": "sources",
+    "topic": "topics",
+    "detainee": "detainees",
+    "document": "documents",
+}
+# Keys without which the model rules cannot judge an entry at all.
+PIVOTAL = {
+    "sources": {"name"},
+    "notes": set(),
+    "documents": {"title"},
+    "topics": {"title"},
+    "detainees": {"name"},
+    "claims": {"topic", "detainee", "kind"},
+}
+# Django's generic "cannot be blank/null" says less than the model's own
+# message on the same field, when there is one.
+GENERIC_CODES = {"blank", "null"}
+IMPORT_REASON = "Imported from a case file."
+DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
+ENTRY_PATH = re.compile(r"(\w+)\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class CaseError:
+    """One thing wrong with a case file, at one place in it."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        match = ENTRY_PATH.match(self.path)
+        if not match or match[1] not in SECTIONS:
+            return (-1, 0)
+        return (SECTIONS.index(match[1]), int(match[2]))
+
+
+class CaseFileError(Exception):
+    """The case file has errors; nothing was written."""
+
+    def __init__(self, errors: list[CaseError]) -> None:
+        self.errors = errors
+        count = len(errors)
+        super().__init__(
+            f"{count} error{'s' if count != 1 else ''} in the case file; nothing was imported."
+        )
+
+
+@dataclass
+class ImportResult:
+    """How many rows of each kind an import created, updated or left unchanged."""
+
+    counts: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in SECTIONS})
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, section: str, outcome: str) -> None:
+        self.counts[section][outcome] += 1
+
+    def summary(self) -> str:
+        """Return one line: "sources: 7 created, 0 updated, 0 unchanged; notes: ..."."""
+        return "; ".join(
+            f"{section}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
+            for section, c in self.counts.items()
+        )
+
+
+def show(value: Any) -> str:
+    """Return a value as the error messages quote it: strings in quotes, the rest as JSON."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:77] + "...")
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def parse_date(value: Any) -> tuple[date | None, str]:
+    """Return (the date, "") or (None, why it is not one)."""
+    if not isinstance(value, str) or not DATE_FORMAT.fullmatch(value):
+        return None, f"{show(value)} is not a date in the form YYYY-MM-DD"
+    year, month, day = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        return None, f"{show(value)} is an impossible date: there is no month {month}"
+    if year < 1:
+        return None, f"{show(value)} is an impossible date: there is no year 0"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return None, (
+            f"{show(value)} is an impossible date: "
+            f"{calendar.month_name[month]} {year} has {days} days"
+        )
+    return date(year, month, day), ""
+
+
+@dataclass
+class Entry:
+    """One entry of the file, as far as it could be read, and what it will write."""
+
+    section: str
+    index: int
+    raw: dict
+    values: dict[str, Any] = field(default_factory=dict)
+    # The keys found wrong; "" when the entry as a whole is.
+    broken: set[str] = field(default_factory=set)
+    instance: models.Model | None = None
+    existing: bool = False
+    changed: bool = False
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    new_topics: list[str] = field(default_factory=list)  # Detainees only.
+
+    @property
+    def path(self) -> str:
+        return f"{self.section}[{self.index}]"
+
+    @property
+    def name(self) -> str | None:
+        value = self.raw.get(NAME_KEY.get(self.section, ""))
+        return value if isinstance(value, str) else None
+
+    @property
+    def checkable(self) -> bool:
+        """Return whether the model rules can judge the entry, its wrong keys left out."""
+        return "" not in self.broken and not self.broken & PIVOTAL[self.section]
+
+
+class Unresolved(Exception):
+    """A name refers to an entry that could not be built."""
+
+
+class CaseCheck:
+    """Read a case file and the rows it refers to; collect every error.
+
+    After `run()`, `errors` lists what is wrong; when it is empty, each entry
+    carries the instance to save (new or stored) and whether it changed.
+    """
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.errors: list[CaseError] = []
+        self.entries: dict[str, list[Entry]] = {s: [] for s in SECTIONS}
+        self.by_name: dict[str, dict[str, Entry]] = {s: {} for s in NAME_KEY}
+        self.stored: dict[str, dict[str, models.Model]] = {s: {} for s in NAME_KEY}
+        self.refs: list[tuple[Entry, str, str, str]] = []  # (entry, path, section, name)
+        self.warnings: list[str] = []
+
+    # Reading -----------------------------------------------------------------
+
+    def error(self, path: str, message: str, entry: Entry | None = None) -> None:
+        self.errors.append(CaseError(path, message))
+        if entry is not None:
+            rest = path[len(entry.path) :]
+            key = re.match(r"\.(\w+)", rest)
+            entry.broken.add(key[1] if key else "")
+
+    def run(self) -> list[CaseError]:
+        if not isinstance(self.data, dict):
+            kind = "a list" if isinstance(self.data, list) else show(self.data)
+            self.error("", f"a case file is a JSON object with {', '.join(SECTIONS)}; got {kind}")
+            return self.errors
+        for key, value in self.data.items():
+            if key not in SECTIONS:
+                self.error(key, self.unknown_key(value, key, SECTIONS))
+        for section in SECTIONS:
+            items = self.data.get(section, [])
+            if not isinstance(items, list):
+                self.error(section, f"{show(items)} is not a list")
+                continue
+            for index, raw in enumerate(items):
+                self.read_entry(section, index, raw)
+        self.load_stored()
+        self.check_references()
+        self.check_affiliation_loops()
+        self.check_duplicates()
+        self.build()
+        self.errors.sort(key=lambda e: e.sort_key)
+        return self.errors
+
+    def unknown_key(self, value: Any, key: str, known: Iterable[str]) -> str:
+        close = difflib.get_close_matches(key, list(known), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        return f"unknown key (value {show(value)}); {hint}"
+
+    def read_entry(self, section: str, index: int, raw: Any) -> None:
+        entry = Entry(section, index, raw if isinstance(raw, dict) else {})
+        self.entries[section].append(entry)
+        if not isinstance(raw, dict):
+            self.error(entry.path, f"{show(raw)} is not an object", entry)
+            return
+        schema = SCHEMA[section]
+        for key, value in raw.items():
+            if key not in schema:
+                self.error(f"{entry.path}.{key}", self.unknown_key(value, key, schema), entry)
+        for key, spec in schema.items():
+            path = f"{entry.path}.{key}"
+            if key not in raw:
+                if spec.required:
+                    self.error(path, "required, but missing", entry)
+                continue
+            self.read_value(entry, path, key, spec, raw[key])
+        if section in NAME_KEY and entry.name is not None:
+            first = self.by_name[section].setdefault(entry.name, entry)
+            if first is not entry:
+                self.error(
+                    f"{entry.path}.{NAME_KEY[section]}",
+                    f"{show(entry.name)} is already used by {first.path}",
+                    entry,
+                )
+
+    def read_value(self, entry: Entry, path: str, key: str, spec: Key, value: Any) -> None:
+        if value is None:
+            if not spec.nullable:
+                self.error(path, "null, but a value is required", entry)
+                return
+            entry.values[key] = [] if spec.type == NAMES else None
+            return
+        if spec.type == TEXT:
+            if not isinstance(value, str):
+                self.error(path, f"{show(value)} is not a string", entry)
+                return
+            if spec.choices and value not in spec.choices:
+                self.error(path, f"{show(value)} is not one of {', '.join(spec.choices)}", entry)
+                return
+            if spec.refers_to:
+                self.refs.append((entry, path, spec.refers_to, value))
+        elif spec.type == INT:
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.error(path, f"{show(value)} is not a whole number", entry)
+                return
+        elif spec.type == DATE:
+            value, problem = parse_date(value)
+            if problem:
+                self.error(path, problem, entry)
+                return
+        elif spec.type == NAMES:
+            if not isinstance(value, list):
+                self.error(path, f"{show(value)} is not a list of names", entry)
+                return
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    self.error(f"{path}[{i}]", f"{show(item)} is not a string", entry)
+                elif spec.refers_to:
+                    self.refs.append((entry, f"{path}[{i}]", spec.refers_to, item))
+        entry.values[key] = value
+
+    def load_stored(self) -> None:
+        """Fetch, one query per kind, the stored rows the file names or refers to."""
+        wanted: dict[str, set[str]] = {s: set(self.by_name[s]) for s in NAME_KEY}
+        for _, _, section, name in self.refs:
+            wanted[section].add(name)
+        for section, names in wanted.items():
+            if not names:
+                continue
+            rows = MODELS[section].objects.filter(**{f"{NAME_KEY[section]}__in": names})
+            if section == "detainees":
+                rows = rows.prefetch_related("topics")
+            self.stored[section] = {getattr(row, NAME_KEY[section]): row for row in rows}
+
+    def check_references(self) -> None:
+        for entry, path, section, name in self.refs:
+            if name in self.by_name[section] or name in self.stored[section]:
+                continue
+            known = list(self.by_name[section])
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.error(
+                path,
+                f"{show(name)} is not a {NOUN[section]} in this file or in the database{hint}",
+                entry,
+            )
+
+    def affiliation_of(self, name: str) -> str | None:
+        entry = self.by_name["sources"].get(name)
+        if entry is not None and "affiliation" in entry.values:
+            return entry.values["affiliation"]
+        row = self.stored["sources"].get(name)
+        if row is None:
+            row = Source.objects.filter(name=name).select_related("affiliation").first()
+        return row.affiliation.name if row is not None and row.affiliation_id else None
+
+    def check_affiliation_loops(self) -> None:
+        for entry in self.entries["sources"]:
+            parent = entry.values.get("affiliation")
+            if parent is None or entry.name is None:
+                continue
+            seen, current = {entry.name}, parent
+            while current is not None and current not in seen:
+                seen.add(current)
+                current = self.affiliation_of(current)
+            if current == entry.name:
+                self.error(
+                    f"{entry.path}.affiliation",
+                    f"{show(parent)} would make {show(entry.name)} affiliated to itself",
+                    entry,
+                )
+
+    def check_duplicates(self) -> None:
+        """Report entries the natural key cannot tell apart, and topic titles that clash."""
+        keys = {
+            "notes": ("source", "body"),
+            "claims": ("source", "topic", "detainee", "stated_on", "quote"),
+        }
+        for section, fields in keys.items():
+            seen: dict[tuple, Entry] = {}
+            for entry in self.entries[section]:
+                if "" in entry.broken or entry.broken & set(fields):
+                    continue
+                key = tuple(entry.values.get(f) for f in fields)
+                first = seen.setdefault(key, entry)
+                if first is not entry:
+                    self.error(
+                        entry.path,
+                        f"same {', '.join(fields)} as {first.path}: "
+                        "the second would be taken for the first",
+                        entry,
+                    )
+        slugs: dict[str, Entry] = {}
+        for entry in self.entries["topics"]:
+            if entry.name is None or entry.name in self.stored["topics"]:
+                continue
+            slug = slugify(entry.name) or "topic"
+            first = slugs.setdefault(slug, entry)
+            if first is not entry and first.name != entry.name:
+                self.error(
+                    f"{entry.path}.title",
+                    f"{show(entry.name)} is too close to {first.path}'s title "
+                    f"{show(first.name)}: both would have the address /topics/{slug}/",
+                    entry,
+                )
+
+    # Building and model validation ------------------------------------------
+
+    def ref(self, entry: Entry, key: str) -> models.Model | None:
+        """Return what the entry's key refers to: the file's entry, else the stored row.
+
+        Raise Unresolved when the key is wrong or names an entry that could
+        not be built: what depends on it is checked once that is fixed.
+        """
+        name = entry.values.get(key)
+        if key in entry.broken:
+            raise Unresolved(key)
+        if name is None:
+            return None
+        return self.instance_for(SECTION_OF[key], name)
+
+    def instance_for(self, section: str, name: str) -> models.Model:
+        target = self.by_name[section].get(name)
+        if target is None:
+            return self.stored[section][name]
+        if target.instance is None:
+            raise Unresolved(name)
+        return target.instance
+
+    def start(self, entry: Entry, model: type[models.Model]) -> models.Model:
+        """Return the stored row the entry matches, or a new instance; remember what it held."""
+        row = self.stored[entry.section].get(entry.name)
+        if row is None:
+            return model()
+        self.remember(entry, row)
+        return row
+
+    def remember(self, entry: Entry, row: models.Model) -> None:
+        entry.existing = True
+        entry.snapshot = {
+            name: getattr(row, row._meta.get_field(name).attname)
+            for name in MUTABLE_FIELDS[entry.section]
+        }
+
+    def apply(self, entry: Entry, obj: models.Model) -> None:
+        """Copy the entry's plain values onto the instance; null text becomes ""."""
+        for key, value in entry.values.items():
+            spec = SCHEMA[entry.section][key]
+            if key in entry.broken or spec.refers_to:
+                continue
+            if value is None and spec.type == TEXT:
+                value = ""
+            setattr(obj, key, value)
+
+    def clean(
+        self,
+        entry: Entry,
+        obj: models.Model,
+        exclude: Iterable[str] = (),
+        skip_fields: Iterable[str] = (),
+    ) -> bool:
+        """Run the model's full_clean() and report its messages; return whether it passed.
+
+        Keys already found wrong are left out: their values never reached the
+        instance, and a second message about them would only repeat the first.
+        """
+        skip = set(entry.broken) | set(skip_fields)
+        try:
+            obj.full_clean(exclude=set(exclude) | skip)
+        except ValidationError as exc:
+            return not self.report_model_errors(entry, exc, skip)
+        return True
+
+    def report_model_errors(self, entry: Entry, exc: ValidationError, skip: set[str]) -> int:
+        reported = 0
+        for name, errors in exc.error_dict.items():
+            if name in skip:
+                continue
+            own_words = any(e.code not in GENERIC_CODES for e in errors)
+            kept = [e for e in errors if not (own_words and e.code in GENERIC_CODES)]
+            for message in ValidationError(kept).messages:
+                reported += 1
+                if name == NON_FIELD_ERRORS:
+                    self.error(entry.path, message, entry)
+                elif name not in SCHEMA[entry.section]:
+                    self.error(entry.path, f"{name}: {message}", entry)
+                else:
+                    value = entry.raw.get(name)
+                    if name in entry.raw and (value == "" or str(value) not in message):
+                        message = f"{message} (value: {show(value)})"
+                    self.error(f"{entry.path}.{name}", message, entry)
+        return reported
+
+    def build(self) -> None:
+        self.build_sources()
+        self.build_notes()
+        for section in ("documents", "topics"):
+            for entry in self.entries[section]:
+                if entry.checkable:
+                    obj = self.start(entry, MODELS[section])
+                    self.apply(entry, obj)
+                    if self.clean(entry, obj, exclude=["slug"]):
+                        entry.instance = obj
+        self.build_detainees()
+        self.build_claims()
+        if self.errors:
+            return
+        for section in ("sources", "documents", "topics", "detainees", "claims"):
+            for entry in self.entries[section]:
+                if entry.existing:
+                    entry.changed = self.differs(entry) or bool(entry.new_topics)
+
+    def build_sources(self) -> None:
+        ready = [e for e in self.entries["sources"] if e.checkable]
+        # Every instance first, so that affiliations between new sources resolve.
+        for entry in ready:
+            entry.instance = self.start(entry, Source)
+            self.apply(entry, entry.instance)
+        for entry in ready:
+            obj, exclude = entry.instance, []
+            try:
+                if "affiliation" in entry.values:
+                    obj.affiliation = self.ref(entry, "affiliation")
+            except Unresolved:
+                exclude.append("affiliation")
+            if not self.clean(entry, obj, exclude=exclude):
+                entry.instance = None
+
+    def build_notes(self) -> None:
+        stored_notes: dict[tuple[int, str], CredibilityNote] = {}
+        notes = CredibilityNote.objects.filter(source__in=self.stored["sources"].values())
+        for note in notes.order_by("pk"):
+            stored_notes.setdefault((note.source_id, note.body), note)
+        for entry in self.entries["notes"]:
+            if not entry.checkable:
+                continue
+            note = CredibilityNote()
+            self.apply(entry, note)
+            if not self.clean(entry, note, exclude=["source"]):
+                continue
+            try:
+                note.source = source = self.ref(entry, "source")
+            except Unresolved:
+                continue
+            stored = stored_notes.get((source.pk, note.body)) if source.pk else None
+            if stored is None:
+                entry.instance = note
+                continue
+            entry.instance, entry.existing = stored, True
+            differences = [
+                f"{key} {show(str(getattr(stored, key)))}"
+                for key in ("aspect", "signed_by", "written_on")
+                if key in entry.values and getattr(note, key) != getattr(stored, key)
+            ]
+            if differences:
+                self.warnings.append(
+                    f"{entry.path}: the stored note with this body has "
+                    f"{', '.join(differences)}; a note is never edited, so it is kept as it is"
+                )
+
+    def build_detainees(self) -> None:
+        for entry in self.entries["detainees"]:
+            if not entry.checkable:
+                continue
+            obj = self.start(entry, Detainee)
+            self.apply(entry, obj)
+            if not self.clean(entry, obj):
+                continue
+            entry.instance = obj
+            listed = {t.title for t in obj.topics.all()} if entry.existing else set()
+            wanted = dict.fromkeys(entry.values.get("topics") or [])
+            entry.new_topics = [title for title in wanted if title not in listed]
+
+    def topics_of_detainee(self, name: str) -> set[str]:
+        """Return the titles a detainee will be listed under once the file is imported."""
+        titles: set[str] = set()
+        row = self.stored["detainees"].get(name)
+        if row is not None:
+            titles |= {t.title for t in row.topics.all()}
+        entry = self.by_name["detainees"].get(name)
+        if entry is not None:
+            titles |= set(entry.values.get("topics") or [])
+        return titles
+
+    def build_claims(self) -> None:
+        entries = [e for e in self.entries["claims"] if e.checkable]
+        stored = self.stored_claims(entries)
+        new_topics = [e.instance for e in self.entries["topics"] if e.instance is not None]
+        new_detainees = [e.instance for e in self.entries["detainees"] if e.instance is not None]
+        with placeholder_pks(new_topics + new_detainees):
+            for entry in entries:
+                related = self.claim_relations(entry)
+                if related is None:
+                    continue
+                obj = stored.get(self.claim_key(entry, related))
+                if obj is None:
+                    obj = Claim()
+                else:
+                    self.remember(entry, obj)
+                for key, value in related.items():
+                    if key in entry.values:
+                        setattr(obj, key, value)
+                self.apply(entry, obj)
+                self.clean_claim(entry, obj)
+
+    def claim_relations(self, entry: Entry) -> dict[str, models.Model | None] | None:
+        """Return what a claim refers to, or None when its topic or detainee is unresolved.
+
+        The topic and the detainee decide which rules apply; without them the
+        claim cannot be judged yet. A missing source or document only leaves
+        that key out.
+        """
+        related: dict[str, models.Model | None] = {}
+        for key in CLAIM_RELATIONS:
+            try:
+                related[key] = self.ref(entry, key)
+            except Unresolved:
+                if key in ("topic", "detainee"):
+                    return None
+                related[key] = None
+        return related
+
+    def clean_claim(self, entry: Entry, obj: Claim) -> None:
+        detainee = entry.values.get("detainee")
+        # Claim.clean asks the database whether the detainee is listed under
+        # the topic; a detainee the file adds or lists anew is not there yet,
+        # so the file's own answer replaces the model's.
+        in_file = detainee is not None and detainee in self.by_name["detainees"]
+        passed = self.clean(
+            entry, obj, CLAIM_RELATIONS, skip_fields=["detainee"] if in_file else ()
+        )
+        if in_file and entry.values["topic"] not in self.topics_of_detainee(detainee):
+            passed = False
+            self.error(
+                f"{entry.path}.detainee",
+                f"{show(detainee)} is not listed under the topic {show(entry.values['topic'])}: "
+                "add the topic to the detainee's topics",
+                entry,
+            )
+        if passed:
+            entry.instance = obj
+
+    def stored_claims(self, entries: list[Entry]) -> dict[tuple, Claim]:
+        """Fetch, in one query, the stored claims the file's claims may match."""
+        source_ids, topic_ids = set(), set()
+        for entry in entries:
+            source = self.stored["sources"].get(entry.values.get("source"))
+            topic = self.stored["topics"].get(entry.values.get("topic"))
+            if source is not None and topic is not None:
+                source_ids.add(source.pk)
+                topic_ids.add(topic.pk)
+        if not source_ids:
+            return {}
+        found: dict[tuple, Claim] = {}
+        candidates = Claim.objects.filter(source__in=source_ids, topic__in=topic_ids)
+        for claim in candidates.order_by("pk"):
+            key = (claim.source_id, claim.topic_id, claim.detainee_id, claim.stated_on, claim.quote)
+            found.setdefault(key, claim)
+        return found
+
+    def claim_key(self, entry: Entry, related: dict[str, models.Model | None]) -> tuple | None:
+        """Return the natural key of a claim whose source, topic and detainee are stored."""
+        source, topic, detainee = related["source"], related["topic"], related["detainee"]
+        stored = [obj for obj in (source, topic, detainee) if obj is not None]
+        if source is None or any(obj.pk is None or obj.pk < 0 for obj in stored):
+            return None
+        detainee_id = detainee.pk if detainee is not None else None
+        return (
+            source.pk,
+            topic.pk,
+            detainee_id,
+            entry.values.get("stated_on"),
+            entry.values.get("quote"),
+        )
+
+    def differs(self, entry: Entry) -> bool:
+        obj = entry.instance
+        for name in MUTABLE_FIELDS[entry.section]:
+            model_field = obj._meta.get_field(name)
+            if model_field.is_relation and model_field.is_cached(obj):
+                related = model_field.get_cached_value(obj)
+                if related is not None and related.pk is None:
+                    return True  # Refers to a row the import creates.
+                current = related.pk if related is not None else None
+            else:
+                current = getattr(obj, model_field.attname)
+            if current != entry.snapshot[name]:
+                return True
+        return False
+
+
+@contextmanager
+def placeholder_pks(objects: list[models.Model]) -> Iterator[None]:
+    """Give unsaved instances a negative pk while claims are validated against them.
+
+    Claim.clean tells a claim about one detainee from a claim about the
+    topic by `detainee_id`, and reads the topic's bounds only when
+    `topic_id` is set; a detainee or topic new in the file has neither yet.
+    """
+    unsaved = [obj for obj in objects if obj.pk is None]
+    for number, obj in enumerate(unsaved, start=1):
+        obj.pk = -number
+    try:
+        yield
+    finally:
+        for obj in unsaved:
+            obj.pk = None
+
+
+def validate_case(data: Any) -> list[CaseError]:
+    """Return every error in a case file, in file order; an empty list means it imports."""
+    return CaseCheck(data).run()
+
+
+def import_case(data: Any, *, user=None) -> ImportResult:
+    """Write a case file in one transaction, or raise CaseFileError and write nothing."""
+    with transaction.atomic(), detection.deferred():
+        check = CaseCheck(data)
+        if check.run():
+            raise CaseFileError(check.errors)
+        return CaseWriter(check, user).write()
+
+
+class CaseWriter:
+    """Save what a clean CaseCheck built, parents before the rows that refer to them."""
+
+    def __init__(self, check: CaseCheck, user) -> None:
+        self.check, self.user = check, user
+        self.result = ImportResult(warnings=list(check.warnings))
+        self.now = timezone.now()
+
+    def save(self, obj: models.Model) -> None:
+        if self.user is not None:
+            obj._history_user = self.user
+        obj._change_reason = IMPORT_REASON
+        obj.save()
+
+    def save_entry(self, entry: Entry) -> None:
+        if not entry.existing:
+            self.save(entry.instance)
+            self.result.count(entry.section, "created")
+        elif entry.changed:
+            self.save(entry.instance)
+            self.result.count(entry.section, "updated")
+        else:
+            self.result.count(entry.section, "unchanged")
+
+    def write(self) -> ImportResult:
+        entries = self.check.entries
+        done: set[int] = set()
+        for entry in entries["sources"]:
+            self.write_source(entry, done)
+        for entry in entries["notes"]:
+            if entry.existing:
+                self.result.count("notes", "unchanged")
+                continue
+            note = entry.instance
+            note.source = self.check.instance_for("sources", entry.values["source"])
+            note.created_by = self.user
+            self.save(note)
+            self.result.count("notes", "created")
+        for entry in entries["documents"]:
+            self.save_entry(entry)
+        for entry in entries["topics"]:
+            self.write_topic(entry)
+        for entry in entries["detainees"]:
+            self.save_entry(entry)
+            if entry.new_topics:
+                entry.instance.topics.add(
+                    *(self.check.instance_for("topics", t) for t in entry.new_topics)
+                )
+        for entry in entries["claims"]:
+            self.write_claim(entry)
+        return self.result
+
+    def write_source(self, entry: Entry, done: set[int]) -> None:
+        if entry.index in done:
+            return
+        done.add(entry.index)
+        parent = self.check.by_name["sources"].get(entry.values.get("affiliation"))
+        if parent is not None:
+            self.write_source(parent, done)
+            entry.instance.affiliation = parent.instance
+        self.save_entry(entry)
+
+    def write_topic(self, entry: Entry) -> None:
+        self.save_entry(entry)
+        topic = entry.instance
+        changed = {k for k, v in entry.snapshot.items() if getattr(topic, k) != v}
+        if entry.existing and changed & TOPIC_RULE_FIELDS:
+            # The window and bounds feed the conflict rules: re-examine the topic.
+            variables = Claim.objects.filter(topic=topic).values_list("detainee_id", flat=True)
+            for detainee_id in set(variables):
+                detection.variable_changed(topic.pk, detainee_id)
+
+    def write_claim(self, entry: Entry) -> None:
+        claim: Claim = entry.instance
+        # Again, now that the rows they refer to are saved: validation saw
+        # placeholder keys.
+        for key in CLAIM_RELATIONS:
+            if key in entry.values:
+                setattr(claim, key, self.check.ref(entry, key))
+        if not entry.existing:
+            claim.created_by = self.user
+        if claim.state != (entry.snapshot.get("state") or Claim.State.DRAFT):
+            claim.state_changed_at, claim.state_changed_by = self.now, self.user
+            claim.state_reason = IMPORT_REASON
+        if entry.existing and entry.changed:
+            claim.version += 1
+        self.save_entry(entry)
+
+
+def _text(value: str) -> str | None:
+    return value or None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_case(topics: Iterable[Topic] | None = None) -> dict:
+    """Return the case file for some topics (or everything), in the format import_case reads.
+
+    With topics, the file carries their claims and what those refer to:
+    sources (with their affiliations), visible notes on them, documents and
+    detainees, so that it imports into an empty database.
+    """
+    claims = Claim.objects.select_related("source", "topic", "detainee", "document")
+    if topics is None:
+        topic_rows = list(Topic.objects.order_by("title"))
+        sources = list(Source.objects.select_related("affiliation").order_by("name"))
+        documents = list(Document.objects.order_by("title"))
+        detainees = list(Detainee.objects.prefetch_related("topics").order_by("name"))
+        claims = list(claims.order_by("stated_on", "pk"))
+    else:
+        topic_rows = sorted(topics, key=lambda t: t.title)
+        claims = list(claims.filter(topic__in=topic_rows).order_by("stated_on", "pk"))
+        source_ids = {c.source_id for c in claims}
+        frontier = set(source_ids)
+        while frontier:  # Affiliations, however deep.
+            parents = set(
+                Source.objects.filter(pk__in=frontier, affiliation__isnull=False).values_list(
+                    "affiliation_id", flat=True
+                )
+            )
+            frontier = parents - source_ids
+            source_ids |= frontier
+        sources = list(
+            Source.objects.filter(pk__in=source_ids).select_related("affiliation").order_by("name")
+        )
+        documents = sorted({c.document for c in claims if c.document}, key=lambda d: d.title)
+        detainees = list(
+            Detainee.objects.filter(models.Q(topics__in=topic_rows) | models.Q(claims__in=claims))
+            .distinct()
+            .prefetch_related("topics")
+            .order_by("name")
+        )
+    exported_topics = {t.pk for t in topic_rows}
+    notes = (
+        CredibilityNote.objects.visible()
+        .filter(source__in=[s.pk for s in sources])
+        .select_related("source")
+        .order_by("source__name", "written_on", "pk")
+    )
+    return {
+        "sources": [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "affiliation": s.affiliation.name if s.affiliation_id else None,
+                "country": _text(s.country),
+                "url": _text(s.url),
+                "description": _text(s.description),
+            }
+            for s in sources
+        ],
+        "notes": [
+            {
+                "source": n.source.name,
+                "body": n.body,
+                "aspect": n.aspect,
+                "signed_by": _text(n.signed_by),
+                "written_on": _iso(n.written_on),
+            }
+            for n in notes
+        ],
+        "documents": [
+            {
+                "title": d.title,
+                "kind": d.kind,
+                "publisher": _text(d.publisher),
+                "url": _text(d.url),
+                "published_on": _iso(d.published_on),
+                "archive_url": _text(d.archive_url),
+            }
+            for d in documents
+        ],
+        "topics": [
+            {
+                "title": t.title,
+                "question": t.question,
+                "quantity_label": _text(t.quantity_label),
+                "quantity_min": t.quantity_min,
+                "quantity_max": t.quantity_max,
+                "window_days": t.window_days,
+            }
+            for t in topic_rows
+        ],
+        "detainees": [
+            {
+                "name": d.name,
+                "aliases": list(d.aliases),
+                "arrested_on": _iso(d.arrested_on),
+                "charges": _text(d.charges),
+                "place_of_detention": _text(d.place_of_detention),
+                "topics": sorted(t.title for t in d.topics.all() if t.pk in exported_topics),
+            }
+            for d in detainees
+        ],
+        "claims": [
+            {
+                "source": c.source.name,
+                "topic": c.topic.title,
+                "detainee": c.detainee.name if c.detainee_id else None,
+                "kind": c.kind,
+                "stance": _text(c.stance),
+                "quantity_min": c.quantity_min,
+                "quantity_max": c.quantity_max,
+                "status": _text(c.status),
+                "quote": c.quote,
+                "summary": c.summary,
+                "stated_on": _iso(c.stated_on),
+                "as_of": _iso(c.as_of),
+                "document": c.document.title if c.document_id else None,
+                "citation_url": _text(c.citation_url),
+                "language": c.language,
+                "state": c.state,
+            }
+            for c in claims
+        ],
+    }

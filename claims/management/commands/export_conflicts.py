@@ -1,0 +1,107 @@
+"""Print conflicts as JSON or CSV, in the shape DESIGN.md "Case files" gives."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+
+from django.core.management.base import BaseCommand
+
+from claims.models import Claim, Conflict
+
+CLAIM_KEYS = (
+    "id",
+    "source",
+    "kind",
+    "stance",
+    "quantity_min",
+    "quantity_max",
+    "status",
+    "summary",
+    "stated_on",
+    "as_of",
+)
+CONFLICT_KEYS = ("id", "topic", "detainee", "kind", "status")
+CSV_HEADER = [
+    *CONFLICT_KEYS,
+    *(f"a_{key}" for key in CLAIM_KEYS),
+    *(f"b_{key}" for key in CLAIM_KEYS),
+]
+
+
+def claim_dict(claim: Claim) -> dict:
+    """Return a claim as the export shows it: names for sources, ISO dates, null for absent."""
+    return {
+        "id": claim.pk,
+        "source": claim.source.name,
+        "kind": claim.kind,
+        "stance": claim.stance or None,
+        "quantity_min": claim.quantity_min,
+        "quantity_max": claim.quantity_max,
+        "status": claim.status or None,
+        "summary": claim.summary,
+        "stated_on": claim.stated_on.isoformat(),
+        "as_of": claim.as_of.isoformat() if claim.as_of else None,
+    }
+
+
+def conflict_dict(conflict: Conflict) -> dict:
+    return {
+        "id": conflict.pk,
+        "topic": conflict.topic.title,
+        "detainee": conflict.detainee.name if conflict.detainee_id else None,
+        "kind": conflict.kind,
+        "status": conflict.status,
+        "claims": [claim_dict(conflict.claim_a), claim_dict(conflict.claim_b)],
+    }
+
+
+class Command(BaseCommand):
+    help = "Print conflicts, oldest first, as a JSON array (default) or as CSV."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--format", choices=["json", "csv"], default="json")
+        parser.add_argument(
+            "--status",
+            choices=Conflict.Status.values,
+            help="Keep only conflicts in this status, e.g. open.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        conflicts = self.conflicts(options["status"])
+        if options["format"] == "csv":
+            self.write_csv(conflicts)
+        else:
+            self.write_json(conflicts)
+
+    def conflicts(self, status: str | None) -> Iterator[Conflict]:
+        # One query, streamed: a large export never sits in memory whole.
+        rows = Conflict.objects.select_related(
+            "topic", "detainee", "claim_a__source", "claim_b__source"
+        ).order_by("pk")
+        if status:
+            rows = rows.filter(status=status)
+        return rows.iterator(chunk_size=500)
+
+    def write_json(self, conflicts: Iterator[Conflict]) -> None:
+        # An array written one conflict per line as they stream in; each line
+        # waits for the next to know whether it takes a comma.
+        self.stdout.write("[")
+        previous = None
+        for conflict in conflicts:
+            if previous is not None:
+                self.stdout.write(f"  {previous},")
+            previous = json.dumps(conflict_dict(conflict), ensure_ascii=False)
+        if previous is not None:
+            self.stdout.write(f"  {previous}")
+        self.stdout.write("]")
+
+    def write_csv(self, conflicts: Iterator[Conflict]) -> None:
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(CSV_HEADER)
+        for conflict in conflicts:
+            data = conflict_dict(conflict)
+            a, b = data.pop("claims")
+            row = [*data.values(), *a.values(), *b.values()]
+            writer.writerow(["" if value is None else value for value in row])

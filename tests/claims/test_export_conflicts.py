@@ -1,0 +1,219 @@
+"""export_conflicts: DESIGN.md's JSON shape, the --status filter, CSV, one query."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import TestCase
+
+from claims.casefile import import_case
+from claims.models import Claim, Conflict
+
+DEMO_CASE = Path(settings.BASE_DIR) / "cases" / "cuba-2015-01.json"
+RELEASE = "Release of the 53 prisoners"
+
+CLAIM_KEYS = [
+    "id",
+    "source",
+    "kind",
+    "stance",
+    "quantity_min",
+    "quantity_max",
+    "status",
+    "summary",
+    "stated_on",
+    "as_of",
+]
+
+
+def export(*args: str) -> str:
+    out = io.StringIO()
+    call_command("export_conflicts", *args, stdout=out)
+    return out.getvalue()
+
+
+def import_demo() -> None:
+    import_case(json.loads(DEMO_CASE.read_text(encoding="utf-8")))
+
+
+def detainee_claim(source: str, status: str, **changes) -> dict:
+    data = {
+        "source": source,
+        "topic": RELEASE,
+        "detainee": "Unidentified prisoner",
+        "kind": "fact",
+        "stance": "affirms",
+        "status": status,
+        "quote": f"He is {status.replace('_', ' ')}",
+        "summary": f"The prisoner is {status.replace('_', ' ')}",
+        "stated_on": "2015-01-08",
+        "state": "approved",
+    }
+    data.update(changes)
+    return data
+
+
+class DemoExportTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        import_demo()
+
+    def test_it_prints_the_demo_gap_field_by_field(self):
+        psaki = Claim.objects.get(source__name="Jen Psaki", topic__title=RELEASE, stance="affirms")
+        sanchez = Claim.objects.get(source__name="Elizardo Sanchez", topic__title=RELEASE)
+        conflict = Conflict.objects.get()
+        self.assertEqual(
+            json.loads(export()),
+            [
+                {
+                    "id": conflict.pk,
+                    "topic": RELEASE,
+                    "detainee": None,
+                    "kind": "gap",
+                    "status": "open",
+                    "claims": [
+                        {
+                            "id": psaki.pk,
+                            "source": "Jen Psaki",
+                            "kind": "fact",
+                            "stance": "affirms",
+                            "quantity_min": 1,
+                            "quantity_max": 53,
+                            "status": None,
+                            "summary": "Some of the 53 released",
+                            "stated_on": "2015-01-06",
+                            "as_of": None,
+                        },
+                        {
+                            "id": sanchez.pk,
+                            "source": "Elizardo Sanchez",
+                            "kind": "fact",
+                            "stance": "no_information",
+                            "quantity_min": None,
+                            "quantity_max": None,
+                            "status": None,
+                            "summary": "No information on any release",
+                            "stated_on": "2015-01-06",
+                            "as_of": None,
+                        },
+                    ],
+                }
+            ],
+        )
+
+    def test_its_keys_come_in_the_designs_order(self):
+        (conflict,) = json.loads(export())
+        self.assertEqual(list(conflict), ["id", "topic", "detainee", "kind", "status", "claims"])
+        for claim in conflict["claims"]:
+            self.assertEqual(list(claim), CLAIM_KEYS)
+
+    def test_it_prints_an_empty_array_when_nothing_matches(self):
+        self.assertEqual(json.loads(export("--status", "resolved")), [])
+
+
+class ExportConflictsTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        import_demo()
+        cls.gap = Conflict.objects.get()
+        cls.gap.status, cls.gap.status_reason = Conflict.Status.DISMISSED, "Test: not a conflict"
+        cls.gap.save()
+        import_case(
+            {
+                "claims": [
+                    detainee_claim("Jen Psaki", "conditional_release", as_of="2015-01-07"),
+                    detainee_claim("Elizardo Sanchez", "imprisoned"),
+                ]
+            }
+        )
+        cls.contradiction = Conflict.objects.get(kind=Conflict.Kind.CONTRADICTION)
+
+    def test_it_lists_every_conflict_in_id_order(self):
+        rows = json.loads(export())
+        self.assertEqual([r["id"] for r in rows], [self.gap.pk, self.contradiction.pk])
+        self.assertEqual([r["status"] for r in rows], ["dismissed", "open"])
+
+    def test_status_open_keeps_only_the_open_ones(self):
+        rows = json.loads(export("--status", "open"))
+        self.assertEqual([r["id"] for r in rows], [self.contradiction.pk])
+
+    def test_it_accepts_any_conflict_status(self):
+        rows = json.loads(export("--status", "dismissed"))
+        self.assertEqual([r["id"] for r in rows], [self.gap.pk])
+
+    def test_it_refuses_an_unknown_status(self):
+        with self.assertRaisesMessage(CommandError, "invalid choice: 'closed'"):
+            export("--status", "closed")
+
+    def test_it_names_the_detainee_and_writes_status_and_as_of(self):
+        (row,) = json.loads(export("--status", "open"))
+        self.assertEqual(row["detainee"], "Unidentified prisoner")
+        self.assertEqual(row["kind"], "contradiction")
+        a, b = row["claims"]
+        self.assertEqual(
+            (a["source"], a["status"], a["as_of"]),
+            ("Jen Psaki", "conditional_release", "2015-01-07"),
+        )
+        self.assertEqual(
+            (b["source"], b["status"], b["as_of"]), ("Elizardo Sanchez", "imprisoned", None)
+        )
+        self.assertEqual((a["quantity_min"], a["quantity_max"]), (None, None))
+
+    def test_csv_has_one_flat_row_per_conflict(self):
+        rows = list(csv.reader(io.StringIO(export("--format", "csv", "--status", "open"))))
+        header = [
+            "id",
+            "topic",
+            "detainee",
+            "kind",
+            "status",
+            *(f"a_{key}" for key in CLAIM_KEYS),
+            *(f"b_{key}" for key in CLAIM_KEYS),
+        ]
+        self.assertEqual(rows[0], header)
+        self.assertEqual(len(rows), 2)
+        row = dict(zip(header, rows[1], strict=True))
+        a = Claim.objects.get(source__name="Jen Psaki", detainee__isnull=False)
+        b = Claim.objects.get(source__name="Elizardo Sanchez", detainee__isnull=False)
+        self.assertEqual(
+            row,
+            {
+                "id": str(self.contradiction.pk),
+                "topic": RELEASE,
+                "detainee": "Unidentified prisoner",
+                "kind": "contradiction",
+                "status": "open",
+                "a_id": str(a.pk),
+                "a_source": "Jen Psaki",
+                "a_kind": "fact",
+                "a_stance": "affirms",
+                "a_quantity_min": "",
+                "a_quantity_max": "",
+                "a_status": "conditional_release",
+                "a_summary": "The prisoner is conditional release",
+                "a_stated_on": "2015-01-08",
+                "a_as_of": "2015-01-07",
+                "b_id": str(b.pk),
+                "b_source": "Elizardo Sanchez",
+                "b_kind": "fact",
+                "b_stance": "affirms",
+                "b_quantity_min": "",
+                "b_quantity_max": "",
+                "b_status": "imprisoned",
+                "b_summary": "The prisoner is imprisoned",
+                "b_stated_on": "2015-01-08",
+                "b_as_of": "",
+            },
+        )
+
+    def test_it_reads_the_conflicts_in_one_query(self):
+        # SELECT conflict JOIN topic, detainee, claim_a JOIN source, claim_b JOIN source
+        for fmt in ("json", "csv"):
+            with self.subTest(fmt), self.assertNumQueries(1):
+                export("--format", fmt)
