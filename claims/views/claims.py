@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim, Conflict
-from claims.views.common import conflicts_for_display, with_source_notes
+from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.access import reader_view
 
 
@@ -17,7 +17,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Claim.objects.linkable()
         .for_display()
         .select_related("superseded_by__source")
-        .prefetch_related(with_source_notes("")),
+        .prefetch_related(*source_notes()),
         pk=pk,
     )
     conflicts = conflicts_for_display(Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)))

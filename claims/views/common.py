@@ -5,16 +5,21 @@ from django.db.models import Prefetch
 from sources.models import CredibilityNote
 
 
-def with_source_notes(prefix: str) -> Prefetch:
-    """Prefetch the visible credibility notes of a claim's source, newest first."""
-    return Prefetch(
-        f"{prefix}source__notes",
-        queryset=CredibilityNote.objects.visible().order_by("-written_on", "-pk"),
-        to_attr="visible_notes",
+def source_notes(prefix: str = "") -> tuple[Prefetch, Prefetch]:
+    """Prefetch the visible notes of a claim's source and of the body it speaks for.
+
+    A spokeswoman's statement carries the notes on her department too: the
+    department's interest in the outcome bears on what she says.
+    """
+    notes = CredibilityNote.objects.visible().order_by("-written_on", "-pk")
+    return (
+        Prefetch(f"{prefix}source__notes", queryset=notes, to_attr="visible_notes"),
+        Prefetch(f"{prefix}source__affiliation__notes", queryset=notes, to_attr="visible_notes"),
     )
 
 
 def conflicts_for_display(queryset):
+    """Join and prefetch what a side-by-side conflict shows, in a fixed number of queries."""
     return queryset.for_display().prefetch_related(
-        with_source_notes("claim_a__"), with_source_notes("claim_b__")
+        *source_notes("claim_a__"), *source_notes("claim_b__")
     )

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim, Detainee
-from claims.views.common import with_source_notes
+from claims.views.common import source_notes
 from crosscheck.access import reader_view
 
 
@@ -15,7 +15,7 @@ def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Claim.objects.public()
         .filter(detainee=detainee)
         .for_display()
-        .prefetch_related(with_source_notes(""))
+        .prefetch_related(*source_notes())
         .order_by("stated_on", "pk")
     )
     context = {"detainee": detainee, "claims": claims, "topics": detainee.topics.all()}

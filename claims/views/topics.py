@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim, Conflict, Topic
-from claims.views.common import conflicts_for_display, with_source_notes
+from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.access import reader_view
 
 
@@ -30,7 +30,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         Claim.objects.public()
         .filter(topic=topic)
         .for_display()
-        .prefetch_related(with_source_notes(""))
+        .prefetch_related(*source_notes())
         .order_by("stated_on", "as_of", "pk")
     )
     conflicts = conflicts_for_display(topic.conflicts.open())

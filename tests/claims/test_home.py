@@ -39,9 +39,10 @@ class HomePageTests(JanuaryCast, TestCase):
         self.assertEqual(response.status_code, 405)
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_conflicts(self):
-        # 1. topics with counts, 2. open conflicts with claims, sources, topics,
-        # 3.-4. the visible notes of the A and B sources.
-        with self.assertNumQueries(4):
+        # 1. topics with counts, 2. open conflicts joined to both claims, their
+        # sources, affiliations, topics, detainees and documents, 3.-6. the
+        # visible notes of the A and B sources and of their affiliations.
+        with self.assertNumQueries(6):
             self.client.get(reverse("claims:home"))
 
         for n in range(8):
@@ -54,5 +55,5 @@ class HomePageTests(JanuaryCast, TestCase):
             )
         self.assertEqual(Conflict.objects.open().count(), 9)
 
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(6):
             self.client.get(reverse("claims:home"))
