@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from claims import conflicts as rules
+from claims.search import fold
 from sources.models import Source, http_url
 
 QUOTE_MAX_LENGTH = 5000
@@ -188,6 +189,14 @@ class Detainee(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            stored = Detainee.objects.filter(pk=self.pk).values_list("name", "aliases").first()
+            renamed = stored is not None and stored != (self.name, self.aliases)
+            super().save(*args, **kwargs)
+            if renamed:
+                self.claims.refresh_search_text()
+
     def get_absolute_url(self) -> str:
         return reverse("claims:detainee", args=[self.pk])
 
@@ -216,6 +225,24 @@ class ClaimQuerySet(models.QuerySet):
     def current(self) -> ClaimQuerySet:
         """Return the claims no later statement of their source has updated."""
         return self.filter(superseded_by__isnull=True)
+
+    def refresh_search_text(self) -> int:
+        """Rewrite the folded search text of these claims (after a rename); return how many."""
+        claims = self.select_related("source__affiliation", "detainee").only(
+            "quote",
+            "summary",
+            "search_text",
+            "source__name",
+            "source__affiliation__name",
+            "detainee__name",
+            "detainee__aliases",
+        )
+        batch = []
+        for claim in claims.iterator(chunk_size=2000):
+            claim.search_text = claim.build_search_text()
+            batch.append(claim)
+        Claim.objects.bulk_update(batch, ["search_text"], batch_size=2000)
+        return len(batch)
 
     def for_display(self) -> ClaimQuerySet:
         """Join what a claim card shows: speaker, affiliation, topic, detainee, document, update."""
@@ -313,17 +340,21 @@ class Claim(models.Model):
         related_name="supersedes",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Folded (lowercase, unaccented) quote, summary, speaker and detainee
+    # names: what text search reads, on SQLite and PostgreSQL alike.
+    search_text = models.TextField(blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["superseded_by", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["superseded_by", "updated_at", "search_text"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["-stated_on", "-pk"]
+        permissions = [("moderate_claim", "Can approve, reject, retract and restore claims")]
         indexes = [
             # Detection reads every claim on one variable.
             models.Index(fields=["topic", "detainee", "state"], name="claim_variable_idx"),
@@ -376,6 +407,10 @@ class Claim(models.Model):
                     .values("topic_id", "detainee_id", "state")
                     .first()
                 )
+            self.search_text = self.build_search_text()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
             super().save(*args, **kwargs)
             touched = {self.variable}
             was_approved = False
@@ -403,6 +438,17 @@ class Claim(models.Model):
         # A deferred field is not in __dict__; reading it would load it (and
         # build another instance), so leave the question to save().
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
+
+    def build_search_text(self) -> str:
+        """Return the folded text search reads: quote, summary, speaker, affiliation, detainee."""
+        parts = [self.quote, self.summary]
+        if self.source_id:
+            parts.append(self.source.name)
+            if self.source.affiliation_id:
+                parts.append(self.source.affiliation.name)
+        if self.detainee_id:
+            parts += [self.detainee.name, *self.detainee.aliases]
+        return fold("\n".join(p for p in parts if p))
 
     @property
     def variable(self) -> tuple[int, int | None]:
@@ -562,6 +608,27 @@ class Claim(models.Model):
             raise ValidationError({"state_reason": "Say why the claim is retracted."})
         self._move(self.State.RETRACTED, by=by, reason=reason.strip())
 
+    def restore(self, *, by, reason: str = "Restored") -> None:
+        """Bring a retracted claim back as approved (an admin's undo); detection runs again."""
+        if self.state != self.State.RETRACTED:
+            raise ValidationError("Only a retracted claim can be restored.")
+        self._move(self.State.APPROVED, by=by, reason=reason)
+
+    def refresh_verdict(self) -> None:
+        """Set the verdict from the newest resolved conflict this claim is in, or clear it."""
+        latest = (
+            Conflict.objects.filter(
+                Q(claim_a=self) | Q(claim_b=self), status=Conflict.Status.RESOLVED
+            )
+            .select_related("claim_a", "claim_b")
+            .order_by("-status_changed_at", "-pk")
+            .first()
+        )
+        verdict = latest.verdict_for(self) if latest else ""
+        if verdict != self.verdict:
+            Claim.objects.filter(pk=self.pk).update(verdict=verdict)
+            self.verdict = verdict
+
 
 class ConflictQuerySet(models.QuerySet):
     def open(self) -> ConflictQuerySet:
@@ -642,6 +709,7 @@ class Conflict(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
+        permissions = [("resolve_conflict", "Can resolve, dismiss and reopen conflicts")]
         constraints = [
             models.UniqueConstraint(fields=["claim_a", "claim_b"], name="conflict_one_per_pair"),
             models.CheckConstraint(
@@ -678,3 +746,72 @@ class Conflict(models.Model):
     @property
     def claims(self) -> tuple[Claim, Claim]:
         return (self.claim_a, self.claim_b)
+
+    def verdict_for(self, claim: Claim) -> str:
+        """Return the verdict this resolution gives one of its claims.
+
+        The side found right is confirmed; the other side is refuted if it
+        asserted something, and unverified if it only said it had no
+        information (saying "we don't know" is not being wrong). "Both partly
+        right" and "cannot be resolved yet" leave both unverified.
+        """
+        if self.status != Conflict.Status.RESOLVED:
+            return ""
+        right = {
+            Conflict.Outcome.A_RIGHT: self.claim_a_id,
+            Conflict.Outcome.B_RIGHT: self.claim_b_id,
+        }
+        if self.outcome not in right:
+            return Claim.Verdict.UNVERIFIED
+        if claim.pk == right[self.outcome]:
+            return Claim.Verdict.CONFIRMED
+        if claim.stance == Claim.Stance.NO_INFORMATION:
+            return Claim.Verdict.UNVERIFIED
+        return Claim.Verdict.REFUTED
+
+    def _close(
+        self, status: str, *, by, reason: str, outcome: str = "", evidence_url: str = ""
+    ) -> None:
+        self.status, self.status_changed_at = status, timezone.now()
+        self.status_changed_by, self.status_reason = by, reason
+        self.outcome, self.evidence_url = outcome, evidence_url
+        self._change_reason = f"{self.get_status_display()}: {reason}"
+        if by is not None:
+            self._history_user = by
+        with transaction.atomic():
+            self.full_clean(exclude=["claim_a", "claim_b", "topic", "detainee"])
+            self.save()
+            for claim in (self.claim_a, self.claim_b):
+                claim.refresh_verdict()
+
+    def resolve(self, *, by, outcome: str, rationale: str, evidence_url: str = "") -> None:
+        """Record a moderator's outcome; the claims get their verdicts."""
+        if not self.is_open:
+            raise ValidationError("Only an open conflict can be resolved; reopen it first.")
+        if outcome not in Conflict.Outcome.values:
+            raise ValidationError({"outcome": "Choose an outcome."})
+        if not rationale.strip():
+            raise ValidationError({"status_reason": "Give the rationale for this outcome."})
+        self._close(
+            Conflict.Status.RESOLVED,
+            by=by,
+            reason=rationale.strip(),
+            outcome=outcome,
+            evidence_url=evidence_url,
+        )
+
+    def dismiss(self, *, by, reason: str) -> None:
+        """Close a conflict that is not a real one; no verdicts follow."""
+        if not self.is_open:
+            raise ValidationError("Only an open conflict can be dismissed.")
+        if not reason.strip():
+            raise ValidationError({"status_reason": "Say why this is not a real conflict."})
+        self._close(Conflict.Status.DISMISSED, by=by, reason=reason.strip())
+
+    def reopen(self, *, by, reason: str) -> None:
+        """Reopen a resolved or dismissed conflict, explicitly and on the record."""
+        if self.status not in Conflict.HUMAN_CLOSED:
+            raise ValidationError("Only a resolved or dismissed conflict can be reopened.")
+        if not reason.strip():
+            raise ValidationError({"status_reason": "Say why the conflict is reopened."})
+        self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -13,6 +15,33 @@ http_url = URLValidator(schemes=["http", "https"])
 
 
 class SourceQuerySet(models.QuerySet):
+    def with_record(self) -> SourceQuerySet:
+        """Annotate each source's track record: the counts its reliability is derived from."""
+        from claims.models import Claim, Conflict
+
+        approved = Q(claims__state=Claim.State.APPROVED)
+        verdict = lambda v: Count("claims", filter=approved & Q(claims__verdict=v))  # noqa: E731
+        open_as = lambda side: Subquery(  # noqa: E731
+            Conflict.objects.open()
+            .filter(**{f"{side}__source": OuterRef("pk")})
+            .values(f"{side}__source")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            claim_count=Count("claims", filter=approved),
+            confirmed_count=verdict(Claim.Verdict.CONFIRMED),
+            refuted_count=verdict(Claim.Verdict.REFUTED),
+            open_conflict_count=Coalesce(open_as("claim_a"), 0) + Coalesce(open_as("claim_b"), 0),
+        ).annotate(
+            # Laplace's rule of succession: (confirmed + 1) / (confirmed + refuted + 2).
+            # A source with no verdicts scores 0.5, and each verdict moves it.
+            reliability=ExpressionWrapper(
+                (F("confirmed_count") + 1.0) / (F("confirmed_count") + F("refuted_count") + 2.0),
+                output_field=FloatField(),
+            )
+        )
+
     def with_affiliated(self, source: Source) -> SourceQuerySet:
         """Return the source and every source affiliated to it, however deep."""
         ids, frontier = {source.pk}, {source.pk}
@@ -73,6 +102,18 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            stored = Source.objects.filter(pk=self.pk).values_list("name", "affiliation").first()
+            renamed = stored is not None and stored != (self.name, self.affiliation_id)
+            super().save(*args, **kwargs)
+            if renamed:
+                # Claims are found by their speaker's name and affiliation's name.
+                from claims.models import Claim
+
+                speakers = Q(source=self) | Q(source__affiliation=self)
+                Claim.objects.filter(speakers).refresh_search_text()
+
     def get_absolute_url(self) -> str:
         return reverse("sources:detail", args=[self.pk])
 
@@ -88,6 +129,8 @@ class Source(models.Model):
                 )
             seen.add(parent.pk)
             parent = parent.affiliation
+
+    RELIABILITY_FORMULA = "(confirmed + 1) ÷ (confirmed + refuted + 2)"
 
     @property
     def speaker_line(self) -> str:
@@ -143,6 +186,7 @@ class CredibilityNote(models.Model):
 
     class Meta:
         ordering = ["-written_on", "-pk"]
+        permissions = [("hide_credibilitynote", "Can hide and restore credibility notes")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(body=""), name="credibilitynote_body_not_empty"
