@@ -129,7 +129,11 @@ def value_of(claim: ClaimFacts, topic: TopicRules) -> Value:
     if topic.has_quantity and claim.detainee_id is None:
         lo_bound, hi_bound = topic.quantity_min, topic.upper
         if claim.quantity_min is None and claim.quantity_max is None:
-            # Bare "yes, some were" / "no, none were".
+            # Bare "yes, some were" / "no, none were": [1, max] and [0, 0], even
+            # on a topic counting from above zero, where the rest of [1, max]
+            # would be empty and a bare "no" would contradict another "no".
+            if not affirms:
+                return ((0, 0),)
             interval = (max(1, lo_bound), hi_bound)
         else:
             lo = lo_bound if claim.quantity_min is None else claim.quantity_min
@@ -138,7 +142,10 @@ def value_of(claim: ClaimFacts, topic: TopicRules) -> Value:
         if affirms:
             return (interval,)
         rest = ((lo_bound, interval[0] - 1), (interval[1] + 1, hi_bound))
-        return tuple((lo, hi) for lo, hi in rest if lo <= hi)
+        # Nothing lies above an unbounded interval: (inf, inf) is no count, and
+        # keeping it would make "fewer than 10" overlap "at least 20" on a topic
+        # without a maximum.
+        return tuple((lo, hi) for lo, hi in rest if lo <= hi and lo != math.inf)
 
     return frozenset({YES if affirms else NO})
 

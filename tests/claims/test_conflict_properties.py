@@ -1,0 +1,463 @@
+"""
+The conflict rules as properties (Hypothesis).
+
+The pure rules: comparing is symmetric, `examine` does not care in which
+order the claims come, a statement and its denial always contradict.
+
+The database side, DESIGN.md "The life of a conflict": for random histories
+of claims, created, approved, rejected, retracted, edited and moved in random
+order through the real `Claim.save` path, the open conflicts are exactly what
+`examine` finds among the approved claims, a full recompute has nothing left
+to do, and no conflict a person closed is ever reopened.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from claims import detection
+from claims.conflicts import (
+    AFFIRMS,
+    ALL_STATUS_LEAVES,
+    DENIES,
+    FACT,
+    NO_INFORMATION,
+    POSITION,
+    ClaimFacts,
+    Kind,
+    TopicRules,
+    compare,
+    examine,
+    value_of,
+)
+from claims.models import Claim, Conflict, Detainee, Topic
+from sources.models import Source
+
+DAY_ONE = date(2015, 1, 1)
+SOURCES = (1, 2, 3)
+STANCES = (AFFIRMS, DENIES, NO_INFORMATION)
+# Neighbours mostly disagree, so that statuses taken in turn conflict.
+STATUSES = (
+    "released",
+    "detained",
+    "exiled",
+    "conditional_release",
+    "deceased",
+    "house_arrest",
+    "unconditional_release",
+    "imprisoned",
+    "pretrial_detention",
+)
+
+
+# -- Strategies for the pure rules -------------------------------------------
+
+
+@st.composite
+def topic_rules(draw) -> TopicRules:
+    window = draw(st.integers(0, 10))
+    if not draw(st.booleans()):
+        return TopicRules(has_quantity=False, window_days=window)
+    lowest = draw(st.integers(0, 3))
+    highest = draw(st.none() | st.integers(lowest, lowest + 20))
+    return TopicRules(
+        has_quantity=True, quantity_min=lowest, quantity_max=highest, window_days=window
+    )
+
+
+@st.composite
+def quantities(draw, topic: TopicRules) -> tuple[int | None, int | None]:
+    """Draw a claim's optional bounds inside the topic's range, as Claim.clean allows."""
+    top = topic.quantity_max if topic.quantity_max is not None else topic.quantity_min + 30
+    lo = draw(st.none() | st.integers(topic.quantity_min, top))
+    hi = draw(st.none() | st.integers(topic.quantity_min if lo is None else lo, top))
+    return lo, hi
+
+
+def in_turn(draw, options: tuple, turn: int):
+    """Draw one of options; the simplest draws take them in turn, claim after claim.
+
+    Hypothesis tries its simplest draws often; taken in turn they give claims
+    of different sources saying different things, which is where conflicts are.
+    """
+    return options[(turn + draw(st.integers(0, len(options) - 1))) % len(options)]
+
+
+@st.composite
+def claim_facts(
+    draw,
+    topic: TopicRules,
+    detainee_id: int | None,
+    claim_id: int,
+    *,
+    turn: int = 0,
+    days: int = 21,
+) -> ClaimFacts:
+    """Draw a valid claim on one variable: a topic, or a topic and a detainee.
+
+    Claims are said within `days` of each other, about at most a few days before.
+    """
+    stated_on = DAY_ONE + timedelta(days=draw(st.integers(0, days)))
+    as_of = draw(st.none() | st.integers(0, days // 3).map(lambda d: stated_on - timedelta(days=d)))
+    source_id = in_turn(draw, SOURCES, turn)
+    # One claim in five is a position; the simplest draw is a fact.
+    if draw(st.integers(0, 4)) == 4:
+        return ClaimFacts(
+            id=claim_id,
+            source_id=source_id,
+            kind=POSITION,
+            stance="",
+            stated_on=stated_on,
+            as_of=as_of,
+            detainee_id=detainee_id,
+        )
+    stance = in_turn(draw, STANCES, turn)
+    lo = hi = None
+    status = ""
+    if stance != NO_INFORMATION:
+        if detainee_id is not None:
+            status = in_turn(draw, STATUSES, turn)
+        elif topic.has_quantity:
+            lo, hi = draw(quantities(topic))
+    return ClaimFacts(
+        id=claim_id,
+        source_id=source_id,
+        kind=FACT,
+        stance=stance,
+        stated_on=stated_on,
+        as_of=as_of,
+        quantity_min=lo,
+        quantity_max=hi,
+        status=status,
+        detainee_id=detainee_id,
+    )
+
+
+@st.composite
+def variables(draw, max_claims: int = 8) -> tuple[TopicRules, list[ClaimFacts]]:
+    """Draw a topic and the claims on one of its variables, with distinct ids."""
+    topic = draw(topic_rules())
+    detainee_id = draw(st.sampled_from([None, 7]))
+    n = draw(st.integers(0, max_claims))
+    ids = draw(st.lists(st.integers(1, 1000), min_size=n, max_size=n, unique=True))
+    return topic, [
+        draw(claim_facts(topic, detainee_id, claim_id, turn=turn))
+        for turn, claim_id in enumerate(ids)
+    ]
+
+
+def contains(value, answer) -> bool:
+    if isinstance(value, frozenset):
+        return answer in value
+    return any(lo <= answer <= hi for lo, hi in value)
+
+
+# -- The pure rules -----------------------------------------------------------
+
+
+@given(variables(max_claims=2).filter(lambda v: len(v[1]) == 2))
+def test_it_compares_the_same_either_way_round(variable):
+    topic, (a, b) = variable
+    assert compare(a, b, topic) == compare(b, a, topic)
+
+
+@given(st.data())
+def test_it_examines_claims_in_any_order_alike(data):
+    topic, claims = data.draw(variables())
+    shuffled = data.draw(st.permutations(claims))
+    assert examine(shuffled, topic) == examine(claims, topic)
+
+
+@given(variables())
+def test_it_flags_only_live_facts_of_different_sources_inside_the_window(variable):
+    topic, claims = variable
+    by_id = {c.id: c for c in claims}
+    found = examine(claims, topic)
+    for (a_id, b_id), kind in found.conflicts.items():
+        a, b = by_id[a_id], by_id[b_id]
+        assert a_id < b_id
+        assert a.kind == b.kind == FACT
+        assert a.source_id != b.source_id
+        assert a_id not in found.superseded and b_id not in found.superseded
+        assert abs((a.effective_as_of - b.effective_as_of).days) <= topic.window_days
+        assert kind == compare(a, b, topic)
+    for old_id, new_id in found.superseded.items():
+        old, new = by_id[old_id], by_id[new_id]
+        assert old.source_id == new.source_id and old.kind == new.kind == FACT
+        assert new.recency > old.recency
+
+
+@given(st.data())
+def test_it_holds_a_statement_and_its_denial_to_contradict(data):
+    topic = data.draw(topic_rules())
+    detainee_id = data.draw(st.sampled_from([None, 7]))
+    said = data.draw(claim_facts(topic, detainee_id, 1).filter(lambda c: c.stance == AFFIRMS))
+    denied = replace(said, id=2, source_id=said.source_id + 1, stance=DENIES)
+
+    assert compare(said, denied, topic) == Kind.CONTRADICTION
+    # Every possible answer is allowed by exactly one of the two.
+    yes, no = value_of(said, topic), value_of(denied, topic)
+    if said.status:
+        answers = ALL_STATUS_LEAVES
+    elif topic.has_quantity:
+        top = topic.quantity_max if topic.quantity_max is not None else topic.quantity_min + 60
+        answers = range(topic.quantity_min, top + 1)
+    else:
+        answers = ("yes", "no")
+    for answer in answers:
+        assert contains(yes, answer) != contains(no, answer), answer
+
+
+# -- The database side --------------------------------------------------------
+
+
+def examples(n: int) -> settings:
+    """Run n histories: each takes a few hundred queries, and the whole file seconds."""
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+# Weighted towards new approved claims, so that most histories hold conflicts.
+ACTIONS = (
+    ["create"] * 4
+    + ["submit", "approve", "reject", "retract", "retract", "edit", "edit", "move"]
+    + ["move pair", "close"]
+)
+
+
+class DetectionPropertyTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.sources = [
+            Source.objects.create(name=name, kind=Source.Kind.OTHER)
+            for name in ("Jen Psaki", "CCDHRN", "Granma")
+        ]
+        cls.counted = Topic.objects.create(
+            title="Release of the prisoners",
+            question="How many of the prisoners were released?",
+            quantity_label="prisoners released",
+            quantity_min=0,
+            quantity_max=10,
+            window_days=7,
+        )
+        cls.yes_no = Topic.objects.create(
+            title="Talks", question="Do the talks go ahead?", window_days=3
+        )
+        cls.ferrer = Detainee.objects.create(name="José Daniel Ferrer")
+        cls.ferrer.topics.add(cls.counted, cls.yes_no)
+        cls.garcia = Detainee.objects.create(name="Unidentified prisoner 12")
+        cls.garcia.topics.add(cls.counted)
+        cls.variables = [
+            (cls.counted, None),
+            (cls.counted, cls.ferrer),
+            (cls.counted, cls.garcia),
+            (cls.yes_no, None),
+            (cls.yes_no, cls.ferrer),
+        ]
+
+    # Drawing claims that Claim.clean accepts.
+
+    def draw_values(self, data, topic: Topic, detainee: Detainee | None, turn: int) -> dict:
+        # A week on windows of three and seven days: most claims meet.
+        detainee_id = detainee and detainee.pk
+        facts = data.draw(
+            claim_facts(topic.rules, detainee_id, 0, turn=turn, days=6), label="claim values"
+        )
+        return {
+            "source": self.sources[facts.source_id - 1],
+            "topic": topic,
+            "detainee": detainee,
+            "kind": facts.kind,
+            "stance": facts.stance,
+            "quantity_min": facts.quantity_min,
+            "quantity_max": facts.quantity_max,
+            "status": facts.status,
+            "stated_on": facts.stated_on,
+            "as_of": facts.as_of,
+        }
+
+    def write(self, claim: Claim, values: dict) -> Claim:
+        for name, value in values.items():
+            setattr(claim, name, value)
+        claim.full_clean()
+        claim.save()
+        return claim
+
+    # The actions, each through the path a view takes.
+
+    def act(self, data, turn: int, ids: list[int], closed: dict[int, str]) -> None:
+        action = data.draw(st.sampled_from(ACTIONS), label="action")
+        if action == "close":
+            open_ids = tuple(Conflict.objects.open().order_by("pk").values_list("pk", flat=True))
+            if open_ids:
+                self.close(data, in_turn(data.draw, open_ids, turn), closed)
+            return
+        if action == "move pair":
+            # Both claims of a pair filed under the wrong detainee or topic.
+            # Moving to a variable of the same kind keeps what they say, so they
+            # may conflict there too: the pair's one row must follow them.
+            conflicts = tuple(Conflict.objects.order_by("pk"))
+            if conflicts:
+                conflict = in_turn(data.draw, conflicts, turn)
+                variable = in_turn(data.draw, self.siblings(conflict), turn)
+                self.relocate(data, conflict.claim_a, *variable, turn)
+                self.relocate(data, conflict.claim_b, *variable, turn)
+            return
+        if action in ("create", "submit") or not ids:
+            topic, detainee = in_turn(data.draw, tuple(self.variables), turn)
+            claim = Claim(quote="…", summary="A claim", state=Claim.State.PENDING)
+            claim = self.write(claim, self.draw_values(data, topic, detainee, turn))
+            ids.append(claim.pk)
+            if action == "create":
+                claim.approve(by=None)
+            return
+        # Approve what is not approved (again); reject or retract what is.
+        approved = set(Claim.objects.approved().filter(pk__in=ids).values_list("pk", flat=True))
+        if action == "approve":
+            candidates = [pk for pk in ids if pk not in approved]
+        elif action in ("reject", "retract"):
+            candidates = [pk for pk in ids if pk in approved]
+        else:
+            candidates = ids
+        if not candidates:
+            return
+        claim = Claim.objects.get(pk=in_turn(data.draw, tuple(candidates), turn))
+        if action == "approve":
+            claim.approve(by=None)
+        elif action == "reject":
+            claim.reject(by=None, reason="Not in the transcript.")
+        elif action == "retract":
+            claim.retract(by=None, reason="Misquoted.")
+        elif action == "edit":
+            self.write(claim, self.draw_values(data, claim.topic, claim.detainee, turn))
+        elif action == "move":
+            self.relocate(data, claim, *in_turn(data.draw, tuple(self.variables), turn), turn)
+
+    def siblings(self, conflict: Conflict) -> tuple:
+        """Return the other variables about a detainee, or the other topics."""
+        return tuple(
+            (topic, detainee)
+            for topic, detainee in self.variables
+            if (detainee is None) == (conflict.detainee_id is None)
+            and (topic.pk, detainee and detainee.pk) != (conflict.topic_id, conflict.detainee_id)
+        )
+
+    def relocate(self, data, claim: Claim, topic: Topic, detainee: Detainee | None, turn: int):
+        """Move a claim to another variable, keeping what it says where the new one allows."""
+        claim = Claim.objects.get(pk=claim.pk)
+        if (claim.detainee is None) != (detainee is None):
+            return self.write(claim, self.draw_values(data, topic, detainee, turn))
+        keeps_quantity = topic.has_quantity and detainee is None
+        return self.write(
+            claim,
+            {
+                "topic": topic,
+                "detainee": detainee,
+                "quantity_min": claim.quantity_min if keeps_quantity else None,
+                "quantity_max": claim.quantity_max if keeps_quantity else None,
+            },
+        )
+
+    def close(self, data, pk: int, closed: dict[int, str]) -> None:
+        """Resolve or dismiss an open conflict as a moderator would."""
+        conflict = Conflict.objects.get(pk=pk)
+        if data.draw(st.booleans(), label="resolve"):
+            outcome = data.draw(st.sampled_from(Conflict.Outcome.values), label="outcome")
+            conflict.resolve(by=None, outcome=outcome, rationale="Checked with both sources.")
+        else:
+            conflict.dismiss(by=None, reason="Not a real conflict.")
+        closed[conflict.pk] = conflict.status
+
+    def run_history(self, data, ids: list[int], closed: dict[int, str]) -> None:
+        """Take random actions on new claims and on the claims in `ids`."""
+        for turn in range(data.draw(st.integers(3, 15), label="actions")):
+            self.act(data, len(ids) + turn, ids, closed)
+
+    # What the stored state should be.
+
+    def expected(self) -> tuple[dict, dict]:
+        """Return the open conflicts and supersessions `examine` finds among approved claims."""
+        conflicts, superseded = {}, {}
+        for topic, detainee in self.variables:
+            detainee_id = detainee and detainee.pk
+            approved = Claim.objects.approved().on_variable(topic.pk, detainee_id)
+            found = examine([claim.facts for claim in approved], topic.rules)
+            superseded.update(found.superseded)
+            for pair, kind in found.conflicts.items():
+                conflicts[pair] = (str(kind), topic.pk, detainee_id)
+        closed_by_people = set(
+            Conflict.objects.filter(status__in=Conflict.HUMAN_CLOSED).values_list(
+                "claim_a_id", "claim_b_id"
+            )
+        )
+        open_ = {pair: v for pair, v in conflicts.items() if pair not in closed_by_people}
+        return open_, superseded
+
+    def stored(self) -> tuple[dict, dict]:
+        open_ = {
+            (a, b): (kind, topic_id, detainee_id)
+            for a, b, kind, topic_id, detainee_id in Conflict.objects.open().values_list(
+                "claim_a_id", "claim_b_id", "kind", "topic_id", "detainee_id"
+            )
+        }
+        superseded = dict(
+            Claim.objects.filter(superseded_by__isnull=False).values_list("pk", "superseded_by")
+        )
+        return open_, superseded
+
+    def assert_consistent(self, closed: dict[int, str]) -> None:
+        self.assertEqual(self.stored(), self.expected())
+        pairs = list(Conflict.objects.values_list("claim_a_id", "claim_b_id"))
+        self.assertEqual(len(pairs), len(set(pairs)), "a pair has two conflicts")
+        self.assertEqual(
+            dict(Conflict.objects.filter(pk__in=closed).values_list("pk", "status")),
+            closed,
+            "a conflict a person closed was reopened",
+        )
+
+    @examples(60)
+    @given(st.data())
+    def test_it_keeps_the_open_conflicts_a_function_of_the_approved_claims(self, data):
+        closed: dict[int, str] = {}
+        self.run_history(data, [], closed)
+
+        # The incremental path alone agrees with the pure rules...
+        self.assert_consistent(closed)
+        # ...so a full recompute has nothing to do, and neither has a second.
+        self.assertEqual(detection.recompute_all().changes, Counter())
+        self.assertEqual(detection.recompute_all().changes, Counter())
+        self.assert_consistent(closed)
+
+    @examples(40)
+    @given(st.data())
+    def test_it_never_reopens_a_conflict_a_person_closed(self, data):
+        ids: list[int] = []
+        closed: dict[int, str] = {}
+        self.run_history(data, ids, closed)
+        for pk in sorted(Conflict.objects.open().values_list("pk", flat=True)):
+            if not data.draw(st.booleans(), label="leave open"):
+                self.close(data, pk, closed)
+
+        self.run_history(data, ids, closed)
+        detection.recompute_all()
+
+        self.assert_consistent(closed)
+
+    @examples(30)
+    @given(st.data())
+    def test_it_reaches_the_same_conflicts_when_detection_is_deferred(self, data):
+        # As a bulk import runs: every change first, each variable refreshed once.
+        with detection.deferred():
+            self.run_history(data, [], {})
+
+        self.assert_consistent({})
+        self.assertEqual(detection.recompute_all().changes, Counter())
