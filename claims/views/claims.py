@@ -1,11 +1,15 @@
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from claims.filters import ClaimFilterSet
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.access import reader_view
+from crosscheck.lists import PAGE_SIZE, page_of, render_list
 
 
 @require_safe
@@ -16,11 +20,72 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(
         Claim.objects.linkable()
         .for_display()
-        .select_related("superseded_by__source")
+        .select_related(
+            *(
+                f"superseded_by__{r}"
+                for r in ("source__affiliation", "topic", "detainee", "document")
+            )
+        )
         .prefetch_related(*source_notes()),
         pk=pk,
     )
     conflicts = conflicts_for_display(Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)))
     supersedes = claim.supersedes.public().for_display()
-    context = {"claim": claim, "conflicts": conflicts, "supersedes": supersedes}
+    context = {
+        "claim": claim,
+        "conflicts": conflicts,
+        "supersedes": supersedes,
+        "citation": citation_line(claim, request.build_absolute_uri(claim.get_absolute_url())),
+    }
     return render(request, "claims/claim_detail.html", context)
+
+
+def citation_line(claim: Claim, permalink: str) -> str:
+    """Return a ready-to-paste citation: speaker, quote, date, document, permalink.
+
+    Jen Psaki (U.S. Department of State), "They have already released some of
+    the prisoners", Jan 6, 2015, in "US: Cuba Has Released Some of 53
+    'Political' Prisoners" — Crosscheck claim #12, https://…/claims/12/
+    """
+    quote = Truncator(" ".join(claim.quote.split())).chars(160)
+    parts = [
+        claim.source.speaker_line,
+        f'"{quote}"',
+        f"{claim.stated_on:%b} {claim.stated_on.day}, {claim.stated_on.year}",
+    ]
+    line = ", ".join(parts)
+    if claim.document_id:
+        line += f', in "{claim.document.title}"'
+    line += f" — Crosscheck claim #{claim.pk}"
+    if claim.state == Claim.State.RETRACTED:
+        line += " (retracted)"
+    return f"{line}, {permalink}"
+
+
+@require_safe
+@reader_view
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """The claims browser: filter, search, sort; htmx swaps in just the results."""
+    filterset = ClaimFilterSet(
+        request.GET,
+        queryset=Claim.objects.public().for_display().prefetch_related(*source_notes()),
+        request=request,
+    )
+    claims = filterset.qs
+    paginator = Paginator(claims, PAGE_SIZE)
+    too_many_to_rank = (
+        filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT
+    )
+    if too_many_to_rank:
+        # The count is already known: only the page query changes.
+        paginator.object_list = claims.order_by(*ClaimFilterSet.SORTS["newest"])
+    page, page_notice = page_of(request, paginator)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "page_notice": page_notice,
+        "too_many_to_rank": too_many_to_rank,
+        "rank_limit": ClaimFilterSet.RANK_LIMIT,
+        "terms": filterset.search_terms,
+    }
+    return render_list(request, "claims/claim_list.html", context)

@@ -11,7 +11,11 @@ def source_notes(prefix: str = "") -> tuple[Prefetch, Prefetch]:
     A spokeswoman's statement carries the notes on her department too: the
     department's interest in the outcome bears on what she says.
     """
-    notes = CredibilityNote.objects.visible().order_by("-written_on", "-pk")
+    notes = (
+        CredibilityNote.objects.visible()
+        .select_related("created_by")
+        .order_by("-written_on", "-pk")
+    )
     return (
         Prefetch(f"{prefix}source__notes", queryset=notes, to_attr="visible_notes"),
         Prefetch(f"{prefix}source__affiliation__notes", queryset=notes, to_attr="visible_notes"),

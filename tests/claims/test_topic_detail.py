@@ -1,9 +1,13 @@
-from datetime import date
+import re
+from datetime import date, timedelta
+from itertools import pairwise
 
 from django.test import TestCase
 from django.urls import reverse
 
-from claims.models import Claim
+from claims import detection
+from claims.models import Claim, Detainee, Topic
+from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast
 
 
@@ -75,22 +79,213 @@ class TopicPageTests(JanuaryCast, TestCase):
 
         self.assertEqual(response.status_code, 404)
 
-    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
-        # 1. topic, 2. open conflicts, 3.-6. notes on their sources and
-        # affiliations, 7. claims joined to source, affiliation, document,
-        # detainee and update, 8.-9. notes on the claims' sources and
-        # affiliations, 10. detainees in the topic.
-        with self.assertNumQueries(10):
-            self.get()
+    def test_it_draws_a_timeline_mark_per_claim_linked_to_its_permalink(self):
+        response = self.get()
 
-        for n in range(20):
-            self.claim(
-                self.rubio,
-                kind=Claim.Kind.POSITION,
-                stance="",
-                quote=f"Demand {n}",
-                summary=f"Demand {n}",
+        for claim in (self.monday, self.some_released, self.no_information):
+            self.assertContains(
+                response,
+                f'<a id="mark-claim-{claim.pk}" class="mark mark-{claim.stance}',
             )
+            self.assertContains(response, f'href="{claim.get_absolute_url()}"')
+        self.assertContains(response, "mark-no_information mark-superseded")
 
+    def test_it_names_each_mark_in_words(self):
+        response = self.get()
+
+        label = (
+            "Jen Psaki (U.S. Department of State), Jan 6, 2015: affirms 1–53 prisoners released. "
+            "“Some of the 53 released”."
+        )
+        self.assertContains(response, f"<title>{label}</title>", html=False)
+        self.assertContains(response, f'aria-label="{label}"')
+
+    def test_it_labels_each_picture_with_a_title_and_a_description(self):
+        response = self.get()
+
+        for chart_id in ("timeline", "range-chart"):
+            self.assertContains(response, f'aria-labelledby="{chart_id}-title {chart_id}-desc"')
+            self.assertContains(response, f'<title id="{chart_id}-title">')
+            self.assertContains(response, f'<desc id="{chart_id}-desc">')
+        self.assertContains(response, "1 open conflict, each a line joining its two claims.")
+
+    def test_it_joins_the_two_claims_of_the_open_gap_with_a_line(self):
+        response = self.get()
+
+        self.assertContains(response, 'class="conflict-line conflict-line-gap"', count=1)
+
+    def test_it_draws_each_sources_interval_on_the_count(self):
+        response = self.get()
+
+        chart = response.context["range_chart"]
+        self.assertEqual(
+            {m.claim_id for m in chart.marks},
+            {self.monday.pk, self.some_released.pk, self.no_information.pk},
+        )
+        self.assertContains(response, f'id="range-claim-{self.some_released.pk}"')
+
+    def test_it_draws_no_range_chart_for_a_topic_that_counts_nothing(self):
+        names = Topic.objects.create(title="Names of the 53", question="Are they named?")
+        self.claim(self.psaki, topic=names, stance=Claim.Stance.DENIES, quote="No", summary="No")
+
+        response = self.client.get(reverse("claims:topic", args=[names.slug]))
+
+        self.assertIsNone(response.context["range_chart"])
+        self.assertNotContains(response, "range-chart")
+        self.assertContains(response, 'id="timeline"')
+
+    def test_it_offers_the_same_claims_as_a_table(self):
+        response = self.get()
+
+        self.assertContains(response, "The same claims as a table (4)")
+        self.assertContains(
+            response, f'Superseded by <a href="{self.some_released.get_absolute_url()}">'
+        )
+
+    def test_it_shows_each_sources_current_word_with_earlier_ones_as_history(self):
+        picture = {p.source: p for p in self.get().context["picture"]}
+
+        self.assertEqual(list(picture), [self.sanchez, self.psaki, self.rubio])
+        self.assertEqual(picture[self.psaki].current, [self.some_released])
+        self.assertEqual(picture[self.psaki].earlier, [self.monday])
+        self.assertEqual(picture[self.sanchez].current, [self.no_information])
+        self.assertContains(self.get(), "Earlier statements from Jen Psaki (1)")
+
+    def test_it_keeps_only_a_sources_newest_position_as_its_current_word(self):
+        older = self.claim(
+            self.psaki,
+            kind=Claim.Kind.POSITION,
+            stance="",
+            quote="Talks go on",
+            summary="Talks go on",
+            stated_on=date(2015, 1, 2),
+        )
+        newer = self.claim(
+            self.psaki,
+            kind=Claim.Kind.POSITION,
+            stance="",
+            quote="Talks go on regardless",
+            summary="Talks go on regardless",
+        )
+
+        [psaki] = [p for p in self.get().context["picture"] if p.source == self.psaki]
+
+        # Newest first, in both lists.
+        self.assertEqual(psaki.current, [newer, self.some_released])
+        self.assertEqual(psaki.earlier, [self.monday, older])
+
+    def test_it_leaves_claims_about_one_detainee_out_of_the_current_word(self):
+        prisoner = Detainee.objects.create(name="Unidentified prisoner 12")
+        prisoner.topics.add(self.release)
+        about_one = self.claim(
+            self.psaki,
+            detainee=prisoner,
+            stance=Claim.Stance.AFFIRMS,
+            status=Claim.Status.RELEASED,
+            quote="He was freed",
+            summary="He was freed",
+        )
+
+        response = self.get()
+
+        [psaki] = [p for p in response.context["picture"] if p.source == self.psaki]
+        self.assertNotIn(about_one, psaki.current + psaki.earlier)
+        self.assertEqual(response.context["detainee_statuses"], [(prisoner, [about_one])])
+        self.assertContains(response, f'id="mark-claim-{about_one.pk}"')
+
+    def test_it_lists_the_detainees_and_says_when_none_was_reported_on(self):
+        Detainee.objects.create(name="Unidentified prisoner 40").topics.add(self.release)
+
+        response = self.get()
+
+        self.assertContains(response, "Unidentified prisoner 40")
+        self.assertContains(response, "no source has reported on this person yet")
+
+    def test_it_says_what_to_expect_on_a_topic_without_claims(self):
+        empty = Topic.objects.create(title="A new question", question="Is it so?")
+
+        response = self.client.get(reverse("claims:topic", args=[empty.slug]))
+
+        self.assertEqual(response.status_code, 200)
+        self.assertIsNone(response.context["timeline"])
+        self.assertContains(response, "No approved claims on this topic yet")
+        self.assertContains(response, "No open conflicts on this topic")
+        self.assertContains(response, "No source has made an approved claim on this question yet")
+
+    def test_it_says_where_you_are_in_the_title(self):
+        self.assertContains(self.get(), "<title>Release of the 53 prisoners · Topic · Crosscheck")
+
+    def test_it_uses_no_inline_style_or_script(self):
+        body = self.get().content.decode()
+
+        self.assertNotIn("style=", body)
+        self.assertNotIn("<style", body)
+        self.assertNotIn("<script>", body)
+
+    def test_it_keeps_headings_in_order(self):
+        levels = [int(n) for n in re.findall(r"<h([1-6])", self.get().content.decode())]
+
+        self.assertEqual(levels[0], 1)
+        self.assertTrue(all(b - a <= 1 for a, b in pairwise(levels)), levels)
+
+    def test_it_gives_every_element_a_unique_id(self):
+        ids = re.findall(r'\sid="([^"]+)"', self.get().content.decode())
+
+        self.assertEqual(len(ids), len(set(ids)), [i for i in ids if ids.count(i) > 1])
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
+        # 1. topic, 2. approved claims joined to source, affiliation, topic,
+        # detainee, document and update, 3.-4. visible notes of their sources
+        # and affiliations, 5. open conflicts joined to both claims and theirs,
+        # 6.-9. notes of both sides' sources and affiliations, 10. detainees.
+        add_claims(self.release, 10, start=0)
         with self.assertNumQueries(10):
-            self.get()
+            small = self.get()
+
+        add_claims(self.release, 190, start=10)
+        with self.assertNumQueries(10):
+            large = self.get()
+
+        self.assertEqual(len(small.context["claims"]), 4 + 10)
+        self.assertEqual(len(large.context["claims"]), 4 + 200)
+        self.assertGreater(len(large.context["conflicts"]), len(small.context["conflicts"]))
+
+
+def add_claims(topic: Topic, n: int, *, start: int) -> None:
+    """Add n approved claims from n / 10 new sources (each with a note), then run detection.
+
+    Every third is about a detainee; the others affirm, deny or have no
+    information, so some supersede others and some conflict.
+    """
+    sources = Source.objects.bulk_create(
+        Source(name=f"Voice {start + i}", kind=Source.Kind.MEDIA) for i in range(max(1, n // 10))
+    )
+    CredibilityNote.objects.bulk_create(
+        CredibilityNote(source=s, body=f"Note on {s.name}", signed_by="Desk") for s in sources
+    )
+    prisoner = Detainee.objects.create(name=f"Unidentified prisoner {start}")
+    prisoner.topics.add(topic)
+    stances = [Claim.Stance.AFFIRMS, Claim.Stance.DENIES, Claim.Stance.NO_INFORMATION]
+    claims = []
+    for i in range(n):
+        stance = stances[i % 3]
+        on_detainee = i % 3 == 0
+        claims.append(
+            Claim(
+                source=sources[i % len(sources)],
+                topic=topic,
+                detainee=prisoner if on_detainee else None,
+                kind=Claim.Kind.FACT,
+                stance=stance,
+                status=Claim.Status.RELEASED if on_detainee else "",
+                quantity_min=1 if stance == Claim.Stance.AFFIRMS and not on_detainee else None,
+                quantity_max=53 if stance == Claim.Stance.AFFIRMS and not on_detainee else None,
+                quote=f"Quote {start + i}",
+                summary=f"Summary {start + i}",
+                stated_on=date(2015, 1, 1) + timedelta(days=i % 40),
+                state=Claim.State.APPROVED,
+            )
+        )
+    Claim.objects.bulk_create(claims)
+    detection.refresh_variable(topic.pk, None)
+    detection.refresh_variable(topic.pk, prisoner.pk)

@@ -1,9 +1,13 @@
+import re
 from datetime import date
+from itertools import pairwise
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from sources.models import CredibilityNote
+from claims import detection
+from claims.models import Claim, Conflict, Topic
+from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast
 
 
@@ -44,3 +48,125 @@ class SourcePageTests(JanuaryCast, TestCase):
 
         self.assertEqual(response.status_code, 302)
         self.assertIn("login", response["Location"])
+
+    def test_it_shows_each_note_with_its_author_and_date(self):
+        response = self.get(self.psaki)
+
+        self.assertContains(response, "Speaks for a party to the Dec. 17 agreement.")
+        self.assertContains(
+            response, '— Desk editor, <time datetime="2015-01-07">Jan 7, 2015</time>'
+        )
+
+    def test_it_counts_the_record_and_shows_the_formula_beside_the_counts(self):
+        conflict = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
+        refuted = self.claim(
+            self.sanchez,
+            stance=Claim.Stance.DENIES,
+            quote="None have been released",
+            summary="None released",
+            stated_on=date(2015, 1, 7),
+        )
+        contradiction = Conflict.objects.get(status=Conflict.Status.OPEN, claim_b=refuted)
+        contradiction.resolve(
+            by=None, outcome=Conflict.Outcome.A_RIGHT, rationale="Lists published"
+        )
+
+        response = self.get(self.psaki)
+
+        source = response.context["source"]
+        self.assertEqual(
+            (source.claim_count, source.open_conflict_count, source.confirmed_count),
+            (2, 0, 1),
+        )
+        self.assertEqual(source.refuted_count, 0)
+        self.assertContains(response, Source.RELIABILITY_FORMULA)
+        self.assertContains(response, "= (1 + 1) ÷ (1 + 0 + 2) = 0.67")
+        self.assertEqual(Conflict.objects.get(pk=conflict.pk).status, Conflict.Status.SUPERSEDED)
+        self.assertContains(self.get(self.sanchez), "= (0 + 1) ÷ (0 + 1 + 2) = 0.33")
+
+    def test_it_lists_open_and_closed_conflicts_apart(self):
+        later = self.claim(
+            self.sanchez,
+            stance=Claim.Stance.DENIES,
+            quote="None have been released",
+            summary="None released",
+            stated_on=date(2015, 1, 7),
+        )
+
+        response = self.get(self.sanchez)
+
+        [open_conflict] = response.context["open_conflicts"]
+        [closed] = response.context["closed_conflicts"]
+        self.assertEqual(open_conflict.claim_b, later)
+        self.assertEqual(closed.status, Conflict.Status.SUPERSEDED)
+        self.assertContains(response, "Open (1)")
+        self.assertContains(response, "Closed (1)")
+
+    def test_it_says_a_source_speaks_for_itself_when_it_has_no_affiliation(self):
+        self.assertContains(self.get(self.rubio), "None recorded: speaks for itself.")
+
+    def test_it_says_what_to_expect_when_a_source_has_no_claims_or_notes(self):
+        response = self.get(self.state_dept)
+
+        self.assertContains(response, "No approved claims from U.S. Department of State yet.")
+        self.assertContains(response, "No credibility notes on U.S. Department of State yet.")
+        self.assertContains(response, "No open conflict involves")
+
+    def test_it_keeps_headings_in_order_without_inline_style(self):
+        body = self.get(self.psaki).content.decode()
+
+        levels = [int(n) for n in re.findall(r"<h([1-6])", body)]
+        self.assertEqual(levels[0], 1)
+        self.assertTrue(all(b - a <= 1 for a, b in pairwise(levels)), levels)
+        self.assertNotIn("style=", body)
+
+    def test_it_says_where_you_are_in_the_title(self):
+        self.assertContains(self.get(self.psaki), "<title>Jen Psaki · Source · Crosscheck")
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
+        # 1. source with its record (counts and subqueries) joined to its
+        # affiliation, 2. sources affiliated to it, 3. conflicts its claims are
+        # in, joined to both claims, sources, affiliations, topics, detainees and
+        # documents, 4. visible notes with their authors, 5. approved claims
+        # joined to affiliation, topic, detainee, document and update.
+        add_claims(self.psaki, 10, start=0)
+        with self.assertNumQueries(5):
+            small = self.get(self.psaki)
+
+        add_claims(self.psaki, 190, start=10)
+        with self.assertNumQueries(5):
+            large = self.get(self.psaki)
+
+        self.assertEqual(len(small.context["claims"]), 2 + 10)
+        self.assertEqual(len(large.context["claims"]), 2 + 200)
+        self.assertEqual(len(small.context["open_conflicts"]), 1 + 10)
+        self.assertEqual(len(large.context["open_conflicts"]), 1 + 200)
+
+
+def add_claims(source: Source, n: int, *, start: int) -> None:
+    """Add n approved claims by the source, each on its own topic against another voice's."""
+    voices = Source.objects.bulk_create(
+        Source(name=f"Voice {start + i}", kind=Source.Kind.MEDIA) for i in range(n // 10 or 1)
+    )
+    topics = Topic.objects.bulk_create(
+        Topic(title=f"Question {start + i}", slug=f"question-{start + i}", question="Is it?")
+        for i in range(n)
+    )
+    claims = []
+    for i, topic in enumerate(topics):
+        for speaker, stance in ((source, "affirms"), (voices[i % len(voices)], "denies")):
+            claims.append(
+                Claim(
+                    source=speaker,
+                    topic=topic,
+                    kind=Claim.Kind.FACT,
+                    stance=stance,
+                    quote=f"Quote {start + i}",
+                    summary=f"Summary {start + i}",
+                    stated_on=date(2015, 1, 6),
+                    state=Claim.State.APPROVED,
+                )
+            )
+    Claim.objects.bulk_create(claims)
+    for topic in topics:
+        detection.refresh_variable(topic.pk, None)

@@ -1,0 +1,275 @@
+"""
+The reading lists' filters: one FilterSet per list, kept in the query string
+so that every view of a list is a link a journalist can share.
+
+Bad input never breaks a page: an unknown choice, a malformed date or a
+search made only of operators becomes a form error shown beside its field,
+and the other filters still apply (django-filter leaves an invalid field out
+of `cleaned_data`).
+
+Names are searched accent-insensitively without a folded copy in the
+database: each folded word becomes a regular expression that matches any
+accented or capitalised form of its letters (`claims.search.accent_pattern`),
+evaluated by the database (PostgreSQL's `~`, the REGEXP function Django gives
+SQLite). No index helps a regular expression, but lists of detainees and
+sources are short next to claims, and the scan stays in the database: no row
+is loaded to be compared in Python. Claims, the long list, are searched
+through their folded `search_text` instead (claims.search).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import get_language_info
+
+from claims.models import Claim, Conflict, Detainee, Topic
+from claims.search import MAX_TERMS, name_matches, search_claims, search_terms
+from sources.models import Source
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class SearchField(forms.CharField):
+    """A search box: refuses input that holds no word to look for, or too many words."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "search"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if value:
+            terms = search_terms(value)
+            if not terms:
+                raise forms.ValidationError(
+                    "Type a word to look for: symbols such as & | ! * ( ) and quotes "
+                    "are not searched for."
+                )
+            if len(terms) > MAX_TERMS:
+                raise forms.ValidationError(
+                    f"Search for at most {MAX_TERMS} words; this search has {len(terms)}."
+                )
+        return value
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
+def topic_filter(**kwargs) -> django_filters.ModelChoiceFilter:
+    """Choose a topic by its slug, so a shared link reads /claims/?topic=release-of-the-53."""
+    kwargs.setdefault("empty_label", "Any topic")
+    kwargs.setdefault("label", "Topic")
+    return django_filters.ModelChoiceFilter(
+        queryset=Topic.objects.order_by("title"), to_field_name="slug", **kwargs
+    )
+
+
+def keep(queryset, name, value):
+    """Apply nothing: the value is read in `filter_queryset` (sorting)."""
+    return queryset
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Return the languages approved claims are in, named: ("es", "Spanish")."""
+    codes = (
+        Claim.objects.public().order_by("language").values_list("language", flat=True).distinct()
+    )
+    return [(code, language_name(code)) for code in codes]
+
+
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
+class ClaimFilterSet(django_filters.FilterSet):
+    """Filter and sort the approved claims; `q` searches their folded text."""
+
+    # Ranking computes each match's tsvector from its text (only the GIN
+    # index stores them), about 35 µs a claim: past this many matches the
+    # results come newest first instead, and the page says so.
+    RANK_LIMIT = 2000
+    SORTS = {
+        "newest": ("-stated_on", "-pk"),
+        "oldest": ("stated_on", "pk"),
+        "source": ("source__name", "-stated_on", "-pk"),
+        "topic": ("topic__title", "-stated_on", "-pk"),
+    }
+
+    q = SearchFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Words in the quote, summary, speaker or detainee; accents optional.",
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.order_by("name"), empty_label="Any source"
+    )
+    source_kind = django_filters.ChoiceFilter(
+        field_name="source__kind",
+        choices=Source.Kind.choices,
+        label="Source kind",
+        empty_label="Any kind",
+    )
+    affiliation = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.order_by("name"),
+        method="filter_affiliation",
+        label="Speaking for",
+        empty_label="Any body",
+        help_text="The body and everyone who speaks for it.",
+    )
+    topic = topic_filter()
+    detainee = django_filters.ModelChoiceFilter(
+        queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Claim.Kind.choices, label="Kind of claim", empty_label="Facts and positions"
+    )
+    stance = django_filters.ChoiceFilter(choices=Claim.Stance.choices, empty_label="Any stance")
+    language = django_filters.ChoiceFilter(choices=language_choices, empty_label="Any language")
+    stated_after = django_filters.DateFilter(
+        field_name="stated_on", lookup_expr="gte", label="Said on or after", widget=DATE_WIDGET
+    )
+    stated_before = django_filters.DateFilter(
+        field_name="stated_on", lookup_expr="lte", label="Said on or before", widget=DATE_WIDGET
+    )
+    in_open_conflict = django_filters.ChoiceFilter(
+        choices=[("yes", "Only claims in an open conflict"), ("no", "Only claims in none")],
+        method="filter_in_open_conflict",
+        label="Open conflicts",
+        empty_label="With or without",
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
+            ("source", "Source, A to Z"),
+            ("topic", "Topic, A to Z"),
+        ],
+        method=keep,
+        label="Sort by",
+        empty_label="Best match, or newest",
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    @property
+    def search_terms(self) -> list[str]:
+        """Return the folded words searched for, or [] (for highlighting)."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        return search_terms(self.form.cleaned_data.get("q") or "")
+
+    def filter_search(self, queryset, name, value):
+        return search_claims(queryset, search_terms(value))
+
+    def filter_affiliation(self, queryset, name, value):
+        return queryset.filter(source__in=Source.objects.with_affiliated(value))
+
+    def filter_in_open_conflict(self, queryset, name, value):
+        # Two IN lists rather than two EXISTS: PostgreSQL hashes each list
+        # once, where the EXISTS pair led it to a far costlier plan (and JIT).
+        open_conflicts = Conflict.objects.open()
+        in_open = Q(pk__in=open_conflicts.values("claim_a")) | Q(
+            pk__in=open_conflicts.values("claim_b")
+        )
+        return queryset.filter(in_open) if value == "yes" else queryset.exclude(in_open)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.ranks_by_relevance(queryset):
+            return queryset.order_by("-search_rank", *self.SORTS["newest"])
+        return queryset.order_by(*self.SORTS[self.form.cleaned_data.get("sort") or "newest"])
+
+    def ranks_by_relevance(self, queryset=None) -> bool:
+        """Return whether the results are ranked: a search on PostgreSQL, with no sort chosen."""
+        if not self.is_bound or self.form.cleaned_data.get("sort"):
+            return False
+        queryset = self.qs if queryset is None else queryset
+        return "search_rank" in queryset.query.annotations
+
+
+class ConflictFilterSet(django_filters.FilterSet):
+    """Filter the conflicts; with no status asked for, only the open ones."""
+
+    ANY_STATUS = "any"
+
+    status = django_filters.ChoiceFilter(
+        choices=[(ANY_STATUS, "Any status"), *Conflict.Status.choices],
+        method="filter_status",
+        label="Status",
+        empty_label=None,
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Conflict.Kind.choices, empty_label="Contradictions and gaps"
+    )
+    topic = topic_filter()
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.order_by("name"),
+        method="filter_source",
+        label="Source (either side)",
+        empty_label="Any source",
+    )
+    detainee = django_filters.ModelChoiceFilter(
+        queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
+    )
+
+    class Meta:
+        model = Conflict
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = Conflict.Status.OPEN
+        super().__init__(data, *args, **kwargs)
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value == self.ANY_STATUS else queryset.filter(status=value)
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(Q(claim_a__source=value) | Q(claim_b__source=value))
+
+
+class DetaineeFilterSet(django_filters.FilterSet):
+    """Find detainees by name or alias, in any accents, and by topic."""
+
+    q = SearchFilter(
+        method="filter_name",
+        label="Name or alias",
+        help_text="Accents optional: “Nunez” finds “Núñez”.",
+    )
+    topic = topic_filter(field_name="topics")
+
+    class Meta:
+        model = Detainee
+        fields: list[str] = []
+
+    def filter_name(self, queryset, name, value):
+        return name_matches(queryset, search_terms(value), "name", json_fields=["aliases"])
+
+
+class StatusBoardFilterSet(django_filters.FilterSet):
+    """Choose the topic whose detainees the board shows, and narrow them by name."""
+
+    topic = topic_filter(field_name="topics", empty_label="Choose a topic")
+    q = SearchFilter(
+        method="filter_name",
+        label="Name or alias",
+        help_text="Accents optional: “Nunez” finds “Núñez”.",
+    )
+
+    class Meta:
+        model = Detainee
+        fields: list[str] = []
+
+    def filter_name(self, queryset, name, value):
+        return name_matches(queryset, search_terms(value), "name", json_fields=["aliases"])

@@ -1,0 +1,143 @@
+from datetime import date
+
+from django.test import TestCase
+
+from claims.filters import ClaimFilterSet
+from claims.models import Claim, Conflict, Detainee, Topic
+from sources.models import Source
+from tests.cast import JanuaryCast
+
+
+class ClaimFilterSetTests(JanuaryCast, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.cuba = Topic.objects.create(title="Talks with Cuba", question="Will talks go on?")
+        cls.nunez = Detainee.objects.create(name="José Núñez")
+        cls.nunez.topics.add(cls.release)
+        cls.spanish = cls.claim(
+            cls.ccdhrn,
+            detainee=cls.nunez,
+            stance=Claim.Stance.AFFIRMS,
+            status=Claim.Status.RELEASED,
+            quote="Núñez fue liberado",
+            summary="Núñez released",
+            language="es",
+            stated_on=date(2015, 1, 12),
+        )
+        cls.talks = cls.claim(
+            cls.state_dept,
+            topic=cls.cuba,
+            kind=Claim.Kind.POSITION,
+            stance="",
+            quote="Release of all 53 is not a precondition for talks",
+            summary="Not a precondition",
+            stated_on=date(2015, 1, 8),
+        )
+
+    def filter(self, **data):
+        filterset = ClaimFilterSet(data, queryset=Claim.objects.public())
+        self.assertTrue(filterset.is_valid(), filterset.errors)
+        return list(filterset.qs)
+
+    def errors(self, **data):
+        filterset = ClaimFilterSet(data, queryset=Claim.objects.public())
+        self.assertFalse(filterset.is_valid())
+        return filterset.errors
+
+    def test_it_shows_every_approved_claim_newest_first_without_filters(self):
+        claims = self.filter()
+
+        self.assertEqual(claims[:2], [self.spanish, self.talks])
+        self.assertEqual(claims[-1], self.monday)
+        self.assertEqual(len(claims), 6)
+
+    def test_it_filters_by_source(self):
+        self.assertEqual(self.filter(source=self.psaki.pk), [self.some_released, self.monday])
+
+    def test_it_filters_by_source_kind(self):
+        self.assertEqual(
+            set(self.filter(source_kind="monitor")), {self.no_information, self.spanish}
+        )
+
+    def test_it_filters_by_affiliation_with_the_body_itself_and_every_level_below(self):
+        deputy = Source.objects.create(name="Deputy spokesperson", kind="official")
+        deputy.affiliation = self.psaki  # two levels below the department
+        deputy.save()
+        deeper = self.claim(deputy, stance="affirms", quote="Some freed", summary="Some freed")
+
+        claims = set(self.filter(affiliation=self.state_dept.pk))
+
+        self.assertEqual(claims, {self.talks, self.some_released, self.monday, deeper})
+
+    def test_it_filters_by_topic_slug(self):
+        self.assertEqual(self.filter(topic="talks-with-cuba"), [self.talks])
+
+    def test_it_filters_by_detainee(self):
+        self.assertEqual(self.filter(detainee=self.nunez.pk), [self.spanish])
+
+    def test_it_filters_by_kind(self):
+        self.assertEqual(set(self.filter(kind="position")), {self.talks, self.demand})
+
+    def test_it_filters_by_stance(self):
+        self.assertEqual(
+            set(self.filter(stance="no_information")), {self.monday, self.no_information}
+        )
+
+    def test_it_filters_by_language_among_those_claims_are_in(self):
+        self.assertEqual(self.filter(language="es"), [self.spanish])
+        self.assertIn("language", self.errors(language="fr"))
+
+    def test_it_filters_by_a_stated_on_date_range_inclusive(self):
+        claims = self.filter(stated_after="2015-01-06", stated_before="2015-01-08")
+
+        self.assertEqual(
+            set(claims), {self.talks, self.some_released, self.no_information, self.demand}
+        )
+
+    def test_it_filters_claims_in_an_open_conflict_and_those_in_none(self):
+        self.assertEqual(
+            set(self.filter(in_open_conflict="yes")), {self.some_released, self.no_information}
+        )
+        self.assertNotIn(self.some_released, self.filter(in_open_conflict="no"))
+
+    def test_it_leaves_out_claims_whose_conflict_is_closed(self):
+        Conflict.objects.get().dismiss(by=None, reason="Not a real conflict")
+
+        self.assertEqual(self.filter(in_open_conflict="yes"), [])
+
+    def test_it_searches_the_folded_text(self):
+        self.assertEqual(self.filter(q="NUNEZ liberado"), [self.spanish])
+
+    def test_it_sorts_oldest_first(self):
+        self.assertEqual(self.filter(sort="oldest")[0], self.monday)
+
+    def test_it_sorts_by_source_name_then_newest(self):
+        claims = self.filter(sort="source")
+
+        self.assertEqual(claims[0], self.spanish)  # Cuban Commission…
+        self.assertEqual(claims[-1], self.talks)  # U.S. Department of State
+
+    def test_it_sorts_by_topic_title_then_newest(self):
+        self.assertEqual(self.filter(sort="topic")[-1], self.talks)
+
+    def test_it_sorts_by_relevance_when_searching_without_a_sort(self):
+        # SQLite has no ranking: then the newest match comes first.
+        claims = self.filter(q="released")
+
+        self.assertEqual(set(claims), {self.some_released, self.demand, self.spanish})
+
+    def test_it_gives_the_folded_search_terms_for_highlighting(self):
+        filterset = ClaimFilterSet({"q": "Núñez & (Sánchez)"}, queryset=Claim.objects.all())
+
+        self.assertEqual(filterset.search_terms, ["nunez", "sanchez"])
+        self.assertEqual(ClaimFilterSet(queryset=Claim.objects.all()).search_terms, [])
+
+    def test_it_reports_bad_values_field_by_field_and_applies_the_rest(self):
+        filterset = ClaimFilterSet(
+            {"source": "abc", "stated_before": "yesterday", "stance": "denies", "q": "&&"},
+            queryset=Claim.objects.public(),
+        )
+
+        self.assertEqual(set(filterset.errors), {"source", "stated_before", "q"})
+        self.assertEqual(list(filterset.qs), [])  # only "denies" applied: none in the cast

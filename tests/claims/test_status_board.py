@@ -1,0 +1,221 @@
+from datetime import date, timedelta
+
+from django.test import TestCase, override_settings
+from django.urls import reverse
+
+from claims.models import Claim, Detainee, Topic
+from sources.models import Source
+from tests.cast import JanuaryCast
+
+
+class StatusBoardTests(JanuaryCast, TestCase):
+    url = reverse("claims:status_board")
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.nunez = Detainee.objects.create(name="José Núñez")
+        cls.perez = Detainee.objects.create(name="Ana Pérez")
+        cls.unidentified = Detainee.objects.create(name="Unidentified prisoner 12")
+        cls.silent = Detainee.objects.create(name="Zoe Silent")
+        for detainee in (cls.nunez, cls.perez, cls.unidentified, cls.silent):
+            detainee.topics.add(cls.release)
+
+        def status(source, detainee, status, day, stance="affirms", **fields):
+            return cls.claim(
+                source,
+                detainee=detainee,
+                stance=stance,
+                status=status,
+                quote=f"{source.name} on {detainee.name}: {status or stance}",
+                summary=f"{status or stance}",
+                stated_on=date(2015, 1, day),
+                **fields,
+            )
+
+        # Núñez: the monitor first said imprisoned, then released on parole;
+        # the department says released: they agree on the latest words.
+        cls.nunez_old = status(cls.ccdhrn, cls.nunez, "imprisoned", 5)
+        cls.nunez_new = status(cls.ccdhrn, cls.nunez, "conditional_release", 8)
+        cls.nunez_state = status(cls.state_dept, cls.nunez, "released", 7)
+        # Pérez: released against house arrest, a contradiction.
+        cls.perez_state = status(cls.state_dept, cls.perez, "released", 7)
+        cls.perez_monitor = status(cls.ccdhrn, cls.perez, "house_arrest", 7)
+        # The unidentified prisoner: released against no information, a gap.
+        cls.unidentified_state = status(cls.state_dept, cls.unidentified, "released", 6)
+        cls.unidentified_monitor = status(
+            cls.ccdhrn, cls.unidentified, "", 6, stance="no_information"
+        )
+
+    def board(self, **params):
+        params.setdefault("topic", self.release.slug)
+        return self.client.get(self.url, params)
+
+    def rows(self, response):
+        return {row.detainee: row for row in response.context["rows"]}
+
+    def test_it_has_one_column_per_source_that_reported_on_the_detainees(self):
+        response = self.board()
+
+        self.assertEqual(response.context["sources"], [self.ccdhrn, self.state_dept])
+
+    def test_it_has_one_row_per_detainee_of_the_topic_with_each_sources_latest_status(self):
+        rows = self.rows(self.board())
+
+        self.assertEqual(list(rows), [self.perez, self.nunez, self.unidentified, self.silent])
+        self.assertEqual(rows[self.nunez].cells, [self.nunez_new, self.nunez_state])
+        self.assertEqual(rows[self.silent].cells, [None, None])
+
+    def test_it_takes_the_later_as_of_when_two_statements_share_a_day(self):
+        later = self.claim(
+            self.state_dept,
+            detainee=self.nunez,
+            stance="affirms",
+            status="exiled",
+            quote="Exiled",
+            summary="Exiled",
+            stated_on=date(2015, 1, 7),
+            as_of=date(2015, 1, 7),
+        )
+        self.nunez_state.as_of = date(2015, 1, 6)
+        self.nunez_state.save()
+
+        self.assertEqual(self.rows(self.board())[self.nunez].cells[1], later)
+
+    def test_it_marks_a_row_whose_latest_statuses_cannot_both_be_true(self):
+        rows = self.rows(self.board())
+
+        self.assertEqual(rows[self.perez].disagreement, "contradiction")
+        self.assertEqual(rows[self.perez].clashing, {self.perez_state.pk, self.perez_monitor.pk})
+        self.assertEqual(rows[self.nunez].disagreement, "")  # released ⊇ conditional release
+
+    def test_it_marks_a_gap_when_one_source_has_no_information(self):
+        rows = self.rows(self.board())
+
+        self.assertEqual(rows[self.unidentified].disagreement, "gap")
+
+    def test_it_shows_statuses_dates_and_marks_in_words(self):
+        response = self.board()
+
+        self.assertContains(response, "Released: conditionally (parole)")
+        self.assertContains(response, "Detained: house arrest")
+        self.assertContains(response, "No information")
+        self.assertContains(response, "Sources disagree")
+        self.assertContains(response, "Gap: a source has no information")
+        self.assertContains(response, "Jan 8, 2015")
+        self.assertContains(response, "Unidentified prisoner 12")
+        self.assertContains(response, '<th scope="row">', count=4)
+        self.assertContains(response, "<caption")
+
+    def test_it_ignores_positions_pending_claims_and_other_topics(self):
+        other = Topic.objects.create(title="Other", question="?")
+        self.perez.topics.add(other)
+        self.claim(
+            self.rubio,
+            topic=other,
+            detainee=self.perez,
+            stance="affirms",
+            status="deceased",
+            quote="x",
+            summary="x",
+        )
+        Claim.objects.create(
+            source=self.rubio,
+            topic=self.release,
+            detainee=self.perez,
+            kind="fact",
+            stance="affirms",
+            status="deceased",
+            quote="pending",
+            summary="pending",
+            stated_on=date(2015, 1, 9),
+            state=Claim.State.PENDING,
+        )
+
+        self.assertNotIn(self.rubio, self.board().context["sources"])
+
+    def test_it_narrows_the_rows_by_name_without_accents(self):
+        rows = self.rows(self.board(q="perez"))
+
+        self.assertEqual(list(rows), [self.perez])
+
+    def test_it_offers_the_topics_with_detainees_when_none_is_chosen(self):
+        response = self.client.get(self.url)
+
+        self.assertEqual(list(response.context["topics"]), [self.release])
+        self.assertContains(response, "Choose a topic")
+        self.assertContains(response, "?topic=release-of-the-53-prisoners")
+
+    def test_it_explains_an_unknown_topic(self):
+        response = self.board(topic="<b>nope</b>")
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Select a valid choice.")
+        self.assertNotContains(response, "<b>nope</b>")
+
+    def test_it_returns_only_the_board_to_htmx(self):
+        response = self.client.get(
+            self.url, {"topic": self.release.slug}, headers={"HX-Request": "true"}
+        )
+
+        self.assertNotContains(response, "<form")
+        self.assertContains(response, "<table")
+
+    def test_it_refuses_post(self):
+        self.assertEqual(self.client.post(self.url).status_code, 405)
+
+    @override_settings(READING_REQUIRES_LOGIN=True)
+    def test_it_asks_for_a_login_when_reading_requires_one(self):
+        self.assertEqual(self.board().status_code, 302)
+
+
+class StatusBoardQueryCountTests(TestCase):
+    url = reverse("claims:status_board")
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.topic = Topic.objects.create(title="Prisoners", question="Who is free?")
+        cls.sources = Source.objects.bulk_create(
+            Source(name=f"Monitor {n}", kind=Source.Kind.MONITOR) for n in range(4)
+        )
+
+    def add_detainees(self, count, start=0):
+        detainees = Detainee.objects.bulk_create(
+            Detainee(name=f"Unidentified prisoner {start + n}") for n in range(count)
+        )
+        Detainee.topics.through.objects.bulk_create(
+            Detainee.topics.through(detainee=d, topic=self.topic) for d in detainees
+        )
+        statuses = ["released", "imprisoned", "exiled", "house_arrest"]
+        Claim.objects.bulk_create(
+            Claim(
+                source=source,
+                topic=self.topic,
+                detainee=detainee,
+                kind="fact",
+                stance="affirms",
+                status=statuses[(n + i) % 4],
+                quote="status",
+                summary="status",
+                stated_on=date(2015, 1, 1) + timedelta(days=day),
+                state=Claim.State.APPROVED,
+            )
+            for n, detainee in enumerate(detainees)
+            for i, source in enumerate(self.sources[: 1 + n % 4])
+            for day in range(2)  # an older statement the board must pass over
+        )
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_detainees(self):
+        # 1. the topic named in the link, 2. count, 3. the page of detainees,
+        # 4. the latest approved fact claims of the page's detainees on the
+        # topic, with their sources, 5. the topic choices of the form.
+        self.add_detainees(10)
+        with self.assertNumQueries(5):
+            response = self.client.get(self.url, {"topic": self.topic.slug})
+        self.assertEqual(len(response.context["rows"]), 10)
+        self.assertEqual(len(response.context["sources"]), 4)
+
+        self.add_detainees(190, start=10)
+        with self.assertNumQueries(5):
+            response = self.client.get(self.url, {"topic": self.topic.slug})
+        self.assertEqual(len(response.context["rows"]), 50)
