@@ -55,8 +55,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_case cases/cuba-2015-01.json
-# Demo users (reader, editor, moderator) belong here once roles exist; they
-# arrive with the editorial issue.
+# One demo user per role, printed with its password (refused when DEBUG=0).
+	@echo
+	$(BIN)/python manage.py create_demo_users
 	@echo
 	@echo "Crosscheck: http://127.0.0.1:$(PORT)/"
 	@echo

@@ -61,6 +61,9 @@ class ClaimAdmin(NoDeleteAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
+        else:
+            # Stale editor forms must not overwrite an admin's edit.
+            obj.version += 1
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Approve the selected claims", permissions=["change"])

@@ -101,11 +101,9 @@ class Topic(models.Model):
                 stored = row.rules if row else None
             super().save(*args, **kwargs)
             if stored is not None and stored != self.rules:
-                variables = (
-                    self.claims.approved()
-                    .values_list("topic_id", "detainee_id")
-                    .union(self.conflicts.values_list("topic_id", "detainee_id"))
-                )
+                variables = set(
+                    self.claims.approved().values_list("topic_id", "detainee_id").distinct()
+                ) | set(self.conflicts.values_list("topic_id", "detainee_id").distinct())
                 for topic_id, detainee_id in variables:
                     detection.variable_changed(topic_id, detainee_id)
         self._stored_rules = self.rules
@@ -286,6 +284,10 @@ class ClaimVerdict(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     REFUTED = "refuted", "Refuted"
     UNVERIFIED = "unverified", "Unverified"
+
+
+class StaleClaimError(Exception):
+    """The claim changed, or left the expected state, since the editor loaded it."""
 
 
 class Claim(models.Model):
@@ -581,12 +583,35 @@ class Claim(models.Model):
                     f"{'no limit' if upper is None else upper}).",
                 )
 
+    def save_checked(
+        self, expected_version: int, *, states: list[str] | None = None, **save_kwargs
+    ) -> None:
+        """Save only if the row is still at `expected_version` (and in one of `states`).
+
+        The check is the UPDATE's own WHERE clause, not a read before the
+        write: of two editors who loaded the same version, the second UPDATE
+        matches no row (on PostgreSQL it waits for the first to commit, then
+        re-reads the row) and raises StaleClaimError; nothing is overwritten.
+        """
+        rows = Claim.objects.filter(pk=self.pk, version=expected_version)
+        if states is not None:
+            rows = rows.filter(state__in=list(states))
+        with transaction.atomic():
+            if rows.update(version=models.F("version") + 1) == 0:
+                raise StaleClaimError(f"Claim #{self.pk} is not at version {expected_version}.")
+            self.version = expected_version + 1
+            if save_kwargs.get("update_fields") is not None:
+                save_kwargs["update_fields"] = {*save_kwargs["update_fields"], "version"}
+            self.save(**save_kwargs)
+
     def _move(self, state: str, *, by, reason: str = "") -> None:
         self.state, self.state_changed_at = state, timezone.now()
         self.state_changed_by, self.state_reason = by, reason
         self._change_reason = f"{self.get_state_display()}: {reason}" if reason else None
         if by is not None:
             self._history_user = by
+        # A state change is a change: an editor's form opened before it is stale.
+        self.version += 1
         self.save()
 
     def submit(self, *, by) -> None:

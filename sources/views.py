@@ -1,35 +1,117 @@
+from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from claims.models import Claim, Conflict
+from claims.views.editing import form_page
 from crosscheck.access import reader_view
-from sources.models import Source
+from crosscheck.lists import paginate, render_list
+from sources.filters import SourceFilterSet
+from sources.forms import CredibilityNoteForm, SourceForm
+from sources.models import CredibilityNote, Source
+
+
+@require_safe
+@reader_view
+def source_list(request: HttpRequest) -> HttpResponse:
+    """The sources with their track record counts, and the formula the reliability comes from."""
+    filterset = SourceFilterSet(
+        request.GET,
+        queryset=Source.objects.with_record().select_related("affiliation"),
+        request=request,
+    )
+    page, page_notice = paginate(request, filterset.qs)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "page_notice": page_notice,
+        "formula": Source.RELIABILITY_FORMULA,
+    }
+    return render_list(request, "sources/source_list.html", context)
 
 
 @require_safe
 @reader_view
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who the source is, the editors' notes on it, and apart from them its record."""
     source = get_object_or_404(
-        Source.objects.select_related("affiliation").prefetch_related(
-            Prefetch("affiliates", queryset=Source.objects.order_by("name"))
-        ),
+        Source.objects.with_record()
+        .select_related("affiliation")
+        .prefetch_related(Prefetch("affiliates", queryset=Source.objects.order_by("name"))),
         pk=pk,
     )
     claims = (
         Claim.objects.public().filter(source=source).for_display().order_by("-stated_on", "-pk")
     )
-    conflicts = (
+    conflicts = list(
         Conflict.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
         .for_display()
-        .order_by("-opened_at")
+        .order_by("-opened_at", "-pk")
     )
     context = {
         "source": source,
         "notes": source.notes.visible().select_related("created_by"),
         "claims": claims,
         "conflicts": conflicts,
-        "open_conflict_count": sum(1 for c in conflicts if c.is_open),
+        "open_conflicts": [c for c in conflicts if c.is_open],
+        "closed_conflicts": [c for c in conflicts if not c.is_open],
+        "open_conflict_count": source.open_conflict_count,
+        "formula": Source.RELIABILITY_FORMULA,
     }
     return render(request, "sources/source_detail.html", context)
+
+
+# Editing: the forms behind login and permissions, as in claims.views.editing.
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("sources.add_source", raise_exception=True)
+def source_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        SourceForm,
+        Source(),
+        title="New source",
+        intro="Who speaks: a person or an organisation. A spokeswoman speaks for her "
+        "department: choose it under “Speaks for”.",
+        saved="Source “{obj.name}” added.",
+        next_url=lambda source: source.get_absolute_url(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("sources.change_source", raise_exception=True)
+def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_object_or_404(Source, pk=pk)
+    return form_page(
+        request,
+        SourceForm,
+        source,
+        title=f"Edit source “{source.name}”",
+        saved="Source “{obj.name}” saved.",
+        next_url=lambda source: source.get_absolute_url(),
+        cancel_url=source.get_absolute_url(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("sources.add_credibilitynote", raise_exception=True)
+def note_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a credibility note; notes are never edited, so there is no edit page."""
+    source = get_object_or_404(Source, pk=pk)
+    return form_page(
+        request,
+        CredibilityNoteForm,
+        CredibilityNote(source=source, created_by=request.user),
+        title=f"New credibility note on {source.name}",
+        saved="Note on “{obj.source.name}” added.",
+        next_url=lambda note: note.source.get_absolute_url(),
+        cancel_url=source.get_absolute_url(),
+        template="sources/editing/note_form.html",
+        extra={"source": source, "notes": source.notes.visible().select_related("created_by")},
+    )

@@ -1,0 +1,463 @@
+"""
+The editors' pages: add and edit documents, topics, detainees and claims, and
+the editor's own dashboard.
+
+Choices made here (DESIGN.md and the issue leave them open):
+
+- Access: an anonymous visitor is sent to log in; a logged-in user without the
+  model permission gets 403; a POST-only action answers GET with 405 (after
+  the login check, so an anonymous GET still goes to the login page).
+- Which claims a user may edit. An editor edits only the claims they created,
+  while they are drafts, pending or rejected. A moderator (claims.moderate_claim)
+  may also edit anyone's pending or approved claim (an approved claim's edit
+  re-runs detection, through Claim.save). Others' drafts and rejected claims
+  are private to their editor: 404, for moderators too. A claim the user may
+  see but no longer edit (an editor's own claim once approved or retracted; a
+  retracted claim for a moderator, who restores it first) answers 409 with a
+  page that says why.
+- Buttons. On a new claim and on one's own draft, pending or rejected claim:
+  "Save draft" (back to draft: a pending claim leaves the queue, a rejected one
+  is reworked) and "Submit for review" (`claim.submit`, once: a pending claim
+  is not submitted again). On someone else's claim, or an approved one, a
+  moderator has "Save changes", which keeps the state. "Preview conflicts"
+  saves nothing, and is also what pressing Enter does.
+- Replays. The new-claim form carries a one-time token; the session keeps the
+  last 50 saved with the claim each created, so the same form sent twice (a
+  double click, a reload) adds one claim and leads to it. An edit sent twice
+  is refused by the version check below; a submission sent twice leaves the
+  claim pending once.
+- Drafts are whole claims: the same validation as a submitted one, so a
+  draft can always be submitted as it is.
+- No lost updates. The form carries the version and the state the editor
+  saw; `Claim.save_checked` writes only if the row still has both, in the
+  UPDATE itself. A refused save changes nothing, answers 409, lists what
+  changed in between field by field (from the claim's history at the version
+  the editor started from), and keeps the editor's input with the new version,
+  so that saving again is a deliberate choice made after seeing the changes.
+- The preview is computed by `claims.detection.preview_approval`. Without
+  JavaScript the "Preview conflicts" button re-renders the page with it; with
+  htmx the same view, POSTed with action=preview on every change, returns
+  only the preview fragment (the `preview` partial).
+- A document has no page of its own: saving one leads to a new claim citing
+  it (added) or to the dashboard (edited).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from claims import detection
+from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
+from claims.models import Claim, Detainee, Document, StaleClaimError, Topic
+from sources.models import Source
+
+# How many names each autocomplete list offers; a longer name is still found when typed.
+SUGGESTIONS = 1000
+
+# The session remembers the last new-claim forms saved, by their token.
+SAVED_FORMS, SAVED_FORMS_KEPT = "saved_claim_forms", 50
+
+OWN_STATES = (Claim.State.DRAFT, Claim.State.PENDING, Claim.State.REJECTED)
+MODERATED_STATES = (Claim.State.PENDING, Claim.State.APPROVED)
+STATE_FIELDS = ("state", "state_changed_at", "state_changed_by", "state_reason")
+
+
+# Documents, topics and detainees ---------------------------------------------
+
+
+def form_page(
+    request: HttpRequest,
+    form_class,
+    instance,
+    *,
+    title: str,
+    saved: str,
+    next_url,
+    intro: str = "",
+    cancel_url: str = "",
+    template: str = "claims/editing/object_form.html",
+    extra: dict | None = None,
+) -> HttpResponse:
+    """Show a model form; on a valid POST save it, say so, and redirect to `next_url(obj)`."""
+    form = form_class(request.POST if request.method == "POST" else None, instance=instance)
+    if form.is_bound and form.is_valid():
+        with transaction.atomic():
+            obj = form.save()
+        messages.success(request, saved.format(obj=obj))
+        return redirect(next_url(obj))
+    context = {
+        "form": form,
+        "title": title,
+        "intro": intro,
+        "cancel_url": cancel_url or reverse("claims:dashboard"),
+        **(extra or {}),
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.add_document", raise_exception=True)
+def document_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        DocumentForm,
+        Document(),
+        title="New document",
+        intro="Where claims were published or heard: an article, a briefing transcript, "
+        "a report, a post.",
+        saved="Document “{obj.title}” added. Add a claim it carries.",
+        next_url=lambda doc: (
+            f"{reverse('claims:claim_create')}?{urlencode({'document': doc.title})}"
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.change_document", raise_exception=True)
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(Document, pk=pk)
+    return form_page(
+        request,
+        DocumentForm,
+        document,
+        title=f"Edit document “{document.title}”",
+        saved="Document “{obj.title}” saved.",
+        next_url=lambda doc: reverse("claims:dashboard"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.add_topic", raise_exception=True)
+def topic_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        TopicForm,
+        Topic(),
+        title="New topic",
+        intro="A matter on which sources make claims, phrased as a question. Give a count "
+        "(what is counted and its bounds) when claims give numbers.",
+        saved="Topic “{obj.title}” added.",
+        next_url=lambda topic: topic.get_absolute_url(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.change_topic", raise_exception=True)
+def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic, slug=slug)
+    return form_page(
+        request,
+        TopicForm,
+        topic,
+        title=f"Edit topic “{topic.title}”",
+        intro="Changing the count or the window re-examines every approved claim on the topic.",
+        saved="Topic “{obj.title}” saved.",
+        next_url=lambda topic: topic.get_absolute_url(),
+        cancel_url=topic.get_absolute_url(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.add_detainee", raise_exception=True)
+def detainee_create(request: HttpRequest) -> HttpResponse:
+    return form_page(
+        request,
+        DetaineeForm,
+        Detainee(),
+        title="New detainee",
+        intro="A person whose status is in question. When the name is withheld, use a "
+        "placeholder such as “Unidentified prisoner 12”.",
+        saved="Detainee “{obj.name}” added.",
+        next_url=lambda detainee: detainee.get_absolute_url(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.change_detainee", raise_exception=True)
+def detainee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    detainee = get_object_or_404(Detainee, pk=pk)
+    return form_page(
+        request,
+        DetaineeForm,
+        detainee,
+        title=f"Edit detainee “{detainee.name}”",
+        saved="Detainee “{obj.name}” saved.",
+        next_url=lambda detainee: detainee.get_absolute_url(),
+        cancel_url=detainee.get_absolute_url(),
+    )
+
+
+# Claims -------------------------------------------------------------------
+
+
+def editable_states(user, claim: Claim) -> set[str]:
+    """Return the states in which `user` may edit `claim` (empty: not at all)."""
+    states: set[str] = set()
+    if claim.pk is None or claim.created_by_id == user.pk:
+        states.update(OWN_STATES)
+    if user.has_perm("claims.moderate_claim"):
+        states.update(MODERATED_STATES)
+    return states
+
+
+def claim_for_editing(user, pk: int) -> Claim:
+    """Return a claim the user may open for editing; 404 for others' drafts and rejections."""
+    claim = get_object_or_404(
+        Claim.objects.select_related("source", "topic", "detainee", "document"), pk=pk
+    )
+    private = claim.state in (Claim.State.DRAFT, Claim.State.REJECTED)
+    if claim.created_by_id != user.pk and (private or not user.has_perm("claims.moderate_claim")):
+        raise Http404("No claim of yours with this number.")
+    return claim
+
+
+def actions_for(user, claim: Claim) -> list[str]:
+    """Return the buttons a user has on a claim's form, besides "Preview conflicts"."""
+    if claim.pk is None or (claim.created_by_id == user.pk and claim.state in OWN_STATES):
+        return ["draft", "submit"]
+    return ["save"]
+
+
+def locked(request: HttpRequest, claim: Claim, *, lost_edit: bool = False) -> HttpResponse:
+    """Explain why a claim can no longer be edited by this user (409)."""
+    context = {"claim": claim, "lost_edit": lost_edit}
+    return render(request, "claims/editing/claim_locked.html", context, status=409)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.add_claim", raise_exception=True)
+def claim_create(request: HttpRequest) -> HttpResponse:
+    claim = Claim(created_by=request.user, state=Claim.State.DRAFT)
+    token = request.POST.get("form_token", "")
+    saved = request.session.get(SAVED_FORMS, {})
+    if request.method == "POST" and token in saved:
+        # The same form sent again (a double click, a reload): no second claim.
+        messages.info(request, "This form was already saved; nothing was added twice.")
+        return redirect("claims:claim_edit", saved[token])
+    initial = {
+        name: request.GET[name][:300]
+        for name in ("source", "topic", "document")
+        if name in request.GET
+    }
+    initial["form_token"] = uuid.uuid4().hex
+    return claim_form_page(request, claim, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@permission_required("claims.change_claim", raise_exception=True)
+def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = claim_for_editing(request.user, pk)
+    if claim.state not in editable_states(request.user, claim):
+        return locked(request, claim, lost_edit=request.method == "POST")
+    return claim_form_page(request, claim)
+
+
+def claim_form_page(
+    request: HttpRequest, claim: Claim, initial: dict | None = None
+) -> HttpResponse:
+    """The claim form, new or existing: preview, save as draft, submit, or save changes."""
+    actions = actions_for(request.user, claim)
+    if request.method != "POST":
+        return render_claim_form(request, ClaimForm(instance=claim, initial=initial), actions)
+
+    form = ClaimForm(request.POST, instance=claim)
+    action = request.POST.get("action", "")
+    valid = form.is_valid()
+    if action not in actions or not valid:
+        # Preview, Enter in a text box, or errors: show the form again, saving nothing.
+        show_preview = action == "preview" or action not in actions
+        if request.htmx and action == "preview":
+            return render_claim_form(request, form, actions, preview=True, partial="preview")
+        return render_claim_form(request, form, actions, preview=show_preview)
+
+    user, is_new = request.user, claim.pk is None
+    try:
+        with transaction.atomic():
+            form.save_records()
+            if action == "draft" and claim.state != Claim.State.DRAFT:
+                claim.state, claim.state_changed_at = Claim.State.DRAFT, timezone.now()
+                claim.state_changed_by, claim.state_reason = user, ""
+            if claim.pk is None:
+                claim.save()
+            else:
+                fields = [*ClaimForm.CONTENT_FIELDS, "updated_at"]
+                if action == "draft":
+                    fields += STATE_FIELDS
+                claim.save_checked(
+                    form.cleaned_data["version"],
+                    states=[form.cleaned_data["seen_state"]],
+                    update_fields=fields,
+                )
+            if action == "submit" and claim.state != Claim.State.PENDING:
+                claim.submit(by=user)
+    except StaleClaimError:
+        return stale(request, claim.pk, form)
+    except IntegrityError:
+        if form.new_source is None and form.new_document is None:
+            raise
+        # Someone added a source or document of that name in the meantime.
+        if is_new:
+            claim.pk = None  # The insert was rolled back with the rest.
+        form.add_error(
+            None,
+            "A source or document of that name was just added by someone else: "
+            "choose it from the suggestions and save again.",
+        )
+        return render_claim_form(request, form, actions)
+
+    token = form.cleaned_data.get("form_token")
+    if is_new and token:
+        saved = request.session.get(SAVED_FORMS, {})
+        saved[token] = claim.pk
+        request.session[SAVED_FORMS] = dict(list(saved.items())[-SAVED_FORMS_KEPT:])
+    if action == "submit":
+        messages.success(request, f"“{claim.summary}” is submitted for review.")
+        return redirect("claims:dashboard")
+    if action == "draft":
+        messages.success(request, f"Draft “{claim.summary}” saved.")
+        return redirect("claims:claim_edit", claim.pk)
+    messages.success(request, f"Changes to “{claim.summary}” saved.")
+    if claim.is_public:
+        return redirect(claim)
+    return redirect("claims:dashboard")
+
+
+def render_claim_form(
+    request: HttpRequest,
+    form: ClaimForm,
+    actions: list[str],
+    *,
+    preview: bool = False,
+    partial: str = "",
+    stale_changes: list | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    # An existing claim opens with its preview; a typed one shows it when asked.
+    opened = not form.is_bound and form.instance.pk is not None
+    asked = preview and form.is_bound and form.previewable()
+    shown = detection.preview_approval(form.instance) if opened or asked else None
+    context = {
+        "form": form,
+        "claim": form.instance,
+        "actions": actions,
+        "preview_requested": preview,
+        "preview": shown,
+        "stale_changes": stale_changes,
+    }
+    template = "claims/editing/claim_form.html"
+    if partial:
+        return render(request, f"{template}#{partial}", context, status=status)
+    context.update(
+        source_names=Source.objects.values_list("name", flat=True)[:SUGGESTIONS],
+        topics=Topic.objects.all()[:SUGGESTIONS],
+        detainee_names=Detainee.objects.values_list("name", flat=True)[:SUGGESTIONS],
+        document_titles=Document.objects.values_list("title", flat=True)[:SUGGESTIONS],
+    )
+    return render(request, template, context, status=status)
+
+
+# Fields compared when a save is refused; the state is compared separately.
+DIFF_FIELDS = ClaimForm.CONTENT_FIELDS
+
+
+def shown_value(record, name: str) -> str:
+    """Return a field of a claim or of a historical claim as a reader would read it."""
+    field = Claim._meta.get_field(name)
+    if field.is_relation:
+        return str(getattr(record, name)) if getattr(record, field.attname) is not None else "—"
+    value = getattr(record, name)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if hasattr(value, "isoformat"):
+        return f"{value:%b %-d, %Y}"
+    return str(value)
+
+
+def changes_since(claim: Claim, version: int, seen_state: str) -> list[tuple[str, str, str]]:
+    """Return (field, when you opened it, now) for each field changed since `version`."""
+    then = claim.history.filter(version=version).order_by("-history_date", "-history_id").first()
+    rows = []
+    if then is not None:
+        for name in DIFF_FIELDS:
+            old, new = shown_value(then, name), shown_value(claim, name)
+            if old != new:
+                rows.append((Claim._meta.get_field(name).verbose_name.capitalize(), old, new))
+    if seen_state and seen_state != claim.state:
+        rows.append(("State", Claim.State(seen_state).label, claim.get_state_display()))
+    return rows
+
+
+def stale(request: HttpRequest, pk: int, form: ClaimForm) -> HttpResponse:
+    """Refuse a save made from an outdated page: show what changed, keep the editor's input."""
+    current = Claim.objects.select_related("source", "topic", "detainee", "document").get(pk=pk)
+    if current.state not in editable_states(request.user, current):
+        return locked(request, current, lost_edit=True)
+    changes = changes_since(current, form.cleaned_data["version"], form.cleaned_data["seen_state"])
+    data = request.POST.copy()
+    data["version"], data["seen_state"] = str(current.version), current.state
+    again = ClaimForm(data, instance=current)
+    again.is_valid()
+    actions = actions_for(request.user, current)
+    return render_claim_form(request, again, actions, stale_changes=changes, status=409)
+
+
+@login_required
+@require_POST
+@permission_required("claims.change_claim", raise_exception=True)
+def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send one's own draft or rejected claim to the moderators, once."""
+    with transaction.atomic():
+        claim = claim_for_editing(request.user, pk)
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        if claim.created_by_id != request.user.pk or claim.state not in OWN_STATES:
+            return locked(request, claim, lost_edit=True)
+        if claim.state == Claim.State.PENDING:
+            messages.info(request, f"“{claim.summary}” is already waiting for review.")
+        else:
+            claim.submit(by=request.user)
+            messages.success(request, f"“{claim.summary}” is submitted for review.")
+    return redirect("claims:dashboard")
+
+
+# The editor's dashboard ------------------------------------------------------
+
+
+@login_required
+@require_safe
+@permission_required("claims.add_claim", raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The editor's own claims still in the works: drafts, pending and rejected, newest first."""
+    claims = (
+        Claim.objects.filter(created_by=request.user, state__in=OWN_STATES)
+        .select_related("source__affiliation", "topic", "detainee", "document", "state_changed_by")
+        .order_by("-created_at", "-pk")
+    )
+    by_state: dict[str, list[Claim]] = {state: [] for state in OWN_STATES}
+    for claim in claims:
+        by_state[claim.state].append(claim)
+    context = {
+        "drafts": by_state[Claim.State.DRAFT],
+        "pending": by_state[Claim.State.PENDING],
+        "rejected": by_state[Claim.State.REJECTED],
+    }
+    return render(request, "claims/editing/dashboard.html", context)

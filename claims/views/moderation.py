@@ -1,0 +1,552 @@
+"""
+The moderators' pages: the queue of pending claims, the conflicts that need a
+decision, retraction, and hiding credibility notes.
+
+Choices made here (DESIGN.md leaves them open):
+
+- Rejecting, retracting, dismissing and reopening need a reason; approving
+  takes an optional note (the claim was already checked by its editor, and a
+  bulk approval would otherwise need one reason for many claims).
+- Every action is a POST that acts only from the state it is meant for: a
+  replayed or stale POST (approving an approved claim, resolving a resolved
+  conflict) changes nothing and says so in a message. The row is locked
+  (SELECT ... FOR UPDATE on PostgreSQL) while the state is checked, so two
+  moderators clicking at once cannot both act.
+- Restoring a retracted claim is an admin's undo: superusers and members of
+  the Admin group only. Restoring a hidden note needs only the permission to
+  hide notes (sources.hide_credibilitynote, "hide and restore"): a hidden note
+  changes what readers see beside a claim, not the record or detection.
+- Resolving with an outcome that gives verdicts (A right, B right, both partly
+  right) needs an evidence URL (http or https); "cannot be resolved yet" may
+  go without.
+- The queue pages by 25. Everything on it is read in a fixed number of
+  queries except the conflict preview: `claims.detection.preview` runs once
+  per pending claim shown (it reads the approved claims on that claim's
+  variable, joined for display, in one query), so the page costs at most 25
+  more queries, whatever the number of pending claims.
+- Drafts are the editor's own until submitted: moderation pages answer 404
+  for them.
+- Access, as in claims.views.editing: an anonymous visitor is sent to log
+  in; then a wrong method answers 405; then a user without the permission
+  gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from claims import detection
+from claims.models import Claim, Conflict
+from claims.views.common import conflicts_for_display, source_notes
+from sources.models import CredibilityNote, Source, http_url
+
+PAGE_SIZE = 25
+ADMIN_GROUP = "Admin"
+
+
+# Access ---------------------------------------------------------------------
+
+
+def is_admin(user) -> bool:
+    """Return whether the user is an admin: a superuser or a member of the Admin group."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=ADMIN_GROUP).exists()
+
+
+def admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse (403) anyone who is not an admin; put login_required before it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_admin(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Redirect to the page the form came from (its `next` field), if it is on this site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+# Forms ----------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+
+    def __init__(self, *args, label: str = "Reason", required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].required = required
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Conflict.Outcome.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
+        help_text="Why this outcome: what the evidence shows.",
+    )
+    evidence_url = forms.URLField(
+        label="Evidence URL",
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        validators=[http_url],
+        help_text="An http or https link; only “cannot be resolved yet” may go without.",
+    )
+
+    def __init__(self, *args, conflict: Conflict, **kwargs) -> None:
+        kwargs.setdefault("auto_id", f"id_conflict{conflict.pk}_%s")
+        super().__init__(*args, **kwargs)
+        a, b = conflict.claim_a, conflict.claim_b
+        self.fields["outcome"].choices = [
+            (Conflict.Outcome.A_RIGHT, f"A is right: {a.source.name}, “{a.summary}”"),
+            (Conflict.Outcome.B_RIGHT, f"B is right: {b.source.name}, “{b.summary}”"),
+            (Conflict.Outcome.BOTH_PARTLY, Conflict.Outcome.BOTH_PARTLY.label),
+            (Conflict.Outcome.UNRESOLVABLE, Conflict.Outcome.UNRESOLVABLE.label),
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome and outcome != Conflict.Outcome.UNRESOLVABLE and not data.get("evidence_url"):
+            self.add_error(
+                "evidence_url",
+                "Link the evidence for this outcome; only “cannot be resolved yet” may go without.",
+            )
+        return data
+
+
+def add_model_errors(form: forms.Form, error: ValidationError, fields: dict[str, str]) -> None:
+    """Put a model's ValidationError on the form, mapping model fields to form fields."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in errors:
+                form.add_error(fields.get(field), message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# The queue of pending claims -------------------------------------------------
+
+
+def pending_claims():
+    """Return the pending claims, oldest submission first."""
+    return (
+        Claim.objects.filter(state=Claim.State.PENDING)
+        .for_display()
+        .select_related("created_by", "state_changed_by")
+        .order_by(F("state_changed_at").asc(nulls_first=True), "created_at", "pk")
+    )
+
+
+def previews_for(claims) -> list[tuple[Claim, list[tuple[Claim, Conflict.Kind]]]]:
+    """Pair each pending claim with the conflicts it would raise if approved.
+
+    One `detection.preview` per claim: it reads the approved claims on the
+    claim's variable, joined for display, in one query.
+    """
+    return [
+        (claim, [(other, Conflict.Kind(kind)) for other, kind in detection.preview(claim)])
+        for claim in claims
+    ]
+
+
+@login_required
+@require_safe
+@permission_required("claims.moderate_claim", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "items": previews_for(page.object_list)}
+    return render(request, "claims/moderation/queue.html", context)
+
+
+def _pending_or_refuse(request: HttpRequest, claim: Claim, action: str) -> bool:
+    if claim.state == Claim.State.PENDING:
+        return True
+    messages.error(
+        request,
+        f"Claim #{claim.pk} is {claim.get_state_display().lower()}, not pending: "
+        f"it was not {action} again, and nothing was changed.",
+    )
+    return False
+
+
+@login_required
+@require_POST
+@permission_required("claims.moderate_claim", raise_exception=True)
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, label="Note (optional)", required=False)
+    form.is_valid()
+    with transaction.atomic():
+        claim = get_object_or_404(
+            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
+        )
+        if _pending_or_refuse(request, claim, "approved"):
+            claim.approve(by=request.user, reason=form.cleaned_data.get("reason", ""))
+            messages.success(request, f"Approved: “{claim.summary}”. It is now public.")
+    return back(request, reverse("claims:moderation_queue"))
+
+
+@login_required
+@require_POST
+@permission_required("claims.moderate_claim", raise_exception=True)
+def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, label="Why is it rejected?", auto_id="id_reject_%s")
+    with transaction.atomic():
+        claim = get_object_or_404(
+            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
+        )
+        if not _pending_or_refuse(request, claim, "rejected"):
+            return back(request, reverse("claims:moderation_queue"))
+        if form.is_valid():
+            claim.reject(by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, f"Rejected: “{claim.summary}”. Its editor sees why.")
+            return back(request, reverse("claims:moderation_queue"))
+    return claim_page(request, claim, reject_form=form)
+
+
+@login_required
+@require_POST
+@permission_required("claims.moderate_claim", raise_exception=True)
+def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.POST.getlist("claims") if pk.isdigit()]
+    if not ids:
+        messages.error(request, "Tick at least one claim to approve.")
+        return back(request, reverse("claims:moderation_queue"))
+    form = ReasonForm(request.POST, label="Note (optional)", required=False)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    # Each approval re-examines its variable; deferred() does it once per
+    # variable at the end, inside the same transaction.
+    with transaction.atomic(), detection.deferred():
+        claims = list(
+            Claim.objects.select_for_update()
+            .filter(pk__in=ids, state=Claim.State.PENDING)
+            .order_by("pk")
+        )
+        for claim in claims:
+            claim.approve(by=request.user, reason=reason)
+    skipped = len(set(ids)) - len(claims)
+    if claims:
+        messages.success(request, f"Approved {len(claims)} claim{'s' * (len(claims) != 1)}.")
+    if skipped:
+        messages.warning(
+            request,
+            f"{skipped} of the ticked claims {'was' if skipped == 1 else 'were'} no longer "
+            "pending and left as they were.",
+        )
+    return back(request, reverse("claims:moderation_queue"))
+
+
+# One claim: approve, reject, retract, restore ---------------------------------
+
+
+def claim_page(request: HttpRequest, claim: Claim, **forms_) -> HttpResponse:
+    """Render the moderation page of one claim, with any bound forms given."""
+    claim = get_object_or_404(
+        Claim.objects.for_display()
+        .select_related("created_by", "state_changed_by")
+        .prefetch_related(*source_notes()),
+        pk=claim.pk,
+    )
+    preview = []
+    if claim.state == Claim.State.PENDING:
+        [(_, preview)] = previews_for([claim])
+    conflicts = conflicts_for_display(
+        Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)).order_by("-opened_at")
+    )
+    context = {
+        "claim": claim,
+        "preview": preview,
+        "conflicts": conflicts,
+        "can_restore": is_admin(request.user),
+        "approve_form": forms_.get("approve_form")
+        or ReasonForm(label="Note (optional)", required=False, auto_id="id_approve_%s"),
+        "reject_form": forms_.get("reject_form")
+        or ReasonForm(label="Why is it rejected?", auto_id="id_reject_%s"),
+        "retract_form": forms_.get("retract_form")
+        or ReasonForm(label="Why is it retracted?", auto_id="id_retract_%s"),
+        "restore_form": forms_.get("restore_form")
+        or ReasonForm(label="Note (optional)", required=False, auto_id="id_restore_%s"),
+    }
+    status = 400 if forms_ else 200
+    return render(request, "claims/moderation/claim.html", context, status=status)
+
+
+@login_required
+@require_safe
+@permission_required("claims.moderate_claim", raise_exception=True)
+def claim_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.exclude(state=Claim.State.DRAFT), pk=pk)
+    return claim_page(request, claim)
+
+
+@login_required
+@require_POST
+@permission_required("claims.moderate_claim", raise_exception=True)
+def claim_retract(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, label="Why is it retracted?", auto_id="id_retract_%s")
+    with transaction.atomic():
+        claim = get_object_or_404(
+            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
+        )
+        if claim.state != Claim.State.APPROVED:
+            messages.error(
+                request,
+                f"Claim #{claim.pk} is {claim.get_state_display().lower()}: only an approved "
+                "claim can be retracted. Nothing was changed.",
+            )
+            return redirect("claims:claim_moderate", claim.pk)
+        if form.is_valid():
+            # The model re-runs detection on the claim's variable: its
+            # conflicts lapse in the same transaction.
+            claim.retract(by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(
+                request,
+                f"Retracted: “{claim.summary}”. Its permalink shows the retraction and why.",
+            )
+            return back(request, reverse("claims:claim_moderate", args=[claim.pk]))
+    return claim_page(request, claim, retract_form=form)
+
+
+@login_required
+@require_POST
+@admin_only
+def claim_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, label="Note (optional)", required=False)
+    form.is_valid()
+    with transaction.atomic():
+        claim = get_object_or_404(
+            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
+        )
+        if claim.state != Claim.State.RETRACTED:
+            messages.error(
+                request,
+                f"Claim #{claim.pk} is {claim.get_state_display().lower()}, not retracted: "
+                "nothing was changed.",
+            )
+        else:
+            claim.restore(by=request.user, reason=form.cleaned_data.get("reason") or "Restored")
+            messages.success(request, f"Restored: “{claim.summary}” is public again.")
+    return back(request, reverse("claims:claim_moderate", args=[claim.pk]))
+
+
+# Conflicts that need a decision ------------------------------------------------
+
+
+def records_for(conflicts) -> dict[int, Source]:
+    """Return the track record of every source in these conflicts, by source id, in one query."""
+    ids = {c.claim_a.source_id for c in conflicts} | {c.claim_b.source_id for c in conflicts}
+    return Source.objects.with_record().in_bulk(ids)
+
+
+@login_required
+@require_safe
+@permission_required("claims.resolve_conflict", raise_exception=True)
+def conflicts_to_decide(request: HttpRequest) -> HttpResponse:
+    conflicts = conflicts_for_display(Conflict.objects.open().order_by("opened_at", "pk"))
+    page = Paginator(conflicts, PAGE_SIZE).get_page(request.GET.get("page"))
+    records = records_for(page.object_list)
+    items = [
+        {
+            "conflict": conflict,
+            "record_a": records[conflict.claim_a.source_id],
+            "record_b": records[conflict.claim_b.source_id],
+            "resolve_form": ResolveForm(conflict=conflict),
+        }
+        for conflict in page.object_list
+    ]
+    context = {"page": page, "items": items, "formula": Source.RELIABILITY_FORMULA}
+    return render(request, "claims/moderation/conflicts.html", context)
+
+
+def conflict_page(request: HttpRequest, pk: int, **forms_) -> HttpResponse:
+    """Render the decision page of one conflict, with any bound forms given."""
+    conflict = get_object_or_404(conflicts_for_display(Conflict.objects.all()), pk=pk)
+    records = records_for([conflict])
+    context = {
+        "conflict": conflict,
+        "record_a": records[conflict.claim_a.source_id],
+        "record_b": records[conflict.claim_b.source_id],
+        "formula": Source.RELIABILITY_FORMULA,
+        "resolve_form": forms_.get("resolve_form") or ResolveForm(conflict=conflict),
+        "dismiss_form": forms_.get("dismiss_form")
+        or ReasonForm(label="Why is this not a real conflict?", auto_id="id_dismiss_%s"),
+        "reopen_form": forms_.get("reopen_form")
+        or ReasonForm(label="Why reopen it?", auto_id="id_reopen_%s"),
+        "human_closed": conflict.status in Conflict.HUMAN_CLOSED,
+    }
+    status = 400 if forms_ else 200
+    return render(request, "claims/moderation/conflict.html", context, status=status)
+
+
+@login_required
+@require_safe
+@permission_required("claims.resolve_conflict", raise_exception=True)
+def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    return conflict_page(request, pk)
+
+
+def _locked_conflict(pk: int) -> Conflict:
+    return get_object_or_404(Conflict.objects.select_for_update(), pk=pk)
+
+
+def _refuse(request: HttpRequest, conflict: Conflict, action: str) -> HttpResponse:
+    messages.error(
+        request,
+        f"Conflict #{conflict.pk} is {conflict.get_status_display().lower()}: it cannot be "
+        f"{action} now, and nothing was changed.",
+    )
+    return redirect("claims:conflict_decide", conflict.pk)
+
+
+@login_required
+@require_POST
+@permission_required("claims.resolve_conflict", raise_exception=True)
+def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    with transaction.atomic():
+        conflict = _locked_conflict(pk)
+        if not conflict.is_open:
+            return _refuse(request, conflict, "resolved")
+        form = ResolveForm(request.POST, conflict=conflict)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    conflict.resolve(
+                        by=request.user,
+                        outcome=form.cleaned_data["outcome"],
+                        rationale=form.cleaned_data["rationale"],
+                        evidence_url=form.cleaned_data["evidence_url"],
+                    )
+            except ValidationError as error:
+                add_model_errors(
+                    form, error, {"status_reason": "rationale", "evidence_url": "evidence_url"}
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Conflict #{conflict.pk} resolved: {conflict.get_outcome_display()}. "
+                    "The claims’ verdicts and their sources’ records are updated.",
+                )
+                return back(request, conflict.get_absolute_url())
+    return conflict_page(request, pk, resolve_form=form)
+
+
+@login_required
+@require_POST
+@permission_required("claims.resolve_conflict", raise_exception=True)
+def conflict_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(
+        request.POST, label="Why is this not a real conflict?", auto_id="id_dismiss_%s"
+    )
+    with transaction.atomic():
+        conflict = _locked_conflict(pk)
+        if not conflict.is_open:
+            return _refuse(request, conflict, "dismissed")
+        if form.is_valid():
+            conflict.dismiss(by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, f"Conflict #{conflict.pk} dismissed as not a real conflict.")
+            return back(request, conflict.get_absolute_url())
+    return conflict_page(request, pk, dismiss_form=form)
+
+
+@login_required
+@require_POST
+@permission_required("claims.resolve_conflict", raise_exception=True)
+def conflict_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, label="Why reopen it?", auto_id="id_reopen_%s")
+    with transaction.atomic():
+        conflict = _locked_conflict(pk)
+        if conflict.status not in Conflict.HUMAN_CLOSED:
+            return _refuse(request, conflict, "reopened")
+        if form.is_valid():
+            # Reopening clears the verdicts this resolution gave.
+            conflict.reopen(by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, f"Conflict #{conflict.pk} reopened: it needs a decision.")
+            return back(request, reverse("claims:conflict_decide", args=[conflict.pk]))
+    return conflict_page(request, pk, reopen_form=form)
+
+
+# Credibility notes: hide and restore -------------------------------------------
+
+
+def notes_page(request: HttpRequest, source: Source, **forms_) -> HttpResponse:
+    notes = source.notes.select_related("created_by", "hidden_by").order_by("-written_on", "-pk")
+    failed = forms_.get("note_pk")
+    items = [
+        (
+            note,
+            forms_["hide_form"]
+            if note.pk == failed
+            else ReasonForm(label="Why hide it?", auto_id=f"id_note{note.pk}_%s"),
+        )
+        for note in notes
+    ]
+    context = {"source": source, "items": items}
+    return render(request, "claims/moderation/notes.html", context, status=400 if failed else 200)
+
+
+@login_required
+@require_safe
+@permission_required("sources.hide_credibilitynote", raise_exception=True)
+def source_notes_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    return notes_page(request, get_object_or_404(Source, pk=pk))
+
+
+@login_required
+@require_POST
+@permission_required("sources.hide_credibilitynote", raise_exception=True)
+def note_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST, label="Why hide it?", auto_id=f"id_note{pk}_%s")
+    with transaction.atomic():
+        note = get_object_or_404(CredibilityNote.objects.select_for_update(), pk=pk)
+        default = reverse("claims:source_notes", args=[note.source_id])
+        if note.hidden:
+            messages.error(request, "This note is already hidden: nothing was changed.")
+            return back(request, default)
+        if form.is_valid():
+            note.hide(by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(
+                request, "Note hidden from readers. It stays in history, with the reason."
+            )
+            return back(request, default)
+    return notes_page(request, note.source, hide_form=form, note_pk=note.pk)
+
+
+@login_required
+@require_POST
+@permission_required("sources.hide_credibilitynote", raise_exception=True)
+def note_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    with transaction.atomic():
+        note = get_object_or_404(CredibilityNote.objects.select_for_update(), pk=pk)
+        if not note.hidden:
+            messages.error(request, "This note is not hidden: nothing was changed.")
+        else:
+            note.restore(by=request.user)
+            messages.success(request, "Note shown to readers again.")
+    return back(request, reverse("claims:source_notes", args=[note.source_id]))

@@ -1,0 +1,336 @@
+# ruff: noqa: E501 (the matrix below is a table: one row a line, columns aligned)
+"""
+Who may do what: every page and every write action, for each role, by GET and by POST.
+
+Reading is public (the default setting): every role reads the reading pages.
+Then, for everything else, the checks come in this order, as in
+claims.views.editing and claims.views.moderation: an anonymous visitor is
+sent to log in, a wrong method answers 405, a role without the permission
+gets 403, and an object the user may not know of (someone else's draft)
+answers 404.
+
+Cells:
+  200       the page (or the form again, when the POST carried no data)
+  302       done, and redirected (not to the login page)
+  302-login redirected to settings.LOGIN_URL, with ?next= back here
+  403       logged in, but the role may not
+  404       not found, or not the user's to see
+  405       wrong method
+
+Each cell runs in its own rolled-back transaction, so every cell starts from
+the same data. POSTs carry valid data for the moderation actions (so 302
+means the action was allowed) and no data for the editor forms (so 200
+means the form was shown again, with its errors, to a role allowed to use it).
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.test import TestCase, override_settings
+from django.urls import reverse
+
+from claims.models import Claim, Conflict, Detainee, Topic
+from sources.models import CredibilityNote
+from tests.cast import JanuaryCast
+from tests.roles import RoleCast
+
+L = "302-login"
+ROLES = ("anonymous", "reader", "editor", "moderator", "admin")
+
+# fmt: off
+MATRIX = [
+    # URL name                      args                                method  anonymous reader editor moderator admin
+    # The reading pages: public; GET only.
+    ("claims:home",                 (),                                 "GET",  200, 200, 200, 200, 200),
+    ("claims:home",                 (),                                 "POST", 405, 405, 405, 405, 405),
+    ("claims:topic",                ("release",),                       "GET",  200, 200, 200, 200, 200),
+    ("claims:topic",                ("release",),                       "POST", 405, 405, 405, 405, 405),
+    ("claims:list",                 (),                                 "GET",  200, 200, 200, 200, 200),
+    ("claims:list",                 (),                                 "POST", 405, 405, 405, 405, 405),
+    ("claims:detail",               ("approved",),                      "GET",  200, 200, 200, 200, 200),
+    ("claims:detail",               ("approved",),                      "POST", 405, 405, 405, 405, 405),
+    ("claims:detail",               ("editors_draft",),                 "GET",  404, 404, 404, 404, 404),
+    ("claims:detail",               ("editors_draft",),                 "POST", 405, 405, 405, 405, 405),
+    ("claims:detail",               ("pending",),                       "GET",  404, 404, 404, 404, 404),
+    ("claims:detail",               ("pending",),                       "POST", 405, 405, 405, 405, 405),
+    ("claims:detail",               ("retracted",),                     "GET",  200, 200, 200, 200, 200),
+    ("claims:detail",               ("retracted",),                     "POST", 405, 405, 405, 405, 405),
+    ("claims:conflicts",            (),                                 "GET",  200, 200, 200, 200, 200),
+    ("claims:conflicts",            (),                                 "POST", 405, 405, 405, 405, 405),
+    ("claims:conflict",             ("gap",),                           "GET",  200, 200, 200, 200, 200),
+    ("claims:conflict",             ("gap",),                           "POST", 405, 405, 405, 405, 405),
+    ("claims:detainees",            (),                                 "GET",  200, 200, 200, 200, 200),
+    ("claims:detainees",            (),                                 "POST", 405, 405, 405, 405, 405),
+    ("claims:status_board",         (),                                 "GET",  200, 200, 200, 200, 200),
+    ("claims:status_board",         (),                                 "POST", 405, 405, 405, 405, 405),
+    ("claims:detainee",             ("prisoner",),                      "GET",  200, 200, 200, 200, 200),
+    ("claims:detainee",             ("prisoner",),                      "POST", 405, 405, 405, 405, 405),
+    ("sources:list",                (),                                 "GET",  200, 200, 200, 200, 200),
+    ("sources:list",                (),                                 "POST", 405, 405, 405, 405, 405),
+    ("sources:detail",              ("psaki",),                         "GET",  200, 200, 200, 200, 200),
+    ("sources:detail",              ("psaki",),                         "POST", 405, 405, 405, 405, 405),
+    # History: public objects for all; others only for those who may see them.
+    ("history",                     ("claim", "approved"),              "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("claim", "approved"),              "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("claim", "editors_draft"),         "GET",  404, 404, 200, 404, 200),
+    ("history",                     ("claim", "editors_draft"),         "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("claim", "others_draft"),          "GET",  404, 404, 404, 404, 200),
+    ("history",                     ("claim", "others_draft"),          "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("claim", "pending"),               "GET",  404, 404, 200, 200, 200),
+    ("history",                     ("claim", "pending"),               "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("conflict", "gap"),                "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("conflict", "gap"),                "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("source", "psaki"),                "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("source", "psaki"),                "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("credibilitynote", "psaki_note"),  "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("credibilitynote", "psaki_note"),  "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("credibilitynote", "hidden_note"), "GET",  404, 404, 404, 200, 200),
+    ("history",                     ("credibilitynote", "hidden_note"), "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("document", "article"),            "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("document", "article"),            "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("topic", "release_pk"),            "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("topic", "release_pk"),            "POST", 405, 405, 405, 405, 405),
+    ("history",                     ("detainee", "prisoner"),           "GET",  200, 200, 200, 200, 200),
+    ("history",                     ("detainee", "prisoner"),           "POST", 405, 405, 405, 405, 405),
+    # Accounts.
+    ("login",                       (),                                 "GET",  200, 200, 200, 200, 200),
+    ("login",                       (),                                 "POST", 200, 200, 200, 200, 200),
+    ("logout",                      (),                                 "GET",  405, 405, 405, 405, 405),
+    ("logout",                      (),                                 "POST", 302, 302, 302, 302, 302),
+    # The editors' pages: editors and up. Others' drafts are 404, for everyone.
+    ("claims:dashboard",            (),                                 "GET",  L,   403, 200, 200, 200),
+    ("claims:dashboard",            (),                                 "POST", L,   405, 405, 405, 405),
+    ("claims:claim_create",         (),                                 "GET",  L,   403, 200, 200, 200),
+    ("claims:claim_create",         (),                                 "POST", L,   403, 200, 200, 200),
+    ("claims:claim_edit",           ("editors_draft",),                 "GET",  L,   403, 200, 404, 404),
+    ("claims:claim_edit",           ("editors_draft",),                 "POST", L,   403, 200, 404, 404),
+    ("claims:claim_edit",           ("others_draft",),                  "GET",  L,   403, 404, 404, 404),
+    ("claims:claim_edit",           ("others_draft",),                  "POST", L,   403, 404, 404, 404),
+    ("claims:claim_edit",           ("pending",),                       "GET",  L,   403, 200, 200, 200),
+    ("claims:claim_edit",           ("pending",),                       "POST", L,   403, 200, 200, 200),
+    ("claims:claim_edit",           ("approved",),                      "GET",  L,   403, 404, 200, 200),
+    ("claims:claim_edit",           ("approved",),                      "POST", L,   403, 404, 200, 200),
+    ("claims:claim_submit",         ("editors_draft",),                 "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_submit",         ("editors_draft",),                 "POST", L,   403, 302, 404, 404),
+    ("claims:claim_submit",         ("others_draft",),                  "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_submit",         ("others_draft",),                  "POST", L,   403, 404, 404, 404),
+    ("claims:document_create",      (),                                 "GET",  L,   403, 200, 200, 200),
+    ("claims:document_create",      (),                                 "POST", L,   403, 200, 200, 200),
+    ("claims:document_edit",        ("article",),                       "GET",  L,   403, 200, 200, 200),
+    ("claims:document_edit",        ("article",),                       "POST", L,   403, 200, 200, 200),
+    ("claims:topic_create",         (),                                 "GET",  L,   403, 200, 200, 200),
+    ("claims:topic_create",         (),                                 "POST", L,   403, 200, 200, 200),
+    ("claims:topic_edit",           ("release",),                       "GET",  L,   403, 200, 200, 200),
+    ("claims:topic_edit",           ("release",),                       "POST", L,   403, 200, 200, 200),
+    ("claims:detainee_create",      (),                                 "GET",  L,   403, 200, 200, 200),
+    ("claims:detainee_create",      (),                                 "POST", L,   403, 200, 200, 200),
+    ("claims:detainee_edit",        ("prisoner",),                      "GET",  L,   403, 200, 200, 200),
+    ("claims:detainee_edit",        ("prisoner",),                      "POST", L,   403, 200, 200, 200),
+    ("sources:source_create",       (),                                 "GET",  L,   403, 200, 200, 200),
+    ("sources:source_create",       (),                                 "POST", L,   403, 200, 200, 200),
+    ("sources:source_edit",         ("psaki",),                         "GET",  L,   403, 200, 200, 200),
+    ("sources:source_edit",         ("psaki",),                         "POST", L,   403, 200, 200, 200),
+    ("sources:note_create",         ("psaki",),                         "GET",  L,   403, 200, 200, 200),
+    ("sources:note_create",         ("psaki",),                         "POST", L,   403, 200, 200, 200),
+    # Moderation: moderators and admins; restoring a claim: admins only.
+    ("claims:moderation_queue",     (),                                 "GET",  L,   403, 403, 200, 200),
+    ("claims:moderation_queue",     (),                                 "POST", L,   405, 405, 405, 405),
+    ("claims:claims_bulk_approve",  (),                                 "GET",  L,   405, 405, 405, 405),
+    ("claims:claims_bulk_approve",  (),                                 "POST", L,   403, 403, 302, 302),
+    ("claims:claim_moderate",       ("pending",),                       "GET",  L,   403, 403, 200, 200),
+    ("claims:claim_moderate",       ("pending",),                       "POST", L,   405, 405, 405, 405),
+    ("claims:claim_moderate",       ("editors_draft",),                 "GET",  L,   403, 403, 404, 404),
+    ("claims:claim_moderate",       ("editors_draft",),                 "POST", L,   405, 405, 405, 405),
+    ("claims:claim_approve",        ("pending",),                       "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_approve",        ("pending",),                       "POST", L,   403, 403, 302, 302),
+    ("claims:claim_approve",        ("editors_draft",),                 "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_approve",        ("editors_draft",),                 "POST", L,   403, 403, 404, 404),
+    ("claims:claim_reject",         ("pending",),                       "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_reject",         ("pending",),                       "POST", L,   403, 403, 302, 302),
+    ("claims:claim_retract",        ("approved",),                      "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_retract",        ("approved",),                      "POST", L,   403, 403, 302, 302),
+    ("claims:claim_restore",        ("retracted",),                     "GET",  L,   405, 405, 405, 405),
+    ("claims:claim_restore",        ("retracted",),                     "POST", L,   403, 403, 403, 302),
+    ("claims:moderation_conflicts", (),                                 "GET",  L,   403, 403, 200, 200),
+    ("claims:moderation_conflicts", (),                                 "POST", L,   405, 405, 405, 405),
+    ("claims:conflict_decide",      ("gap",),                           "GET",  L,   403, 403, 200, 200),
+    ("claims:conflict_decide",      ("gap",),                           "POST", L,   405, 405, 405, 405),
+    ("claims:conflict_resolve",     ("gap",),                           "GET",  L,   405, 405, 405, 405),
+    ("claims:conflict_resolve",     ("gap",),                           "POST", L,   403, 403, 302, 302),
+    ("claims:conflict_dismiss",     ("gap",),                           "GET",  L,   405, 405, 405, 405),
+    ("claims:conflict_dismiss",     ("gap",),                           "POST", L,   403, 403, 302, 302),
+    ("claims:conflict_reopen",      ("resolved",),                      "GET",  L,   405, 405, 405, 405),
+    ("claims:conflict_reopen",      ("resolved",),                      "POST", L,   403, 403, 302, 302),
+    ("claims:source_notes",         ("psaki",),                         "GET",  L,   403, 403, 200, 200),
+    ("claims:source_notes",         ("psaki",),                         "POST", L,   405, 405, 405, 405),
+    ("claims:note_hide",            ("psaki_note",),                    "GET",  L,   405, 405, 405, 405),
+    ("claims:note_hide",            ("psaki_note",),                    "POST", L,   403, 403, 302, 302),
+    ("claims:note_restore",         ("hidden_note",),                   "GET",  L,   405, 405, 405, 405),
+    ("claims:note_restore",         ("hidden_note",),                   "POST", L,   403, 403, 302, 302),
+    # Probes for the load balancer: open to all, whatever the reading setting.
+    ("healthz",                     (),                                 "GET",  200, 200, 200, 200, 200),
+    ("healthz",                     (),                                 "POST", 405, 405, 405, 405, 405),
+    ("readyz",                      (),                                 "GET",  200, 200, 200, 200, 200),
+    ("readyz",                      (),                                 "POST", 405, 405, 405, 405, 405),
+    # The Django admin: staff only (it sends others to its own login page).
+    ("admin:index",                 (),                                 "GET",  302, 302, 302, 302, 200),
+    ("admin:index",                 (),                                 "POST", 302, 302, 302, 302, 200),
+]
+# fmt: on
+
+# Open to anonymous visitors even when reading requires a login.
+NOT_READING = ("login", "healthz", "readyz")
+
+# What a POST carries: enough for the action to go through when allowed.
+POST_DATA = {
+    "claims:claims_bulk_approve": {"claims": ["pending"]},
+    "claims:claim_approve": {"reason": "Checked"},
+    "claims:claim_reject": {"reason": "Unsourced"},
+    "claims:claim_retract": {"reason": "Misquoted"},
+    "claims:claim_restore": {"reason": "Quote verified"},
+    "claims:conflict_resolve": {
+        "outcome": Conflict.Outcome.A_RIGHT,
+        "rationale": "The Jan 12 list",
+        "evidence_url": "https://example.org/list",
+    },
+    "claims:conflict_dismiss": {"reason": "Not a real conflict"},
+    "claims:conflict_reopen": {"reason": "New evidence"},
+    "claims:note_hide": {"reason": "Wrong source"},
+}
+
+
+class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+
+        def position(summary: str, by, state: str) -> Claim:
+            return Claim.objects.create(
+                source=cls.rubio,
+                topic=cls.release,
+                kind=Claim.Kind.POSITION,
+                quote=summary,
+                summary=summary,
+                stated_on=date(2015, 1, 6),
+                created_by=by,
+                state=state,
+            )
+
+        cls.editors_draft = position("Ed's draft", cls.editor, Claim.State.DRAFT)
+        cls.others_draft = position("Edna's draft", cls.other_editor, Claim.State.DRAFT)
+        cls.pending_claim = position("Ed's pending claim", cls.editor, Claim.State.PENDING)
+        cls.retracted = cls.claim(cls.rubio, kind=Claim.Kind.POSITION, quote="x", summary="x")
+        cls.retracted.retract(by=cls.moderator, reason="Misattributed")
+
+        talks = Topic.objects.create(title="Talks", question="Will the talks go on?")
+        cls.claim(cls.psaki, topic=talks, stance="affirms", quote="Yes", summary="Yes")
+        cls.claim(cls.sanchez, topic=talks, stance="denies", quote="No", summary="No")
+        cls.resolved = Conflict.objects.get(topic=talks)
+        cls.resolved.resolve(by=cls.moderator, outcome="unresolvable", rationale="Unclear")
+
+        cls.hidden_note = CredibilityNote.objects.create(source=cls.psaki, body="Wrong")
+        cls.hidden_note.hide(by=cls.moderator, reason="Wrong source")
+        cls.detainee = Detainee.objects.create(name="Unidentified prisoner 1")
+        cls.detainee.topics.add(cls.release)
+
+    def objects(self) -> dict:
+        """Return what the matrix's arguments name: pks, or the topic's slug."""
+        gap = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
+        return {
+            "release": self.release.slug,
+            "release_pk": self.release.pk,
+            "approved": self.some_released.pk,
+            "editors_draft": self.editors_draft.pk,
+            "others_draft": self.others_draft.pk,
+            "pending": self.pending_claim.pk,
+            "retracted": self.retracted.pk,
+            "gap": gap.pk,
+            "resolved": self.resolved.pk,
+            "psaki": self.psaki.pk,
+            "psaki_note": self.psaki_note.pk,
+            "hidden_note": self.hidden_note.pk,
+            "article": self.article.pk,
+            "prisoner": self.detainee.pk,
+        }
+
+    def users(self) -> dict:
+        return {
+            "anonymous": AnonymousUser(),
+            "reader": self.reader,
+            "editor": self.editor,
+            "moderator": self.moderator,
+            "admin": self.admin,
+        }
+
+    def request(self, user, method: str, url: str, data: dict):
+        self.client.logout()
+        if user.is_authenticated:
+            self.client.force_login(user)
+        # Each cell in its own savepoint, rolled back: every cell sees the same data.
+        with transaction.atomic():
+            response = self.client.get(url) if method == "GET" else self.client.post(url, data)
+            transaction.set_rollback(True)
+        return response
+
+    def assertOutcome(self, response, expected, url: str) -> None:
+        login = resolve_url(settings.LOGIN_URL)
+        if expected == L:
+            self.assertEqual(response.status_code, 302)
+            self.assertTrue(response["Location"].startswith(f"{login}?next="), response["Location"])
+            return
+        self.assertEqual(response.status_code, expected)
+        if expected == 302 and not url.startswith("/admin/"):
+            self.assertFalse(response["Location"].startswith(login), response["Location"])
+
+    def run_matrix(self, rows) -> None:
+        objects, users = self.objects(), self.users()
+        for name, args, method, *cells in rows:
+            # The history URL's first argument is a model name, the rest name objects.
+            url = reverse(name, args=[objects.get(a, a) for a in args])
+            data = {
+                key: [objects.get(v, v) for v in value] if isinstance(value, list) else value
+                for key, value in POST_DATA.get(name, {}).items()
+            }
+            for role, expected in zip(ROLES, cells, strict=True):
+                with self.subTest(f"{method} {name}{list(args)} as {role}"):
+                    response = self.request(users[role], method, url, data)
+                    self.assertOutcome(response, expected, url)
+
+    def test_every_page_and_action_for_every_role_and_method(self):
+        self.run_matrix(MATRIX)
+
+    def test_it_covers_every_url_of_the_app(self):
+        from django.urls import get_resolver
+
+        def names(resolver, namespace=""):
+            for pattern in resolver.url_patterns:
+                if hasattr(pattern, "url_patterns"):
+                    inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                    if pattern.namespace != "admin":
+                        yield from names(pattern, inner)
+                elif pattern.name:
+                    yield f"{namespace}{pattern.name}"
+
+        covered = {row[0] for row in MATRIX}
+        self.assertEqual(set(names(get_resolver())) - covered, set())
+
+    def test_each_row_is_tried_with_both_methods(self):
+        methods: dict[tuple, list[str]] = {}
+        for name, args, method, *_ in MATRIX:
+            methods.setdefault((name, args), []).append(method)
+
+        self.assertEqual({row for row, m in methods.items() if sorted(m) != ["GET", "POST"]}, set())
+
+    @override_settings(READING_REQUIRES_LOGIN=True)
+    def test_when_reading_requires_a_login_anonymous_readers_are_sent_to_log_in(self):
+        reading = [
+            (name, args, method, L, *cells[1:])
+            for name, args, method, *cells in MATRIX
+            if method == "GET" and cells[0] == 200 and name not in NOT_READING
+        ]
+        self.assertGreater(len(reading), 15)
+
+        self.run_matrix(reading)
