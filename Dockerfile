@@ -28,4 +28,4 @@ EXPOSE 8000
 
 # Migrations on every start are safe (already-applied ones are skipped) and
 # keep the schema in step with the image.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn crosscheck.wsgi:application --bind 0.0.0.0:8000 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c gunicorn.conf.py crosscheck.wsgi:application"]

@@ -4,7 +4,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -16,23 +25,28 @@ http_url = URLValidator(schemes=["http", "https"])
 
 class SourceQuerySet(models.QuerySet):
     def with_record(self) -> SourceQuerySet:
-        """Annotate each source's track record: the counts its reliability is derived from."""
+        """Annotate each source's track record: the counts its reliability is derived from.
+
+        Each count is a correlated subquery on an index, evaluated once per
+        source row; a join to claims with GROUP BY made PostgreSQL run the
+        conflict subqueries once per claim instead.
+        """
         from claims.models import Claim, Conflict
 
-        approved = Q(claims__state=Claim.State.APPROVED)
-        verdict = lambda v: Count("claims", filter=approved & Q(claims__verdict=v))  # noqa: E731
-        open_as = lambda side: Subquery(  # noqa: E731
-            Conflict.objects.open()
-            .filter(**{f"{side}__source": OuterRef("pk")})
-            .values(f"{side}__source")
-            .annotate(n=Count("pk"))
-            .values("n")
+        def count(queryset, column: str):
+            counted = queryset.order_by().values(column).annotate(n=Count("pk")).values("n")
+            return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+        approved = Claim.objects.approved().filter(source=OuterRef("pk"))
+        open_as = lambda side: count(  # noqa: E731
+            Conflict.objects.open().filter(**{f"{side}__source": OuterRef("pk")}),
+            f"{side}__source",
         )
         return self.annotate(
-            claim_count=Count("claims", filter=approved),
-            confirmed_count=verdict(Claim.Verdict.CONFIRMED),
-            refuted_count=verdict(Claim.Verdict.REFUTED),
-            open_conflict_count=Coalesce(open_as("claim_a"), 0) + Coalesce(open_as("claim_b"), 0),
+            claim_count=count(approved, "source"),
+            confirmed_count=count(approved.filter(verdict=Claim.Verdict.CONFIRMED), "source"),
+            refuted_count=count(approved.filter(verdict=Claim.Verdict.REFUTED), "source"),
+            open_conflict_count=open_as("claim_a") + open_as("claim_b"),
         ).annotate(
             # Laplace's rule of succession: (confirmed + 1) / (confirmed + refuted + 2).
             # A source with no verdicts scores 0.5, and each verdict moves it.
