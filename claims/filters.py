@@ -19,9 +19,13 @@ through their folded `search_text` instead (claims.search).
 
 from __future__ import annotations
 
+import contextlib
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import get_language_info
 
 from claims.models import Claim, Conflict, Detainee, Topic
@@ -59,11 +63,62 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
+class BoundedSelect(forms.Select):
+    """A <select> listing at most LIMIT rows of its queryset, plus the chosen one.
+
+    A newsroom's tens of thousands of topics, sources or detainees would
+    otherwise be rendered as options on every list page (4.7 MB at a million
+    claims). The first LIMIT by name are listed; any value in the query string
+    (a link from a topic's or source's page) is still listed and selected, and
+    validation still accepts every row.
+    """
+
+    LIMIT = 300
+    MORE = "__more__"
+
+    def optgroups(self, name, value, attrs=None):
+        full = self.choices
+        if not isinstance(full, ModelChoiceIterator):
+            return super().optgroups(name, value, attrs)
+        queryset, field = full.queryset, full.field
+        key = field.to_field_name or "pk"
+        shown = [("", field.empty_label)] if field.empty_label is not None else []
+        rows = list(queryset[: self.LIMIT + 1])
+        shown += [full.choice(row) for row in rows[: self.LIMIT]]
+        missing = {str(v) for v in value if v} - {str(getattr(r, key)) for r in rows}
+        for chosen in sorted(missing):
+            # The field's own lookup (one query): a value that is no valid key
+            # is left out here, and the field's error says why.
+            with contextlib.suppress(ValidationError):
+                shown.append(full.choice(field.to_python(chosen)))
+        if len(rows) > self.LIMIT:
+            shown.append((self.MORE, f"Only the first {self.LIMIT} are listed here"))
+        self.choices = shown
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = full
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value == self.MORE:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    """Choose one topic, source or detainee, from a bounded list (BoundedSelect)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", BoundedSelect)
+        super().__init__(*args, **kwargs)
+
+
 def topic_filter(**kwargs) -> django_filters.ModelChoiceFilter:
     """Choose a topic by its slug, so a shared link reads /claims/?topic=release-of-the-53."""
     kwargs.setdefault("empty_label", "Any topic")
     kwargs.setdefault("label", "Topic")
-    return django_filters.ModelChoiceFilter(
+    return NamedChoiceFilter(
         queryset=Topic.objects.order_by("title"), to_field_name="slug", **kwargs
     )
 
@@ -107,16 +162,14 @@ class ClaimFilterSet(django_filters.FilterSet):
         label="Search",
         help_text="Words in the quote, summary, speaker or detainee; accents optional.",
     )
-    source = django_filters.ModelChoiceFilter(
-        queryset=Source.objects.order_by("name"), empty_label="Any source"
-    )
+    source = NamedChoiceFilter(queryset=Source.objects.order_by("name"), empty_label="Any source")
     source_kind = django_filters.ChoiceFilter(
         field_name="source__kind",
         choices=Source.Kind.choices,
         label="Source kind",
         empty_label="Any kind",
     )
-    affiliation = django_filters.ModelChoiceFilter(
+    affiliation = NamedChoiceFilter(
         queryset=Source.objects.order_by("name"),
         method="filter_affiliation",
         label="Speaking for",
@@ -124,7 +177,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         help_text="The body and everyone who speaks for it.",
     )
     topic = topic_filter()
-    detainee = django_filters.ModelChoiceFilter(
+    detainee = NamedChoiceFilter(
         queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
     )
     kind = django_filters.ChoiceFilter(
@@ -212,13 +265,13 @@ class ConflictFilterSet(django_filters.FilterSet):
         choices=Conflict.Kind.choices, empty_label="Contradictions and gaps"
     )
     topic = topic_filter()
-    source = django_filters.ModelChoiceFilter(
+    source = NamedChoiceFilter(
         queryset=Source.objects.order_by("name"),
         method="filter_source",
         label="Source (either side)",
         empty_label="Any source",
     )
-    detainee = django_filters.ModelChoiceFilter(
+    detainee = NamedChoiceFilter(
         queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
     )
 

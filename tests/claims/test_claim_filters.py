@@ -1,8 +1,9 @@
 from datetime import date
+from unittest.mock import patch
 
 from django.test import TestCase
 
-from claims.filters import ClaimFilterSet
+from claims.filters import BoundedSelect, ClaimFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
 from sources.models import Source
 from tests.cast import JanuaryCast
@@ -141,3 +142,35 @@ class ClaimFilterSetTests(JanuaryCast, TestCase):
 
         self.assertEqual(set(filterset.errors), {"source", "stated_before", "q"})
         self.assertEqual(list(filterset.qs), [])  # only "denies" applied: none in the cast
+
+
+class BoundedSelectTests(JanuaryCast, TestCase):
+    """The source, topic and detainee choices list a bounded number of rows."""
+
+    def render_source_field(self, data):
+        form = ClaimFilterSet(data, queryset=Claim.objects.public()).form
+        return str(form["source"])
+
+    def test_it_lists_at_most_the_limit_and_says_there_are_more(self):
+        with patch.object(BoundedSelect, "LIMIT", 2):
+            html = self.render_source_field({})
+
+        self.assertEqual(html.count("<option"), 1 + 2 + 1)  # empty, two rows, the notice
+        self.assertIn("Only the first 2 are listed here", html)
+        self.assertIn("disabled", html)
+
+    def test_it_still_lists_and_selects_a_chosen_row_beyond_the_limit(self):
+        last = Source.objects.order_by("-name").first()
+
+        with patch.object(BoundedSelect, "LIMIT", 2):
+            html = self.render_source_field({"source": str(last.pk)})
+
+        self.assertIn(f'<option value="{last.pk}" selected>{last.name}</option>', html)
+
+    def test_it_still_filters_by_a_row_beyond_the_limit(self):
+        with patch.object(BoundedSelect, "LIMIT", 1):
+            filterset = ClaimFilterSet(
+                {"source": str(self.sanchez.pk)}, queryset=Claim.objects.public()
+            )
+
+            self.assertEqual(set(filterset.qs), {self.no_information})
