@@ -433,6 +433,11 @@ class Claim(models.Model):
         instance._remember_stored()
         return instance
 
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        # The row may have moved or changed state meanwhile: remember it as it is now.
+        self._remember_stored()
+
     def _remember_stored(self) -> None:
         """Keep what detection needs to know of the saved row: its variable and state."""
         known = self.__dict__

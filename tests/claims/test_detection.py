@@ -377,6 +377,26 @@ class MoveTests(DetectionTestCase):
         self.assertIsNone(monday.superseded_by)
 
 
+class StaleInstanceTests(DetectionTestCase):
+    def test_a_refreshed_instance_re_examines_the_variable_the_claim_moved_to_meanwhile(self):
+        moving = self.claim(
+            self.psaki, Claim.Stance.AFFIRMS, detainee=self.ferrer, status=Claim.Status.RELEASED
+        )
+        self.claim(
+            self.ccdhrn, Claim.Stance.AFFIRMS, detainee=self.unnamed, status=Claim.Status.IMPRISONED
+        )
+        mine = Claim.objects.get(pk=moving.pk)
+        # Someone else moves the claim onto the unnamed prisoner: a contradiction.
+        self.move(moving, detainee=self.unnamed)
+        self.assertEqual(Conflict.objects.open().count(), 1)
+
+        mine.refresh_from_db()
+        mine.detainee = self.ferrer
+        mine.save()
+
+        self.assertEqual(Conflict.objects.open().count(), 0)
+
+
 class QueryTests(DetectionTestCase):
     def agreeing_claims(self, detainee: Detainee, n: int) -> None:
         """Store n approved claims from n sources that all say the detainee was released."""
