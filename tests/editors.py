@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.shortcuts import resolve_url
 
 from claims.models import Claim
 from tests.cast import JanuaryCast
-
-
-def member(username: str, group: str | None) -> User:
-    user = User.objects.create_user(username, f"{username}@example.org")
-    if group:
-        Group.objects.get(name=group).user_set.add(user)
-    return user
+from tests.roles import user_in
 
 
 class EditorialCast(JanuaryCast):
@@ -23,11 +17,11 @@ class EditorialCast(JanuaryCast):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.rita = member("rita", "Reader")
-        cls.edna = member("edna", "Editor")
-        cls.eddie = member("eddie", "Editor")
-        cls.mo = member("mo", "Moderator")
-        cls.nobody = member("nobody", None)
+        cls.rita = user_in("rita", "Reader")
+        cls.edna = user_in("edna", "Editor")
+        cls.eddie = user_in("eddie", "Editor")
+        cls.mo = user_in("mo", "Moderator")
+        cls.nobody = user_in("nobody", None)
 
     def login_url(self, url: str) -> str:
         return f"{resolve_url(settings.LOGIN_URL)}?next={url}"
