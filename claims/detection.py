@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from claims import conflicts as rules
@@ -75,7 +75,9 @@ def deferred() -> Iterator[set[Variable]]:
         _deferred.reset(token)
 
 
-@transaction.atomic
+# No savepoint of its own: it runs inside the writing transaction, and a
+# failure here must undo that write as well, never leave it half-examined.
+@transaction.atomic(savepoint=False)
 def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Counter:
     """Bring supersessions and conflicts on one variable in line with its approved claims.
 
@@ -86,29 +88,32 @@ def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Coun
     # the same variable cannot both open the same pair. SQLite locks the
     # whole database on write anyway.
     topic = Topic.objects.select_for_update().get(pk=topic_id)
+    # The approved claims, and the others still marked superseded (to clear
+    # the mark): a claim in any other state has nothing to change. Read as
+    # tuples, in ClaimFacts' field order: this runs on every approval.
     rows = list(
-        Claim.objects.on_variable(topic_id, detainee_id).values(
-            *FACT_FIELDS, "state", "superseded_by_id"
-        )
+        Claim.objects.on_variable(topic_id, detainee_id)
+        .filter(Q(state=Claim.State.APPROVED) | Q(superseded_by__isnull=False))
+        .order_by()
+        .values_list(*FACT_FIELDS, "state", "superseded_by_id")
     )
-    approved = [
-        rules.ClaimFacts(**{f: row[f] for f in FACT_FIELDS})
-        for row in rows
-        if row["state"] == Claim.State.APPROVED
-    ]
+    approved = [rules.ClaimFacts(*row[:-2]) for row in rows if row[-2] == Claim.State.APPROVED]
     found = rules.examine(approved, topic.rules)
     changes: Counter = Counter()
 
-    _write_supersessions(rows, found.superseded, changes)
+    _write_supersessions([(row[0], row[-1]) for row in rows], found.superseded, changes)
     _write_conflicts(topic_id, detainee_id, found, changes, by=by)
     return changes
 
 
-def _write_supersessions(rows: list[dict], superseded: dict[int, int], changes: Counter) -> None:
+def _write_supersessions(
+    stored: list[tuple[int, int | None]], superseded: dict[int, int], changes: Counter
+) -> None:
+    """Write each claim's superseded_by where it differs; `stored` is (id, superseded_by_id)."""
     stale = [
-        Claim(pk=row["id"], superseded_by_id=superseded.get(row["id"]))
-        for row in rows
-        if row["superseded_by_id"] != superseded.get(row["id"])
+        Claim(pk=pk, superseded_by_id=superseded.get(pk))
+        for pk, superseded_by_id in stored
+        if superseded_by_id != superseded.get(pk)
     ]
     if stale:
         # A derived field, kept out of history: bulk_update skips save().

@@ -286,6 +286,11 @@ class ClaimVerdict(models.TextChoices):
     UNVERIFIED = "unverified", "Unverified"
 
 
+# What Claim.search_text is built from: a save of other fields leaves it as it is.
+SEARCHED_FIELDS = frozenset({"quote", "summary", "source", "source_id", "detainee", "detainee_id"})
+STATE_FIELDS = ("state", "state_changed_at", "state_changed_by", "state_reason")
+
+
 class StaleClaimError(Exception):
     """The claim changed, or left the expected state, since the editor loaded it."""
 
@@ -409,10 +414,11 @@ class Claim(models.Model):
                     .values("topic_id", "detainee_id", "state")
                     .first()
                 )
-            self.search_text = self.build_search_text()
             update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "search_text"}
+            if update_fields is None or not SEARCHED_FIELDS.isdisjoint(update_fields):
+                self.search_text = self.build_search_text()
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "search_text"}
             super().save(*args, **kwargs)
             touched = {self.variable}
             was_approved = False
@@ -617,7 +623,9 @@ class Claim(models.Model):
             self._history_user = by
         # A state change is a change: an editor's form opened before it is stale.
         self.version += 1
-        self.save()
+        # Only the state is written: what was said is saved already (and an
+        # approval, the moderators' busiest write, skips rebuilding search_text).
+        self.save(update_fields=[*STATE_FIELDS, "version", "updated_at"])
 
     def submit(self, *, by) -> None:
         """Send a draft to the moderators."""

@@ -58,7 +58,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from claims import detection
 from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
-from claims.models import Claim, Detainee, Document, StaleClaimError, Topic
+from claims.models import STATE_FIELDS, Claim, Detainee, Document, StaleClaimError, Topic
 from sources.models import Source
 
 # How many names each autocomplete list offers; a longer name is still found when typed.
@@ -69,7 +69,6 @@ SAVED_FORMS, SAVED_FORMS_KEPT = "saved_claim_forms", 50
 
 OWN_STATES = (Claim.State.DRAFT, Claim.State.PENDING, Claim.State.REJECTED)
 MODERATED_STATES = (Claim.State.PENDING, Claim.State.APPROVED)
-STATE_FIELDS = ("state", "state_changed_at", "state_changed_by", "state_reason")
 
 
 # Documents, topics and detainees ---------------------------------------------

@@ -193,6 +193,33 @@ def test_it_flags_only_live_facts_of_different_sources_inside_the_window(variabl
         assert new.recency > old.recency
 
 
+@given(variables())
+def test_it_finds_exactly_what_comparing_every_pair_finds(variable):
+    """`examine` takes shortcuts (dates in order, values worked out once); a
+    plain pass over every pair must find the same supersessions and conflicts."""
+    topic, claims = variable
+    facts = [c for c in claims if c.kind == FACT]
+    superseded = {}
+    for old in facts:
+        later = [
+            new for new in facts if new.source_id == old.source_id and new.recency > old.recency
+        ]
+        if later:
+            superseded[old.id] = min(later, key=lambda c: (c.recency, c.id)).id
+    live = [c for c in facts if c.id not in superseded]
+    conflicts = {
+        (a.id, b.id): kind
+        for a in live
+        for b in live
+        if a.id < b.id and (kind := compare(a, b, topic)) is not None
+    }
+
+    found = examine(claims, topic)
+
+    assert found.superseded == superseded
+    assert found.conflicts == conflicts
+
+
 @given(st.data())
 def test_it_holds_a_statement_and_its_denial_to_contradict(data):
     topic = data.draw(topic_rules())
