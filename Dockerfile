@@ -27,5 +27,6 @@ USER crosscheck
 EXPOSE 8000
 
 # Migrations on every start are safe (already-applied ones are skipped) and
-# keep the schema in step with the image.
+# keep the schema in step with the image; migrate also creates the page
+# cache's table and empties the cache (crosscheck/cache.py).
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c gunicorn.conf.py crosscheck.wsgi:application"]

@@ -8,6 +8,11 @@ and the peak memory of the streamed CSV export of conflicts.
 The export's peak is measured with /usr/bin/time (maximum resident set
 size) on `manage.py export_conflicts --format csv`; run it on databases of
 different sizes: a streamed export keeps the same peak whatever the rows.
+
+The list downloads (/claims/export.csv and .json, crosscheck.exports) are
+measured the same way, each fetched in-process through Django's whole stack
+by bench/download.py: first a search that matches nothing (the floor), then
+a filter, then every approved claim. `--export-path` adds paths.
 """
 
 from __future__ import annotations
@@ -59,6 +64,27 @@ def export_peak(database_url: str, fmt: str) -> tuple[int, int, float, int]:
     return int(match.group(1)), lines, seconds, size
 
 
+# The floor (no row), a filter (a fifth of the claims), every approved claim.
+EXPORT_PATHS = [
+    "/claims/export.csv?q=zzzznotaword",
+    "/claims/export.csv?stance=denies",
+    "/claims/export.csv",
+    "/claims/export.json",
+]
+
+
+def download_peak(database_url: str, path: str) -> tuple[int, str]:
+    """Run bench/download.py on one path; return (max RSS KiB, the line it printed)."""
+    env = {**os.environ, "DATABASE_STATEMENT_TIMEOUT_MS": "0"}
+    script = str(ROOT / "bench" / "download.py")
+    command = ["/usr/bin/time", "-v", PYTHON, script, "--database-url", database_url, path]
+    process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", process.stderr)
+    if process.returncode or not match:
+        raise RuntimeError(process.stderr[-2000:])
+    return int(match.group(1)), process.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -67,6 +93,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="Seconds of load per page.")
     parser.add_argument("--page", action="append", default=[], help="NAME=PATH or PATH to add.")
     parser.add_argument("--no-server", action="store_true", help="Only the export.")
+    parser.add_argument(
+        "--export-path", action="append", default=[], help="Another download path to measure."
+    )
     args = parser.parse_args()
 
     print_header("Memory benchmark")
@@ -102,6 +131,9 @@ def main() -> None:
             f"export_conflicts --format {fmt}: peak RSS {peak / 1024:.1f} MiB, "
             f"{lines:,} lines, {size / 1e6:.1f} MB, {seconds:.1f} s"
         )
+    for path in EXPORT_PATHS + args.export_path:
+        peak, line = download_peak(args.database_url, path)
+        print(f"{line} (/usr/bin/time: peak RSS {peak / 1024:.1f} MiB)")
 
 
 if __name__ == "__main__":

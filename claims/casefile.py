@@ -928,14 +928,19 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def export_case(topics: Iterable[Topic] | None = None) -> dict:
+def export_case(
+    topics: Iterable[Topic] | None = None, *, states: Iterable[str] | None = None
+) -> dict:
     """Return the case file for some topics (or everything), in the format import_case reads.
 
     With topics, the file carries their claims and what those refer to:
     sources (with their affiliations), visible notes on them, documents and
-    detainees, so that it imports into an empty database.
+    detainees, so that it imports into an empty database. With states, only
+    the claims in those states (a reader's download leaves drafts out).
     """
     claims = Claim.objects.select_related("source", "topic", "detainee", "document")
+    if states is not None:
+        claims = claims.filter(state__in=list(states))
     if topics is None:
         topic_rows = list(Topic.objects.order_by("title"))
         sources = list(Source.objects.select_related("affiliation").order_by("name"))

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from claims import conflicts as rules
 from claims.models import Claim, Conflict, Topic
+from crosscheck.cache import data_changed
 
 Variable = tuple[int, int | None]
 
@@ -71,6 +72,8 @@ def deferred() -> Iterator[set[Variable]]:
             _deferred.set(None)
             for topic_id, detainee_id in sorted(pending, key=lambda v: (v[0], v[1] or 0)):
                 refresh_variable(topic_id, detainee_id)
+            # Bulk imports write inside this block without signals: cached pages go stale.
+            data_changed()
     finally:
         _deferred.reset(token)
 
@@ -103,6 +106,8 @@ def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Coun
 
     _write_supersessions([(row[0], row[-1]) for row in rows], found.superseded, changes)
     _write_conflicts(topic_id, detainee_id, found, changes, by=by)
+    if changes:  # Written in bulk, without signals: cached pages go stale.
+        data_changed()
     return changes
 
 
@@ -252,6 +257,8 @@ def recompute_all(*, by=None) -> Recomputation:
         if claims_in_batch >= RECOMPUTE_BATCH_CLAIMS or next_topic is None:
             with transaction.atomic():
                 _recompute_batch(batch, total, by=by)
+                # Written in bulk, without signals: cached pages go stale.
+                data_changed()
             batch, claims_in_batch = [], 0
     return Recomputation(changes=total, variables=len(variables))
 

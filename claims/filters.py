@@ -27,6 +27,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import get_language_info
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from claims.models import Claim, Conflict, Detainee, Topic
 from claims.search import MAX_TERMS, name_matches, search_claims, search_terms
@@ -224,6 +226,7 @@ class ClaimFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return search_claims(queryset, search_terms(value))
 
+    @extend_schema_field(OpenApiTypes.INT)  # The API's schema: a source's id.
     def filter_affiliation(self, queryset, name, value):
         return queryset.filter(source__in=Source.objects.with_affiliated(value))
 
@@ -288,6 +291,7 @@ class ConflictFilterSet(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         return queryset if value == self.ANY_STATUS else queryset.filter(status=value)
 
+    @extend_schema_field(OpenApiTypes.INT)  # The API's schema: a source's id.
     def filter_source(self, queryset, name, value):
         return queryset.filter(Q(claim_a__source=value) | Q(claim_b__source=value))
 

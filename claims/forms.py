@@ -250,8 +250,9 @@ class ClaimForm(ModelForm):
         choices=QUANTITY_PHRASES,
         help_text="Bounded by the topic’s count.",
     )
-    quantity_n = forms.IntegerField(label="N", required=False)
-    quantity_m = forms.IntegerField(label="M", required=False)
+    # The quantity columns are 32-bit integers: a larger N is refused here, not by the database.
+    quantity_n = forms.IntegerField(label="N", required=False, max_value=2_147_483_647)
+    quantity_m = forms.IntegerField(label="M", required=False, max_value=2_147_483_647)
     quote = forms.CharField(
         label="Quote",
         # Not required here: the model's "cannot be empty" message is the one shown.
@@ -492,10 +493,12 @@ class ClaimForm(ModelForm):
                 )
             return
         if phrase in NEEDS_N and n is None:
-            self.add_error("quantity_n", f"Give N for “{dict(QUANTITY_PHRASES)[phrase]}”.")
+            if "quantity_n" not in self.errors:  # Else N was given, and refused.
+                self.add_error("quantity_n", f"Give N for “{dict(QUANTITY_PHRASES)[phrase]}”.")
             return
         if phrase == "between" and m is None:
-            self.add_error("quantity_m", "Give M for “between N and M”.")
+            if "quantity_m" not in self.errors:
+                self.add_error("quantity_m", "Give M for “between N and M”.")
             return
         if topic is None:
             return

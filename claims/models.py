@@ -552,7 +552,13 @@ class Claim(models.Model):
                 "A status is reported about a detainee: choose the detainee or remove the status.",
             )
         if self.detainee_id and self.topic_id:
-            on_topic = self.detainee.topics.filter(pk=self.topic_id).exists()
+            # A detainee loaded with prefetch_related("topics") (the spreadsheet
+            # import checks many rows against few detainees) answers without a query.
+            listed = getattr(self.detainee, "_prefetched_objects_cache", {}).get("topics")
+            if listed is not None:
+                on_topic = any(topic.pk == self.topic_id for topic in listed)
+            else:
+                on_topic = self.detainee.topics.filter(pk=self.topic_id).exists()
             if not on_topic:
                 error("detainee", f"{self.detainee} is not listed under the topic “{self.topic}”.")
         if errors:

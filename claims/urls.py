@@ -1,6 +1,16 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from claims.views import claims, conflicts, detainees, editing, moderation, topics
+from claims import feeds
+from claims.views import (
+    claims,
+    conflicts,
+    detainees,
+    editing,
+    exports,
+    imports,
+    moderation,
+    topics,
+)
 
 app_name = "claims"
 
@@ -9,6 +19,8 @@ urlpatterns = [
     # Editing: claims.views.editing. Before topics/<slug>/, which would take "new".
     path("me/", editing.dashboard, name="dashboard"),
     path("claims/new/", editing.claim_create, name="claim_create"),
+    # The spreadsheet import: claims.views.imports.
+    path("claims/import/", imports.claim_import, name="claim_import"),
     path("claims/<int:pk>/edit/", editing.claim_edit, name="claim_edit"),
     path("claims/<int:pk>/submit/", editing.claim_submit, name="claim_submit"),
     path("documents/new/", editing.document_create, name="document_create"),
@@ -18,12 +30,25 @@ urlpatterns = [
     path("detainees/new/", editing.detainee_create, name="detainee_create"),
     path("detainees/<int:pk>/edit/", editing.detainee_edit, name="detainee_edit"),
     path("topics/<slug:slug>/", topics.topic_detail, name="topic"),
+    # Atom feeds: claims.feeds.
+    path("conflicts/feed.atom", feeds.open_conflicts, name="conflicts_feed"),
+    path("topics/<slug:slug>/conflicts.atom", feeds.topic_conflicts, name="topic_conflicts_feed"),
+    path("topics/<slug:slug>/claims.atom", feeds.topic_claims, name="topic_claims_feed"),
     # The reading lists: filters live in the query string.
     path("claims/", claims.claim_list, name="list"),
     path("conflicts/", conflicts.conflict_list, name="conflicts"),
     path("detainees/", detainees.detainee_list, name="detainees"),
     path("detainees/board/", detainees.status_board, name="status_board"),
     path("claims/<int:pk>/", claims.claim_detail, name="detail"),
+    # Downloads of the lists, with the same query string: claims.views.exports.
+    re_path(r"^claims/export\.(?P<fmt>csv|json)$", exports.claim_export, name="claim_export"),
+    re_path(
+        r"^conflicts/export\.(?P<fmt>csv|json)$", exports.conflict_export, name="conflict_export"
+    ),
+    re_path(
+        r"^detainees/export\.(?P<fmt>csv|json)$", exports.detainee_export, name="detainee_export"
+    ),
+    path("topics/<slug:slug>/case.json", exports.topic_case, name="topic_case"),
     path("conflicts/<int:pk>/", conflicts.conflict_detail, name="conflict"),
     path("detainees/<int:pk>/", detainees.detainee_detail, name="detainee"),
     # Moderation: claims.views.moderation.

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from crosscheck.cache import backend_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -53,8 +55,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "sources",
     "claims",
+    "api",
+    # The project package: the page cache's signals (crosscheck/cache.py).
+    "crosscheck",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Anonymous readers' pages from the cache, invalidated by every write
+    # (crosscheck/cache.py). After auth and messages: it asks who is reading.
+    "crosscheck.cache.AnonymousPageCacheMiddleware",
     # A view that loses the database answers 503 with a plain page, not a traceback.
     "crosscheck.health.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -136,6 +148,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The page cache for anonymous readers (crosscheck/cache.py): pages kept at
+# most PAGE_CACHE_SECONDS (0: off; off by default with DEBUG on, so template
+# edits show at once), emptied by every write. CACHE_URL chooses a backend
+# shared by every worker: the database by default (table crosscheck_cache,
+# made by migrate), redis://host:6379/0 (needs redis-py), file:///path.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", "0" if DEBUG else "600")
+# Each worker's own copies of cached pages, in megabytes (crosscheck.cache.LocalCopies).
+PAGE_CACHE_LOCAL_MB = envint("PAGE_CACHE_LOCAL_MB", "32")
+CACHES = {
+    "default": backend_from_url(
+        os.environ.get("CACHE_URL", ""), max_entries=envint("PAGE_CACHE_MAX_ENTRIES", "5000")
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -223,3 +249,59 @@ LOGGING = {
 
 # The newsroom's name, shown as the author of reviews and feeds.
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "Crosscheck")
+# The newsroom's own site, named with it as the author of fact checks
+# (ClaimReview); empty means this app's home page.
+NEWSROOM_URL = os.environ.get("NEWSROOM_URL", "")
+
+# The REST API (api/): token auth first, so that an anonymous write is told
+# how to authenticate (401 with WWW-Authenticate) rather than refused (403).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.conventions.ReadingPermission"],
+    # JSON only: the browsable pages need inline script, which the CSP forbids;
+    # /api/docs/ is the page to explore the API with.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.conventions.JSONObjectParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.conventions.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.conventions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Crosscheck API",
+    "DESCRIPTION": "Who said what, when, and where sources disagree: read the claims, "
+    "conflicts, sources, notes, documents, topics and detainees; editors and moderators "
+    "write with the same rules as the web forms. See README.md, section API.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # A PATCH body is documented as written (a claim's PATCH requires `version`).
+    "COMPONENT_SPLIT_PATCH": False,
+    # Swagger UI from the drf-spectacular-sidecar package: served by this site (CSP, no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    # One name per choice set: several models have a "kind", a "status".
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "sources.models.SourceKind",
+        "NoteAspectEnum": "sources.models.CredibilityNote.Aspect",
+        "DocumentKindEnum": "claims.models.Document.Kind",
+        "ClaimKindEnum": "claims.models.ClaimKind",
+        "ClaimStanceEnum": "claims.models.ClaimStance",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "ClaimStateEnum": "claims.models.ClaimState",
+        "ClaimVerdictEnum": "claims.models.ClaimVerdict",
+        "ConflictKindEnum": "claims.models.ConflictKind",
+        "ConflictStatusEnum": "claims.models.ConflictStatus",
+        "ConflictOutcomeEnum": "claims.models.ConflictOutcome",
+    },
+}
+
+# The spreadsheet import of claims (claims.spreadsheet, claims.views.imports):
+# the largest file the upload page takes (the command has --max-mb), and where
+# a checked file waits for its confirmation (shared, with several app servers).
+CLAIMS_IMPORT_MAX_BYTES = envint("CLAIMS_IMPORT_MAX_MB", "20") * 1024 * 1024
+CLAIMS_IMPORT_DIR = Path(os.environ.get("CLAIMS_IMPORT_DIR", BASE_DIR / "var" / "imports"))

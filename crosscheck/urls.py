@@ -11,6 +11,7 @@ handler500 = health.handler500
 urlpatterns = [
     path("", include("claims.urls")),
     path("sources/", include("sources.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),

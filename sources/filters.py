@@ -6,7 +6,7 @@ import django_filters
 
 from claims.filters import SearchFilter, keep
 from claims.search import name_matches, search_terms
-from sources.models import Source
+from sources.models import CredibilityNote, Source
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -62,3 +62,16 @@ class SourceFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         return queryset.order_by(*self.SORTS[self.form.cleaned_data.get("sort") or "name"])
+
+
+class CredibilityNoteFilterSet(django_filters.FilterSet):
+    """Narrow the API's list of notes to a source or an aspect (the HTML shows them per source)."""
+
+    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all())
+    aspect = django_filters.ChoiceFilter(
+        choices=CredibilityNote.Aspect.choices, empty_label="Any aspect"
+    )
+
+    class Meta:
+        model = CredibilityNote
+        fields: list[str] = []

@@ -23,6 +23,7 @@ means the action was allowed) and no data for the editor forms (so 200
 means the form was shown again, with its errors, to a role allowed to use it).
 """
 
+import json
 from datetime import date
 
 from django.conf import settings
@@ -178,6 +179,37 @@ MATRIX = [
     # The Django admin: staff only (it sends others to its own login page).
     ("admin:index",                 (),                                 "GET",  302, 302, 302, 302, 200),
     ("admin:index",                 (),                                 "POST", 302, 302, 302, 302, 200),
+    # Atom feeds (claims.feeds): reading pages, public; GET only.
+    ("claims:conflicts_feed",       (),                                 "GET",  200, 200, 200, 200, 200),
+    ("claims:conflicts_feed",       (),                                 "POST", 405, 405, 405, 405, 405),
+    ("claims:topic_conflicts_feed", ("release",),                       "GET",  200, 200, 200, 200, 200),
+    ("claims:topic_conflicts_feed", ("release",),                       "POST", 405, 405, 405, 405, 405),
+    ("claims:topic_claims_feed",    ("release",),                       "GET",  200, 200, 200, 200, 200),
+    ("claims:topic_claims_feed",    ("release",),                       "POST", 405, 405, 405, 405, 405),
+    ("sources:conflicts_feed",      ("psaki",),                         "GET",  200, 200, 200, 200, 200),
+    ("sources:conflicts_feed",      ("psaki",),                         "POST", 405, 405, 405, 405, 405),
+    # Downloads (claims.views.exports, sources.exports): reading pages, public; GET only.
+    ("claims:claim_export",         ("csv",),                           "GET",  200, 200, 200, 200, 200),
+    ("claims:claim_export",         ("csv",),                           "POST", 405, 405, 405, 405, 405),
+    ("claims:claim_export",         ("json",),                          "GET",  200, 200, 200, 200, 200),
+    ("claims:claim_export",         ("json",),                          "POST", 405, 405, 405, 405, 405),
+    ("claims:conflict_export",      ("csv",),                           "GET",  200, 200, 200, 200, 200),
+    ("claims:conflict_export",      ("csv",),                           "POST", 405, 405, 405, 405, 405),
+    ("claims:conflict_export",      ("json",),                          "GET",  200, 200, 200, 200, 200),
+    ("claims:conflict_export",      ("json",),                          "POST", 405, 405, 405, 405, 405),
+    ("claims:detainee_export",      ("csv",),                           "GET",  200, 200, 200, 200, 200),
+    ("claims:detainee_export",      ("csv",),                           "POST", 405, 405, 405, 405, 405),
+    ("claims:detainee_export",      ("json",),                          "GET",  200, 200, 200, 200, 200),
+    ("claims:detainee_export",      ("json",),                          "POST", 405, 405, 405, 405, 405),
+    ("sources:export",              ("csv",),                           "GET",  200, 200, 200, 200, 200),
+    ("sources:export",              ("csv",),                           "POST", 405, 405, 405, 405, 405),
+    ("sources:export",              ("json",),                          "GET",  200, 200, 200, 200, 200),
+    ("sources:export",              ("json",),                          "POST", 405, 405, 405, 405, 405),
+    ("claims:topic_case",           ("release",),                       "GET",  200, 200, 200, 200, 200),
+    ("claims:topic_case",           ("release",),                       "POST", 405, 405, 405, 405, 405),
+    # The spreadsheet import (claims.views.imports): editors and up. A POST without a file shows the form again.
+    ("claims:claim_import",         (),                                 "GET",  L,   403, 200, 200, 200),
+    ("claims:claim_import",         (),                                 "POST", L,   403, 200, 200, 200),
 ]
 # fmt: on
 
@@ -199,6 +231,106 @@ POST_DATA = {
     "claims:conflict_dismiss": {"reason": "Not a real conflict"},
     "claims:conflict_reopen": {"reason": "New evidence"},
     "claims:note_hide": {"reason": "Wrong source"},
+}
+
+# The REST API (api.views): the same roles, answered as an API answers. Reads
+# are public (401 when reading requires a login, below); a write needs a login
+# (401), then the role's permission (403), then the object (404); DELETE is
+# 405 for every logged-in user: nothing is deleted. Bodies: valid for the
+# actions (200 means done), empty for creating (400 means the form refused it,
+# to a role allowed to use it), and for editing: an empty PATCH keeps a
+# record as it is (200), except a claim's, which must name its version (400).
+#   400  the body was refused, with the form's messages
+#   401  not logged in
+# fmt: off
+API_MATRIX = [
+    # URL name              args                  method    anonymous reader editor moderator admin
+    ("api:schema",          (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:schema",          (),                   "POST",   405, 405, 405, 405, 405),
+    ("api:docs",            (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:docs",            (),                   "POST",   405, 405, 405, 405, 405),
+    ("api:claim-list",      (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:claim-list",      (),                   "POST",   401, 403, 400, 400, 400),
+    ("api:claim-detail",    ("approved",),        "GET",    200, 200, 200, 200, 200),
+    ("api:claim-detail",    ("approved",),        "PATCH",  401, 403, 404, 400, 400),
+    ("api:claim-detail",    ("approved",),        "PUT",    401, 403, 404, 400, 400),
+    ("api:claim-detail",    ("approved",),        "DELETE", 401, 405, 405, 405, 405),
+    ("api:claim-detail",    ("retracted",),       "GET",    200, 200, 200, 200, 200),
+    ("api:claim-detail",    ("retracted",),       "PATCH",  401, 403, 404, 409, 409),
+    ("api:claim-detail",    ("editors_draft",),   "GET",    404, 404, 200, 404, 200),
+    ("api:claim-detail",    ("editors_draft",),   "PATCH",  401, 403, 400, 404, 404),
+    ("api:claim-detail",    ("others_draft",),    "GET",    404, 404, 404, 404, 200),
+    ("api:claim-detail",    ("others_draft",),    "PATCH",  401, 403, 404, 404, 404),
+    ("api:claim-detail",    ("pending",),         "GET",    404, 404, 200, 200, 200),
+    ("api:claim-detail",    ("pending",),         "PATCH",  401, 403, 400, 400, 400),
+    ("api:claim-submit",    ("editors_draft",),   "GET",    405, 405, 405, 405, 405),
+    ("api:claim-submit",    ("editors_draft",),   "POST",   401, 403, 200, 404, 404),
+    ("api:claim-submit",    ("others_draft",),    "POST",   401, 403, 404, 404, 404),
+    ("api:claim-approve",   ("pending",),         "GET",    405, 405, 405, 405, 405),
+    ("api:claim-approve",   ("pending",),         "POST",   401, 403, 403, 200, 200),
+    ("api:claim-approve",   ("editors_draft",),   "POST",   401, 403, 403, 404, 404),
+    ("api:claim-approve",   ("approved",),        "POST",   401, 403, 403, 409, 409),
+    ("api:claim-reject",    ("pending",),         "GET",    405, 405, 405, 405, 405),
+    ("api:claim-reject",    ("pending",),         "POST",   401, 403, 403, 200, 200),
+    ("api:claim-retract",   ("approved",),        "GET",    405, 405, 405, 405, 405),
+    ("api:claim-retract",   ("approved",),        "POST",   401, 403, 403, 200, 200),
+    ("api:claim-restore",   ("retracted",),       "GET",    405, 405, 405, 405, 405),
+    ("api:claim-restore",   ("retracted",),       "POST",   401, 403, 403, 403, 200),
+    ("api:conflict-list",   (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:conflict-list",   (),                   "POST",   401, 405, 405, 405, 405),
+    ("api:conflict-detail", ("gap",),             "GET",    200, 200, 200, 200, 200),
+    ("api:conflict-detail", ("gap",),             "PATCH",  401, 405, 405, 405, 405),
+    ("api:conflict-detail", ("gap",),             "DELETE", 401, 405, 405, 405, 405),
+    ("api:conflict-resolve", ("gap",),            "GET",    405, 405, 405, 405, 405),
+    ("api:conflict-resolve", ("gap",),            "POST",   401, 403, 403, 200, 200),
+    ("api:conflict-dismiss", ("gap",),            "GET",    405, 405, 405, 405, 405),
+    ("api:conflict-dismiss", ("gap",),            "POST",   401, 403, 403, 200, 200),
+    ("api:conflict-reopen", ("resolved",),        "GET",    405, 405, 405, 405, 405),
+    ("api:conflict-reopen", ("resolved",),        "POST",   401, 403, 403, 200, 200),
+    ("api:conflict-reopen", ("gap",),             "POST",   401, 403, 403, 409, 409),
+    ("api:source-list",     (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:source-list",     (),                   "POST",   401, 403, 400, 400, 400),
+    ("api:source-detail",   ("psaki",),           "GET",    200, 200, 200, 200, 200),
+    ("api:source-detail",   ("psaki",),           "PATCH",  401, 403, 200, 200, 200),
+    ("api:source-detail",   ("psaki",),           "DELETE", 401, 405, 405, 405, 405),
+    ("api:note-list",       (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:note-list",       (),                   "POST",   401, 403, 400, 400, 400),
+    ("api:note-detail",     ("psaki_note",),      "GET",    200, 200, 200, 200, 200),
+    ("api:note-detail",     ("psaki_note",),      "PATCH",  401, 405, 405, 405, 405),
+    ("api:note-detail",     ("psaki_note",),      "DELETE", 401, 405, 405, 405, 405),
+    ("api:note-detail",     ("hidden_note",),     "GET",    404, 404, 404, 200, 200),
+    ("api:note-hide",       ("psaki_note",),      "GET",    405, 405, 405, 405, 405),
+    ("api:note-hide",       ("psaki_note",),      "POST",   401, 403, 403, 200, 200),
+    ("api:note-restore",    ("hidden_note",),     "GET",    405, 405, 405, 405, 405),
+    ("api:note-restore",    ("hidden_note",),     "POST",   401, 403, 403, 200, 200),
+    ("api:document-list",   (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:document-list",   (),                   "POST",   401, 403, 400, 400, 400),
+    ("api:document-detail", ("article",),         "GET",    200, 200, 200, 200, 200),
+    ("api:document-detail", ("article",),         "PATCH",  401, 403, 200, 200, 200),
+    ("api:document-detail", ("article",),         "DELETE", 401, 405, 405, 405, 405),
+    ("api:topic-list",      (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:topic-list",      (),                   "POST",   401, 403, 400, 400, 400),
+    ("api:topic-detail",    ("release_pk",),      "GET",    200, 200, 200, 200, 200),
+    ("api:topic-detail",    ("release_pk",),      "PATCH",  401, 403, 200, 200, 200),
+    ("api:topic-detail",    ("release_pk",),      "DELETE", 401, 405, 405, 405, 405),
+    ("api:detainee-list",   (),                   "GET",    200, 200, 200, 200, 200),
+    ("api:detainee-list",   (),                   "POST",   401, 403, 400, 400, 400),
+    ("api:detainee-detail", ("prisoner",),        "GET",    200, 200, 200, 200, 200),
+    ("api:detainee-detail", ("prisoner",),        "PATCH",  401, 403, 200, 200, 200),
+    ("api:detainee-detail", ("prisoner",),        "DELETE", 401, 405, 405, 405, 405),
+]
+# fmt: on
+
+# What an API write carries: enough for the action to go through when allowed.
+API_DATA = {
+    "api:claim-approve": {"reason": "Checked"},
+    "api:claim-reject": {"reason": "Unsourced"},
+    "api:claim-retract": {"reason": "Misquoted"},
+    "api:claim-restore": {"reason": "Quote verified"},
+    "api:conflict-resolve": POST_DATA["claims:conflict_resolve"],
+    "api:conflict-dismiss": {"reason": "Not a real conflict"},
+    "api:conflict-reopen": {"reason": "New evidence"},
+    "api:note-hide": {"reason": "Wrong source"},
 }
 
 
@@ -314,7 +446,7 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
                 elif pattern.name:
                     yield f"{namespace}{pattern.name}"
 
-        covered = {row[0] for row in MATRIX}
+        covered = {row[0] for row in MATRIX} | {row[0] for row in API_MATRIX}
         self.assertEqual(set(names(get_resolver())) - covered, set())
 
     def test_each_row_is_tried_with_both_methods(self):
@@ -334,3 +466,45 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
         self.assertGreater(len(reading), 15)
 
         self.run_matrix(reading)
+
+    def request_api(self, user, method: str, url: str, data: dict):
+        self.client.logout()
+        if user.is_authenticated:
+            self.client.force_login(user)
+        with transaction.atomic():
+            response = self.client.generic(
+                method, url, json.dumps(data), content_type="application/json"
+            )
+            transaction.set_rollback(True)
+        return response
+
+    def run_api_matrix(self, rows) -> None:
+        objects, users = self.objects(), self.users()
+        for name, args, method, *cells in rows:
+            url = reverse(name, args=[objects.get(a, a) for a in args])
+            data = API_DATA.get(name, {}) if method != "GET" else {}
+            for role, expected in zip(ROLES, cells, strict=True):
+                with self.subTest(f"{method} {name}{list(args)} as {role}"):
+                    response = self.request_api(users[role], method, url, data)
+                    self.assertEqual(response.status_code, expected, response.content[:300])
+
+    def test_every_api_endpoint_for_every_role_and_method(self):
+        self.run_api_matrix(API_MATRIX)
+
+    def test_each_api_url_is_tried_reading_and_writing(self):
+        methods: dict[str, set[str]] = {}
+        for name, _, method, *_ in API_MATRIX:
+            methods.setdefault(name, set()).add(method)
+
+        self.assertEqual({n for n, m in methods.items() if "GET" not in m or len(m) < 2}, set())
+
+    @override_settings(READING_REQUIRES_LOGIN=True)
+    def test_when_reading_requires_a_login_anonymous_api_reads_answer_401(self):
+        reading = [
+            (name, args, method, 401, *cells[1:])
+            for name, args, method, *cells in API_MATRIX
+            if method == "GET" and cells[0] == 200 and name not in ("api:schema", "api:docs")
+        ]
+        self.assertGreater(len(reading), 10)
+
+        self.run_api_matrix(reading)

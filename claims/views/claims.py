@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from claims.claimreview import claim_review
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
@@ -36,6 +37,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conflicts": conflicts,
         "supersedes": supersedes,
         "citation": citation_line(claim, request.build_absolute_uri(claim.get_absolute_url())),
+        # Reads the conflicts above (the template reuses them): no query of its own.
+        "claim_review": claim_review(request, claim, conflicts),
     }
     return render(request, "claims/claim_detail.html", context)
 

@@ -287,26 +287,9 @@ def claim_form_page(
             return render_claim_form(request, form, actions, preview=True, partial="preview")
         return render_claim_form(request, form, actions, preview=show_preview)
 
-    user, is_new = request.user, claim.pk is None
+    is_new = claim.pk is None
     try:
-        with transaction.atomic():
-            form.save_records()
-            if action == "draft" and claim.state != Claim.State.DRAFT:
-                claim.state, claim.state_changed_at = Claim.State.DRAFT, timezone.now()
-                claim.state_changed_by, claim.state_reason = user, ""
-            if claim.pk is None:
-                claim.save()
-            else:
-                fields = [*ClaimForm.CONTENT_FIELDS, "updated_at"]
-                if action == "draft":
-                    fields += STATE_FIELDS
-                claim.save_checked(
-                    form.cleaned_data["version"],
-                    states=[form.cleaned_data["seen_state"]],
-                    update_fields=fields,
-                )
-            if action == "submit" and claim.state != Claim.State.PENDING:
-                claim.submit(by=user)
+        save_claim_form(form, claim, request.user, action)
     except StaleClaimError:
         return stale(request, claim.pk, form)
     except IntegrityError:
@@ -337,6 +320,34 @@ def claim_form_page(
     if claim.is_public:
         return redirect(claim)
     return redirect("claims:dashboard")
+
+
+def save_claim_form(form: ClaimForm, claim: Claim, user, action: str) -> None:
+    """Save a valid claim form as its button says: "draft", "submit" or "save".
+
+    Raises StaleClaimError when the claim moved on since the form's version
+    and state, and IntegrityError when a source or document typed as new was
+    added by someone else meanwhile; either way nothing is saved. Shared by
+    the web page and the API (api.views), so that both save alike.
+    """
+    with transaction.atomic():
+        form.save_records()
+        if action == "draft" and claim.state != Claim.State.DRAFT:
+            claim.state, claim.state_changed_at = Claim.State.DRAFT, timezone.now()
+            claim.state_changed_by, claim.state_reason = user, ""
+        if claim.pk is None:
+            claim.save()
+        else:
+            fields = [*ClaimForm.CONTENT_FIELDS, "updated_at"]
+            if action == "draft":
+                fields += STATE_FIELDS
+            claim.save_checked(
+                form.cleaned_data["version"],
+                states=[form.cleaned_data["seen_state"]],
+                update_fields=fields,
+            )
+        if action == "submit" and claim.state != Claim.State.PENDING:
+            claim.submit(by=user)
 
 
 def render_claim_form(

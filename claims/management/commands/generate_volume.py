@@ -55,6 +55,7 @@ from django.utils.text import slugify
 from claims import detection
 from claims.models import Claim, Detainee, Document, Topic
 from claims.search import fold
+from crosscheck.cache import data_changed
 from sources.models import CredibilityNote, Source
 
 BATCH = 2000
@@ -659,6 +660,8 @@ class Command(BaseCommand):
             dropped = drop_secondary_indexes(Claim._meta.db_table) if postgresql else []
             volume.make_claims(plans, sources)
             timings["claims"] = time.monotonic() - t
+            # Loaded in bulk, without signals: cached pages go stale on commit.
+            data_changed()
             t = time.monotonic()
             build_indexes([sql for sql in dropped if VARIABLE_INDEX in sql])
             result = detection.recompute_all()

@@ -1,0 +1,86 @@
+"""
+How the API speaks, whatever the resource: who may call it, what a body must
+be, how pages are numbered, and what an error looks like.
+
+- Reading follows READING_REQUIRES_LOGIN, as the HTML pages do
+  (crosscheck.access): public by default; with the setting on, an anonymous
+  read answers 401.
+- Writing needs a login: an anonymous write answers 401, with a
+  `WWW-Authenticate: Token` header (token auth is the first authenticator).
+  Which role may write what is each view's check, as on the web (403).
+- A body is one JSON object. A body that is not JSON, or not an object,
+  answers 400 with the problem under `non_field_errors`.
+- Every 400 has one shape, the web form's errors: `{"field": ["message", …]}`,
+  with errors about no one field under `non_field_errors`. Every other error
+  is `{"detail": "message"}`, plus what a 409 adds.
+- Lists are numbered pages (?page=2), 50 rows by default as on the HTML
+  lists, `page_size` up to 200. Page numbers rather than cursors: the
+  FilterSets choose the order (a `sort`, or relevance ranking for a search),
+  and a cursor needs one fixed order; with numbers, page 2 of the API is
+  page 2 of the HTML list for the same query string.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from rest_framework import exceptions, pagination, parsers, permissions
+
+NON_FIELD = "non_field_errors"
+
+
+class ReadingPermission(permissions.BasePermission):
+    """Reads as READING_REQUIRES_LOGIN says; writes need a login (roles are checked per view)."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS and not settings.READING_REQUIRES_LOGIN:
+            return True
+        return bool(request.user and request.user.is_authenticated)
+
+
+class JSONObjectParser(parsers.JSONParser):
+    """Parse a JSON object; anything else is a 400 that says what is wrong with the body."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except exceptions.ParseError as error:
+            raise exceptions.ParseError(
+                {NON_FIELD: [f"The body is not valid JSON ({plain(error.detail)})."]}
+            ) from error
+        if not isinstance(data, dict):
+            raise exceptions.ParseError(
+                {NON_FIELD: ['Send one JSON object, e.g. {"field": "value"}.']}
+            )
+        return data
+
+
+def plain(detail) -> str:
+    """Return DRF's parse message without its "JSON parse error - " prefix."""
+    return str(detail).removeprefix("JSON parse error - ")
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    """Return a bound form's errors as the API's 400 body: the web's messages, by field."""
+    return {
+        NON_FIELD if field == NON_FIELD_ERRORS else field: [str(m) for m in messages]
+        for field, messages in form.errors.items()
+    }
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with a validation error about no field put under `non_field_errors`."""
+    # Imported here: rest_framework.views reads the settings that name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    invalid = response is not None and isinstance(exc, exceptions.ValidationError)
+    if invalid and isinstance(response.data, list):
+        response.data = {NON_FIELD: response.data}
+    return response

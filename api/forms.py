@@ -1,0 +1,175 @@
+"""
+The web forms, fed with JSON: one validation for both front ends.
+
+A JSON body is checked for types first (a number where a date's text is
+expected, a list where a name is expected), because a form would read
+`["a"]` as the text "['a']" and accept it; each wrong type is named by its
+field. Then the body is bound to the same form class the web page uses, and
+the form's own messages are the API's 400.
+
+The request bodies the OpenAPI schema documents are derived from the same
+form classes (`body_serializer`), so the schema cannot drift from what the
+forms accept.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from rest_framework import serializers
+
+from claims.forms import AliasesField
+
+NULL_AS_EMPTY = ""
+
+
+def kind_of(field: forms.Field) -> str:
+    """Return the JSON type a form field takes: text, integer, boolean, id, ids or names."""
+    if isinstance(field, forms.BooleanField):
+        return "boolean"
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return "ids"
+    if isinstance(field, forms.ModelChoiceField):
+        return "id"
+    if isinstance(field, forms.IntegerField):
+        return "integer"
+    if isinstance(field, AliasesField):
+        return "names"
+    return "text"
+
+
+EXPECTED = {
+    "text": "Expected text (a JSON string).",
+    "integer": "Expected a whole number.",
+    "boolean": "Expected true or false.",
+    "id": "Expected an id (a whole number) or null.",
+    "ids": "Expected a list of ids (whole numbers).",
+    "names": "Expected a list of names (strings).",
+}
+
+
+# What a database column holds at most (64 bits); beyond it SQLite cannot even be asked.
+LARGEST = 2**63 - 1
+
+
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def too_large(value) -> bool:
+    numbers = value if isinstance(value, list) else [value]
+    return any(is_int(n) and abs(n) > LARGEST for n in numbers)
+
+
+def fits(kind: str, value) -> bool:
+    if value is None:
+        return kind != "boolean"
+    return {
+        "text": lambda v: isinstance(v, str),
+        "integer": is_int,
+        "boolean": lambda v: isinstance(v, bool),
+        "id": is_int,
+        "ids": lambda v: isinstance(v, list) and all(is_int(i) for i in v),
+        "names": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    }[kind](value)
+
+
+def form_data(
+    fields: dict[str, forms.Field], payload: dict, *, extra: tuple[str, ...] = ()
+) -> tuple[dict, dict[str, list[str]]]:
+    """Return (data to bind a form with, type errors by field) for a JSON object.
+
+    `extra` names keys the view reads itself (an `action`, a `version`); any
+    other key that is not a field of the form is refused, so that a typo is
+    not silently ignored.
+    """
+    data, errors = {}, {}
+    for name, value in payload.items():
+        if name in extra:
+            data[name] = value
+            continue
+        field = fields.get(name)
+        if field is None:
+            errors[name] = ["Unknown field."]
+            continue
+        kind = kind_of(field)
+        if not fits(kind, value):
+            errors[name] = [EXPECTED[kind]]
+        elif too_large(value):
+            errors[name] = [f"Ensure this value is at most {LARGEST} (and at least -{LARGEST})."]
+        elif value is None:
+            data[name] = NULL_AS_EMPTY
+        elif kind == "names":
+            data[name] = "\n".join(value)
+        else:
+            data[name] = value
+    return data, errors
+
+
+# The schema's view of the forms ---------------------------------------------
+
+
+def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
+    """Return the serializer field that documents one form field."""
+    common = {"required": required, "help_text": str(field.help_text or "") or None}
+    label = field.label
+    if label:
+        common["label"] = str(label)
+    kind = kind_of(field)
+    if kind == "boolean":
+        return serializers.BooleanField(**common)
+    if kind == "ids":
+        return serializers.ListField(child=serializers.IntegerField(), **common)
+    if kind == "names":
+        return serializers.ListField(child=serializers.CharField(), **common)
+    nullable = not field.required
+    if kind == "id":
+        return serializers.IntegerField(allow_null=nullable, **common)
+    if kind == "integer":
+        return serializers.IntegerField(
+            allow_null=nullable,
+            min_value=getattr(field, "min_value", None),
+            max_value=getattr(field, "max_value", None),
+            **common,
+        )
+    if isinstance(field, forms.ChoiceField):
+        choices = [(value, str(label)) for value, label in field.choices]
+        return serializers.ChoiceField(
+            choices=[(value, label) for value, label in choices if value != ""],
+            allow_blank=any(value == "" for value, _ in choices) or nullable,
+            allow_null=nullable,
+            **common,
+        )
+    if isinstance(field, forms.DateField):
+        return serializers.DateField(allow_null=nullable, **common)
+    return serializers.CharField(
+        max_length=getattr(field, "max_length", None),
+        allow_blank=nullable,
+        allow_null=nullable,
+        **common,
+    )
+
+
+def body_serializer(
+    name: str,
+    form_class: type[forms.BaseForm],
+    *,
+    exclude: tuple[str, ...] = (),
+    required: bool = True,
+    extra: dict[str, serializers.Field] | None = None,
+) -> type[serializers.Serializer]:
+    """Return a serializer class that documents the JSON body a form class accepts.
+
+    A field the blank form fills in (a model default) may be left out. With
+    `required=False` (a PATCH) every field is optional. Only the schema uses
+    it: validation is the form's.
+    """
+    fields = form_class.base_fields
+    attrs = {
+        field_name: schema_field(
+            field, required=required and field.required and field.initial is None
+        )
+        for field_name, field in fields.items()
+        if field_name not in exclude
+    }
+    attrs.update(extra or {})
+    return type(name, (serializers.Serializer,), attrs)

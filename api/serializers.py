@@ -1,0 +1,227 @@
+"""
+What the API shows of each record: read-only, and no more than the HTML pages show.
+
+Related records are nested as {id, name or title}, read from the joins the
+views' querysets already make (for_display, with_record, prefetches), so a
+list costs the same number of queries whatever its length.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from claims.models import Claim, Conflict, Detainee, Document, Topic
+from sources.models import CredibilityNote, Source
+
+
+class SourceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "name", "kind"]
+
+
+class SpeakerSerializer(serializers.ModelSerializer):
+    affiliation = SourceRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Source
+        fields = ["id", "name", "kind", "affiliation"]
+
+
+class TopicRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "slug", "title"]
+
+
+class DetaineeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Detainee
+        fields = ["id", "name"]
+
+
+class DocumentRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "title", "url"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A source with its track record (Source.objects.with_record())."""
+
+    affiliation = SourceRefSerializer(read_only=True, allow_null=True)
+    claim_count = serializers.IntegerField(read_only=True)
+    confirmed_count = serializers.IntegerField(read_only=True)
+    refuted_count = serializers.IntegerField(read_only=True)
+    open_conflict_count = serializers.IntegerField(read_only=True)
+    reliability = serializers.FloatField(
+        read_only=True, help_text=f"{Source.RELIABILITY_FORMULA}, from the counts beside it."
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "affiliation",
+            "country",
+            "url",
+            "description",
+            "claim_count",
+            "confirmed_count",
+            "refuted_count",
+            "open_conflict_count",
+            "reliability",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    """A credibility note; who hid it and why is shown to those who may see hidden notes."""
+
+    source = SourceRefSerializer(read_only=True)
+    author = serializers.CharField(source="author_name", read_only=True)
+
+    class Meta:
+        model = CredibilityNote
+        fields = [
+            "id",
+            "source",
+            "aspect",
+            "body",
+            "author",
+            "written_on",
+            "created_at",
+            "hidden",
+            "hidden_reason",
+            "hidden_at",
+        ]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "title", "kind", "publisher", "url", "published_on", "archive_url"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "question",
+            "quantity_label",
+            "quantity_min",
+            "quantity_max",
+            "window_days",
+            "created_at",
+        ]
+
+
+class DetaineeSerializer(serializers.ModelSerializer):
+    topics = TopicRefSerializer(many=True, read_only=True)
+    claim_count = serializers.IntegerField(
+        read_only=True, required=False, help_text="Approved claims about this detainee."
+    )
+
+    class Meta:
+        model = Detainee
+        fields = [
+            "id",
+            "name",
+            "aliases",
+            "arrested_on",
+            "charges",
+            "place_of_detention",
+            "topics",
+            "claim_count",
+        ]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """One claim, joined as a claim card shows it (ClaimQuerySet.for_display())."""
+
+    source = SpeakerSerializer(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    detainee = DetaineeRefSerializer(read_only=True, allow_null=True)
+    document = DocumentRefSerializer(read_only=True, allow_null=True)
+    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    version = serializers.IntegerField(
+        read_only=True, help_text="Send it back with an edit: a stale version answers 409."
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "source",
+            "topic",
+            "detainee",
+            "kind",
+            "stance",
+            "quantity_min",
+            "quantity_max",
+            "status",
+            "quote",
+            "summary",
+            "stated_on",
+            "as_of",
+            "document",
+            "citation_url",
+            "language",
+            "state",
+            "state_changed_at",
+            "state_reason",
+            "verdict",
+            "superseded_by",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    claim_a = ClaimSerializer(read_only=True)
+    claim_b = ClaimSerializer(read_only=True)
+    topic = TopicRefSerializer(read_only=True)
+    detainee = DetaineeRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Conflict
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "topic",
+            "detainee",
+            "claim_a",
+            "claim_b",
+            "opened_at",
+            "status_changed_at",
+            "status_reason",
+            "outcome",
+            "evidence_url",
+        ]
+
+
+# Bodies the API answers with besides records (documented in the schema). -----
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class StaleClaimSerializer(serializers.Serializer):
+    """A 409 on a claim: why, its version now, the claim as it is, and what changed."""
+
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField()
+    current = ClaimSerializer()
+    changes = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Each field changed since the version sent: {field, then, now}.",
+    )

@@ -1,0 +1,22 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from api import docs, views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("notes", views.NoteViewSet, basename="note")
+router.register("documents", views.DocumentViewSet, basename="document")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("detainees", views.DetaineeViewSet, basename="detainee")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("conflicts", views.ConflictViewSet, basename="conflict")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

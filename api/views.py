@@ -1,0 +1,747 @@
+"""
+The API's endpoints: reads through the HTML lists' FilterSets, writes through
+the web forms and the models' own methods.
+
+Choices made here (the issue leaves them open; README.md, section API, says
+the same for users):
+
+- Reads show what the HTML shows. Lists: the approved claims only (the claims
+  browser), every conflict the conflicts list can show (open ones unless
+  `status` says otherwise), visible notes only unless the user may hide notes.
+  One claim or note: whoever may see its history page may read it
+  (claims.views.history.may_see): approved and retracted claims for all, a
+  draft to its editor, a pending or rejected claim to its editor and to
+  moderators; anything else answers 404, as if it did not exist.
+- A query string the FilterSet refuses answers 400 naming the filter (the
+  HTML page shows the error beside the filter and applies the others).
+- Order: each FilterSet's own sorts, which all end with the id; lists
+  without a FilterSet sort by a fixed key ending with the id.
+- Writes check, in the web's order: a login (401), the role's permission
+  (403), then the object (404), then its state (409), then the body (400).
+  DELETE answers 405 to every logged-in user: nothing is deleted; claims are
+  retracted and notes hidden.
+- Claims. A new claim and one's own draft, pending or rejected claim take an
+  `action`, the web form's buttons: "draft" (the default; a pending claim
+  goes back to draft) or "submit" (for review). Editing someone else's
+  claim, or an approved one, takes "save" (the default there), which keeps
+  the state. PATCH starts from the claim's current values, PUT from nothing
+  (every required field must be sent); both require `version`, the one the
+  client read. A stale version answers 409 with `current_version`, the claim
+  as it is now (`current`) and what changed since (`changes`); a claim the
+  user may no longer edit answers 409 with `current_version` too.
+- Moderation actions are POSTs on sub-routes (approve, reject, retract,
+  restore, submit; resolve, dismiss, reopen; hide, restore) with the web's
+  forms and reasons. One asked of a record in the wrong state (approving an
+  approved claim, resolving a resolved conflict) changes nothing and answers
+  409 saying why, where the web page redirects with the same message.
+- Credibility notes are created (POST /api/notes/ with `source`) and never
+  edited: PUT and PATCH answer 405, as the web has no edit page.
+- Who changed what: every write runs as request.user, which DRF sets from
+  the token as well as the session, so django-simple-history's middleware
+  records the API user, as it does for the web's.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from api.conventions import form_errors
+from api.forms import body_serializer, form_data
+from api.serializers import (
+    ClaimSerializer,
+    ConflictSerializer,
+    DetailSerializer,
+    DetaineeSerializer,
+    DocumentSerializer,
+    NoteSerializer,
+    SourceSerializer,
+    StaleClaimSerializer,
+    TopicSerializer,
+)
+from claims.filters import ClaimFilterSet, ConflictFilterSet, DetaineeFilterSet
+from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
+from claims.models import Claim, Conflict, Detainee, Document, StaleClaimError, Topic
+from claims.views.editing import (
+    OWN_STATES,
+    actions_for,
+    changes_since,
+    claim_for_editing,
+    editable_states,
+    save_claim_form,
+)
+from claims.views.history import may_see
+from claims.views.moderation import ReasonForm, ResolveForm, add_model_errors, is_admin
+from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
+from sources.forms import CredibilityNoteForm, SourceForm
+from sources.models import CredibilityNote, Source
+
+# What the schema says of the answers besides 200 and 201.
+ERRORS = OpenApiResponse(
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    description="The body or the query string is refused: the messages by field, as the web "
+    "form words them; `non_field_errors` for the body as a whole.",
+)
+NOT_LOGGED_IN = OpenApiResponse(DetailSerializer, description="Not logged in (no or bad token).")
+FORBIDDEN = OpenApiResponse(DetailSerializer, description="The role may not.")
+NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such record, or not yours to see.")
+WRONG_STATE = OpenApiResponse(
+    DetailSerializer, description="The record is not in a state this action applies to."
+)
+READ = {400: ERRORS, 401: NOT_LOGGED_IN, 404: NOT_FOUND}
+WRITE = {400: ERRORS, 401: NOT_LOGGED_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+
+
+def require(request, permission: str) -> None:
+    """Refuse (403) a user without the permission, as @permission_required does on the web."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def object_or_404(queryset, pk):
+    """Return the row with this id, or answer 404 (for any id that is not a whole number too)."""
+    try:
+        return queryset.get(pk=int(pk))
+    except (ValueError, TypeError, OverflowError, queryset.model.DoesNotExist):
+        raise NotFound from None
+
+
+def refused(errors: dict) -> Response:
+    return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+
+
+def conflict(detail: str, **extra) -> Response:
+    return Response({"detail": detail, **extra}, status=status.HTTP_409_CONFLICT)
+
+
+def bound(form_class, payload: dict, **kwargs) -> tuple[forms.BaseForm | None, dict]:
+    """Bind a JSON body to a form; return (form, {}) or (None, type errors by field)."""
+    data, errors = form_data(form_class.base_fields, payload)
+    if errors:
+        return None, errors
+    return form_class(data, **kwargs), {}
+
+
+# Records edited with a web form: sources, documents, topics, detainees ---------
+
+
+class ReadViewSet(viewsets.GenericViewSet):
+    """List (filtered, paginated) and read one record by id."""
+
+    def get_object(self):
+        # Not filter_queryset: a list's filters (the conflicts' "open unless asked")
+        # must not hide a record asked for by id.
+        return object_or_404(self.get_queryset(), self.kwargs["pk"])
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class FormViewSet(ReadViewSet):
+    """Read, create (POST) and edit (PUT, PATCH) records through a web form."""
+
+    form_class: type[forms.ModelForm]
+    add_permission = change_permission = ""
+
+    def new_instance(self):
+        return self.form_class._meta.model()
+
+    def create(self, request):
+        require(request, self.add_permission)
+        return self.save(request, self.new_instance(), partial=False, done=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None):
+        require(request, self.change_permission)
+        instance = object_or_404(self.form_class._meta.model.objects.all(), pk)
+        return self.save(request, instance, partial=False)
+
+    def partial_update(self, request, pk=None):
+        require(request, self.change_permission)
+        instance = object_or_404(self.form_class._meta.model.objects.all(), pk)
+        return self.save(request, instance, partial=True)
+
+    def save(self, request, instance, *, partial: bool, done: int = status.HTTP_200_OK):
+        data, errors = form_data(self.form_class.base_fields, request.data)
+        if errors:
+            return refused(errors)
+        start = instance if partial else self.new_instance()
+        data = {**current_values(self.form_class(instance=start)), **data}
+        form = self.form_class(data, instance=instance)
+        if not form.is_valid():
+            return refused(form_errors(form))
+        with transaction.atomic():
+            saved = form.save()
+        fresh = object_or_404(self.get_queryset(), saved.pk)
+        return Response(self.get_serializer(fresh).data, status=done)
+
+
+def current_values(form: forms.BaseForm) -> dict:
+    """Return what an unbound form shows, where a JSON body starts from.
+
+    A PATCH starts from the record's values; a POST or a PUT from a blank
+    form's (the model's defaults: a topic's 7-day window, today's date on a
+    note), as the web page pre-fills them.
+    """
+    return {name: form[name].value() for name in form.fields}
+
+
+def form_schema(name: str, form_class, serializer, *, exclude=(), extra=None) -> dict:
+    """Return extend_schema_view arguments for a FormViewSet: bodies from the form."""
+    full = body_serializer(f"{name}Request", form_class, exclude=exclude, extra=extra)
+    patch = body_serializer(
+        f"Patched{name}Request", form_class, exclude=exclude, extra=extra, required=False
+    )
+    return {
+        "list": extend_schema(responses={200: serializer(many=True), **READ}),
+        "retrieve": extend_schema(responses={200: serializer, **READ}),
+        "create": extend_schema(request=full, responses={201: serializer, **WRITE}),
+        "update": extend_schema(request=full, responses={200: serializer, **WRITE}),
+        "partial_update": extend_schema(request=patch, responses={200: serializer, **WRITE}),
+    }
+
+
+@extend_schema_view(**form_schema("Source", SourceForm, SourceSerializer))
+class SourceViewSet(FormViewSet):
+    """Sources with their track record; the sources list's filters and sorts."""
+
+    queryset = Source.objects.with_record().select_related("affiliation")
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilterSet
+    form_class = SourceForm
+    add_permission, change_permission = "sources.add_source", "sources.change_source"
+
+
+@extend_schema_view(**form_schema("Document", DocumentForm, DocumentSerializer))
+class DocumentViewSet(FormViewSet):
+    """Documents, newest publication first."""
+
+    queryset = Document.objects.order_by("-published_on", "title", "pk")
+    serializer_class = DocumentSerializer
+    form_class = DocumentForm
+    add_permission, change_permission = "claims.add_document", "claims.change_document"
+
+
+@extend_schema_view(**form_schema("Topic", TopicForm, TopicSerializer))
+class TopicViewSet(FormViewSet):
+    """Topics, by title."""
+
+    queryset = Topic.objects.order_by("title", "pk")
+    serializer_class = TopicSerializer
+    form_class = TopicForm
+    add_permission, change_permission = "claims.add_topic", "claims.change_topic"
+
+
+@extend_schema_view(**form_schema("Detainee", DetaineeForm, DetaineeSerializer))
+class DetaineeViewSet(FormViewSet):
+    """Detainees, by name, with the detainees list's filters."""
+
+    queryset = (
+        Detainee.objects.annotate(
+            claim_count=Count("claims", filter=Q(claims__state=Claim.State.APPROVED), distinct=True)
+        )
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("title")))
+        .order_by("name", "pk")
+    )
+    serializer_class = DetaineeSerializer
+    filterset_class = DetaineeFilterSet
+    form_class = DetaineeForm
+    add_permission, change_permission = "claims.add_detainee", "claims.change_detainee"
+
+
+# Credibility notes: created, hidden and restored; never edited ------------------
+
+NoteRequest = body_serializer(
+    "NoteRequest",
+    CredibilityNoteForm,
+    extra={"source": serializers.IntegerField(help_text="The id of the source the note is on.")},
+)
+REASON = body_serializer("ReasonRequest", ReasonForm)
+OPTIONAL_REASON = body_serializer("OptionalReasonRequest", ReasonForm, required=False)
+NO_BODY = inline_serializer("EmptyRequest", fields={})
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: NoteSerializer(many=True), **READ}),
+    retrieve=extend_schema(responses={200: NoteSerializer, **READ}),
+    create=extend_schema(request=NoteRequest, responses={201: NoteSerializer, **WRITE}),
+    hide=extend_schema(request=REASON, responses={200: NoteSerializer, **WRITE, 409: WRONG_STATE}),
+    restore=extend_schema(
+        request=NO_BODY, responses={200: NoteSerializer, **WRITE, 409: WRONG_STATE}
+    ),
+)
+class NoteViewSet(ReadViewSet):
+    """Credibility notes, newest first; hidden ones only for those who may hide notes.
+
+    No update: a note is never edited (PUT and PATCH answer 405).
+    """
+
+    serializer_class = NoteSerializer
+    filterset_class = CredibilityNoteFilterSet
+    form_class = CredibilityNoteForm
+    add_permission = "sources.add_credibilitynote"
+
+    def get_queryset(self):
+        notes = CredibilityNote.objects.select_related("source", "created_by").order_by(
+            "-written_on", "-pk"
+        )
+        if not self.request.user.has_perm("sources.hide_credibilitynote"):
+            notes = notes.visible()
+        return notes
+
+    def create(self, request):
+        require(request, self.add_permission)
+        payload = dict(request.data)
+        source_id = payload.pop("source", None)
+        data, errors = form_data(self.form_class.base_fields, payload)
+        source = None
+        if source_id in (None, ""):
+            errors["source"] = ["This field is required."]
+        else:
+            source = Source.objects.filter(pk=source_id).first() if is_id(source_id) else None
+            if source is None:
+                errors["source"] = ["No source has this id."]
+        if errors:
+            return refused(errors)
+        note = CredibilityNote(source=source, created_by=request.user)
+        form = self.form_class(data, instance=note)
+        if not form.is_valid():
+            return refused(form_errors(form))
+        with transaction.atomic():
+            form.save()
+        return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk=None):
+        """Hide a note from readers, with a reason (kept in history)."""
+        require(request, "sources.hide_credibilitynote")
+        form, errors = bound(ReasonForm, request.data)
+        with transaction.atomic():
+            note = object_or_404(CredibilityNote.objects.select_for_update(), pk)
+            if note.hidden:
+                return conflict("This note is already hidden: nothing was changed.")
+            if errors:
+                return refused(errors)
+            if not form.is_valid():
+                return refused(form_errors(form))
+            note.hide(by=request.user, reason=form.cleaned_data["reason"])
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Show a hidden note to readers again."""
+        require(request, "sources.hide_credibilitynote")
+        with transaction.atomic():
+            note = object_or_404(CredibilityNote.objects.select_for_update(), pk)
+            if not note.hidden:
+                return conflict("This note is not hidden: nothing was changed.")
+            note.restore(by=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+def is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Claims ---------------------------------------------------------------------
+
+CLAIM_EXCLUDE = ("seen_state", "form_token", "version")
+VERSION = serializers.IntegerField(
+    help_text="The claim's version when the client read it; a stale one answers 409."
+)
+ACTION = serializers.ChoiceField(
+    choices=["draft", "submit", "save"],
+    required=False,
+    help_text="The web form's button: draft or submit on a new claim and on one's own "
+    "draft, pending or rejected claim; save on others' and approved claims (moderators).",
+)
+ClaimRequest = body_serializer(
+    "ClaimRequest", ClaimForm, exclude=CLAIM_EXCLUDE, extra={"action": ACTION}
+)
+ClaimEditRequest = body_serializer(
+    "ClaimEditRequest",
+    ClaimForm,
+    exclude=CLAIM_EXCLUDE,
+    extra={"action": ACTION, "version": VERSION},
+)
+PatchedClaimRequest = body_serializer(
+    "PatchedClaimRequest",
+    ClaimForm,
+    exclude=CLAIM_EXCLUDE,
+    required=False,
+    extra={"action": ACTION, "version": VERSION},
+)
+STALE = OpenApiResponse(
+    StaleClaimSerializer,
+    description="The claim changed since `version` (or may no longer be edited by this user): "
+    "nothing was saved.",
+)
+CLAIM_STATE = OpenApiResponse(
+    DetailSerializer, description="The claim is not in a state this action applies to."
+)
+# A claim the user may no longer edit; `current_version` comes with it.
+LOCKED = "This claim can no longer be edited by you in its present state"
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ClaimSerializer(many=True), **READ}),
+    retrieve=extend_schema(responses={200: ClaimSerializer, **READ}),
+    create=extend_schema(
+        description="Add a claim through the web's claim form: `action` draft (the default) "
+        "or submit.",
+        request=ClaimRequest,
+        responses={201: ClaimSerializer, **WRITE},
+    ),
+    update=extend_schema(
+        description="Replace a claim's content (as the edit form sends it), at `version`.",
+        request=ClaimEditRequest,
+        responses={200: ClaimSerializer, **WRITE, 409: STALE},
+    ),
+    partial_update=extend_schema(
+        description="Change some of a claim's fields, at `version`; the rest stay as they are.",
+        request=PatchedClaimRequest,
+        responses={200: ClaimSerializer, **WRITE, 409: STALE},
+    ),
+    submit=extend_schema(request=NO_BODY, responses={200: ClaimSerializer, **WRITE, 409: STALE}),
+    approve=extend_schema(
+        request=OPTIONAL_REASON, responses={200: ClaimSerializer, **WRITE, 409: CLAIM_STATE}
+    ),
+    reject=extend_schema(
+        request=REASON, responses={200: ClaimSerializer, **WRITE, 409: CLAIM_STATE}
+    ),
+    retract=extend_schema(
+        request=REASON, responses={200: ClaimSerializer, **WRITE, 409: CLAIM_STATE}
+    ),
+    restore=extend_schema(
+        request=OPTIONAL_REASON, responses={200: ClaimSerializer, **WRITE, 409: CLAIM_STATE}
+    ),
+)
+class ClaimViewSet(ReadViewSet):
+    """Claims: the approved ones listed with the claims browser's filters, sorts and search."""
+
+    serializer_class = ClaimSerializer
+    filterset_class = ClaimFilterSet
+
+    def get_queryset(self):
+        return Claim.objects.public().for_display()
+
+    def filter_queryset(self, queryset):
+        claims = super().filter_queryset(queryset)
+        # As the HTML list: past RANK_LIMIT matches, a search lists newest first.
+        ranked = claims.query.order_by[:1] == ("-search_rank",)
+        if ranked and claims.count() > ClaimFilterSet.RANK_LIMIT:
+            claims = claims.order_by(*ClaimFilterSet.SORTS["newest"])
+        return claims
+
+    def retrieve(self, request, pk=None):
+        claim = object_or_404(Claim.objects.for_display(), pk)
+        if not may_see(request.user, claim):
+            raise NotFound
+        return Response(self.get_serializer(claim).data)
+
+    def shown(self, claim: Claim, done: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            self.get_serializer(Claim.objects.for_display().get(pk=claim.pk)).data, status=done
+        )
+
+    # Writing, as the claim form does ------------------------------------------
+
+    def create(self, request):
+        require(request, "claims.add_claim")
+        claim = Claim(created_by=request.user, state=Claim.State.DRAFT)
+        return self.save(request, claim, partial=False)
+
+    def update(self, request, pk=None):
+        return self.edit(request, pk, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self.edit(request, pk, partial=True)
+
+    def edit(self, request, pk, *, partial: bool):
+        require(request, "claims.change_claim")
+        claim = claim_for_editing(request.user, self.whole_number(pk))
+        if claim.state not in editable_states(request.user, claim):
+            return self.locked(claim)
+        return self.save(request, claim, partial=partial)
+
+    def whole_number(self, pk) -> int:
+        try:
+            return int(pk)
+        except (TypeError, ValueError):
+            raise NotFound from None
+
+    def locked(self, claim: Claim) -> Response:
+        return conflict(
+            f"{LOCKED} ({claim.get_state_display().lower()}).",
+            current_version=claim.version,
+            current=self.get_serializer(Claim.objects.for_display().get(pk=claim.pk)).data,
+            changes=[],
+        )
+
+    def save(self, request, claim: Claim, *, partial: bool) -> Response:
+        user, is_new = request.user, claim.pk is None
+        fields = {n: f for n, f in ClaimForm.base_fields.items() if n not in CLAIM_EXCLUDE}
+        if not is_new:
+            fields["version"] = ClaimForm.base_fields["version"]
+        payload = dict(request.data)
+        actions = actions_for(user, claim)
+        chosen = payload.pop("action", None)
+        data, errors = form_data(fields, payload)
+        if chosen is None:
+            chosen = self.default_action(claim, actions)
+        if chosen not in actions:
+            errors["action"] = [f"Choose one of: {', '.join(actions)}."]
+        if errors:
+            return refused(errors)
+        start = current_values(ClaimForm(instance=claim if partial else Claim()))
+        for name in CLAIM_EXCLUDE:
+            start.pop(name, None)
+        data = {**start, **data}
+        if not is_new:
+            # The version is the client's; the state it saw is the one it read with it
+            # (every state change bumps the version).
+            data["seen_state"] = claim.state
+        form = ClaimForm(data, instance=claim)
+        if not form.is_valid():
+            return refused(form_errors(form))
+        try:
+            save_claim_form(form, claim, user, chosen)
+        except StaleClaimError:
+            return self.stale(request, claim.pk, form)
+        except IntegrityError:
+            if form.new_source is None and form.new_document is None:
+                raise
+            return refused(
+                {
+                    "non_field_errors": [
+                        "A source or document of that name was just added by someone else: "
+                        "choose it from the suggestions and save again."
+                    ]
+                }
+            )
+        return self.shown(claim, status.HTTP_201_CREATED if is_new else status.HTTP_200_OK)
+
+    @staticmethod
+    def default_action(claim: Claim, actions: list[str]) -> str:
+        """Keep the state when no action is given: save, or draft, or submit for a pending one."""
+        if "save" in actions:
+            return "save"
+        return "submit" if claim.state == Claim.State.PENDING else "draft"
+
+    def stale(self, request, pk: int, form: ClaimForm) -> Response:
+        current = Claim.objects.for_display().get(pk=pk)
+        if current.state not in editable_states(request.user, current):
+            return self.locked(current)
+        changes = changes_since(
+            current, form.cleaned_data["version"], form.cleaned_data["seen_state"]
+        )
+        return conflict(
+            f"Claim #{pk} changed since version {form.cleaned_data['version']}: nothing was "
+            "saved. Look at what changed, then send your edit again with the current version.",
+            current_version=current.version,
+            current=self.get_serializer(current).data,
+            changes=[{"field": f, "then": then, "now": now} for f, then, now in changes],
+        )
+
+    # Moderation, as the moderation pages do --------------------------------
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send one's own draft or rejected claim to the moderators, once."""
+        require(request, "claims.change_claim")
+        with transaction.atomic():
+            claim = claim_for_editing(request.user, self.whole_number(pk))
+            claim = Claim.objects.select_for_update().get(pk=claim.pk)
+            if claim.created_by_id != request.user.pk or claim.state not in OWN_STATES:
+                return self.locked(claim)
+            if claim.state != Claim.State.PENDING:
+                claim.submit(by=request.user)
+        return self.shown(claim)
+
+    def moderated(self, pk) -> Claim:
+        """Return the claim to act on, locked; drafts are their editor's: 404."""
+        claims = Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT)
+        return object_or_404(claims, pk)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Make a pending claim public, with an optional note."""
+        require(request, "claims.moderate_claim")
+        form, errors = bound(ReasonForm, request.data, required=False)
+        if errors:
+            return refused(errors)
+        form.is_valid()
+        with transaction.atomic():
+            claim = self.moderated(pk)
+            if claim.state != Claim.State.PENDING:
+                return self.not_pending(claim, "approved")
+            claim.approve(by=request.user, reason=form.cleaned_data.get("reason", ""))
+        return self.shown(claim)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Send a pending claim back to its editor, with the reason."""
+        require(request, "claims.moderate_claim")
+        form, errors = bound(ReasonForm, request.data)
+        with transaction.atomic():
+            claim = self.moderated(pk)
+            if claim.state != Claim.State.PENDING:
+                return self.not_pending(claim, "rejected")
+            if errors:
+                return refused(errors)
+            if not form.is_valid():
+                return refused(form_errors(form))
+            claim.reject(by=request.user, reason=form.cleaned_data["reason"])
+        return self.shown(claim)
+
+    def not_pending(self, claim: Claim, action: str) -> Response:
+        return conflict(
+            f"Claim #{claim.pk} is {claim.get_state_display().lower()}, not pending: "
+            f"it was not {action} again, and nothing was changed."
+        )
+
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        """Withdraw an approved claim from public view, with the reason."""
+        require(request, "claims.moderate_claim")
+        form, errors = bound(ReasonForm, request.data)
+        with transaction.atomic():
+            claim = self.moderated(pk)
+            if claim.state != Claim.State.APPROVED:
+                return conflict(
+                    f"Claim #{claim.pk} is {claim.get_state_display().lower()}: only an "
+                    "approved claim can be retracted. Nothing was changed."
+                )
+            if errors:
+                return refused(errors)
+            if not form.is_valid():
+                return refused(form_errors(form))
+            claim.retract(by=request.user, reason=form.cleaned_data["reason"])
+        return self.shown(claim)
+
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Bring a retracted claim back (admins only)."""
+        if not is_admin(request.user):
+            raise PermissionDenied
+        form, errors = bound(ReasonForm, request.data, required=False)
+        if errors:
+            return refused(errors)
+        form.is_valid()
+        with transaction.atomic():
+            claim = self.moderated(pk)
+            if claim.state != Claim.State.RETRACTED:
+                return conflict(
+                    f"Claim #{claim.pk} is {claim.get_state_display().lower()}, not retracted: "
+                    "nothing was changed."
+                )
+            claim.restore(by=request.user, reason=form.cleaned_data.get("reason") or "Restored")
+        return self.shown(claim)
+
+
+# Conflicts --------------------------------------------------------------------
+
+ResolveRequest = body_serializer("ResolveRequest", ResolveForm)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ConflictSerializer(many=True), **READ}),
+    retrieve=extend_schema(responses={200: ConflictSerializer, **READ}),
+    resolve=extend_schema(
+        request=ResolveRequest, responses={200: ConflictSerializer, **WRITE, 409: WRONG_STATE}
+    ),
+    dismiss=extend_schema(
+        request=REASON, responses={200: ConflictSerializer, **WRITE, 409: WRONG_STATE}
+    ),
+    reopen=extend_schema(
+        request=REASON, responses={200: ConflictSerializer, **WRITE, 409: WRONG_STATE}
+    ),
+)
+class ConflictViewSet(ReadViewSet):
+    """Conflicts, newest first, with the conflicts list's filters (open ones unless asked)."""
+
+    serializer_class = ConflictSerializer
+    filterset_class = ConflictFilterSet
+
+    def get_queryset(self):
+        return Conflict.objects.for_display().order_by("-opened_at", "-pk")
+
+    def shown(self, conflict_: Conflict) -> Response:
+        return Response(self.get_serializer(object_or_404(self.get_queryset(), conflict_.pk)).data)
+
+    def locked(self, pk) -> Conflict:
+        return object_or_404(Conflict.objects.select_for_update(), pk)
+
+    def refuse(self, conflict_: Conflict, action: str) -> Response:
+        return conflict(
+            f"Conflict #{conflict_.pk} is {conflict_.get_status_display().lower()}: it cannot "
+            f"be {action} now, and nothing was changed."
+        )
+
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Record the outcome, the rationale and the evidence; the claims get their verdicts."""
+        require(request, "claims.resolve_conflict")
+        with transaction.atomic():
+            found = self.locked(pk)
+            if not found.is_open:
+                return self.refuse(found, "resolved")
+            form, errors = bound(ResolveForm, request.data, conflict=found)
+            if errors:
+                return refused(errors)
+            if not form.is_valid():
+                return refused(form_errors(form))
+            try:
+                with transaction.atomic():
+                    found.resolve(
+                        by=request.user,
+                        outcome=form.cleaned_data["outcome"],
+                        rationale=form.cleaned_data["rationale"],
+                        evidence_url=form.cleaned_data["evidence_url"],
+                    )
+            except ValidationError as error:
+                add_model_errors(
+                    form, error, {"status_reason": "rationale", "evidence_url": "evidence_url"}
+                )
+                return refused(form_errors(form))
+        return self.shown(found)
+
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        """Close a conflict that is not a real one, with the reason."""
+        return self.close(request, pk, "dismissed", Conflict.dismiss, open_only=True)
+
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Reopen a resolved or dismissed conflict, with the reason."""
+        return self.close(request, pk, "reopened", Conflict.reopen, open_only=False)
+
+    def close(self, request, pk, verb: str, change, *, open_only: bool) -> Response:
+        require(request, "claims.resolve_conflict")
+        form, errors = bound(ReasonForm, request.data)
+        with transaction.atomic():
+            found = self.locked(pk)
+            allowed = found.is_open if open_only else found.status in Conflict.HUMAN_CLOSED
+            if not allowed:
+                return self.refuse(found, verb)
+            if errors:
+                return refused(errors)
+            if not form.is_valid():
+                return refused(form_errors(form))
+            change(found, by=request.user, reason=form.cleaned_data["reason"])
+        return self.shown(found)

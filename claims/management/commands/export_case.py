@@ -1,0 +1,69 @@
+"""
+Write a case file (DESIGN.md "Case files"): everything, or some topics.
+
+    python manage.py export_case                       # everything, to standard output
+    python manage.py export_case --topic release-of-the-53 --output case.json
+
+The file is what `import_case` reads: importing it into an empty database
+gives back the same sources, notes, documents, topics, detainees and
+claims, and so the same open conflicts (detection finds them again). It
+carries claims in every state, drafts included: it is a backup, for whoever
+may run commands on the server. A reader's download of one topic
+(`/topics/<slug>/case.json`) leaves drafts, pending and rejected claims out.
+
+What the format does not carry: ids, history, who created or moderated a
+row, hidden notes, the reasons given for a state, and what moderators
+decided on conflicts (resolutions, dismissals) with the verdicts they gave
+claims. After an import every conflict is found again by detection, open.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.casefile import export_case
+from claims.models import Topic
+
+
+class Command(BaseCommand):
+    help = "Write a case file (JSON) of every topic, or of the topics named by --topic."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--topic",
+            action="append",
+            default=[],
+            metavar="SLUG",
+            help="A topic's slug (as in /topics/<slug>/); repeat for several. Default: all.",
+        )
+        parser.add_argument(
+            "--output", metavar="FILE", help="Write to FILE instead of standard output."
+        )
+
+    def handle(self, *args, **options) -> None:
+        topics = None
+        if options["topic"]:
+            slugs = list(dict.fromkeys(options["topic"]))
+            found = {t.slug: t for t in Topic.objects.filter(slug__in=slugs)}
+            missing = [slug for slug in slugs if slug not in found]
+            if missing:
+                raise CommandError(
+                    "No topic with the slug "
+                    + ", ".join(repr(slug) for slug in missing)
+                    + "; the slug is the last part of a topic page's address."
+                )
+            topics = [found[slug] for slug in slugs]
+        document = export_case(topics)
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        if not options["output"]:
+            self.stdout.write(text, ending="")
+            return
+        try:
+            with open(options["output"], "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {options['output']}: {exc.strerror}.") from None
+        counts = ", ".join(f"{len(rows)} {section}" for section, rows in document.items())
+        self.stdout.write(f"Wrote {options['output']}: {counts}.")

@@ -1,0 +1,453 @@
+"""
+The page cache: anonymous readers' pages served from a cache that every write empties.
+
+What is cached. Only pages marked as reading pages (`crosscheck.access.reader_view`
+marks them with `cacheable`), only for GET and HEAD, only for a visitor who is
+not logged in and has no message waiting, and only when reading is public
+(`READING_REQUIRES_LOGIN` off). A response is stored only if it is a plain 200
+(not streaming), sets no cookie, did not touch the session or the CSRF token
+(a page that renders `{% csrf_token %}` is never stored, so no cached page
+carries another visitor's token), shows no message, is not marked private,
+no-cache or no-store, and varies on no request header but the two htmx ones
+the key holds. Logged-in users never read or fill the cache: their pages carry
+edit buttons, drafts, messages and a logout form with their CSRF token.
+
+The key. The page's absolute URL (scheme, host, path and query: pages embed
+absolute links, e.g. the claim page's citation line), whether it is an htmx
+request (`HX-Request`) and whether it is an htmx history restore
+(`HX-History-Restore-Request`): the lists answer the same URL with a fragment
+or a whole page (`crosscheck.lists.render_list`). Also a digest of the code
+and templates (`code_version`), so that after a deployment, or while servers
+of two versions share one cache, no server serves another version's HTML (whose
+hashed static file names may no longer exist).
+
+Invalidation: one data generation for everything. The cache holds a
+generation token under `GENERATION_KEY`; each page is stored with the token
+that was current when its request began, and served only while that token is
+still current. `data_changed()` sets a fresh random token once the writing
+transaction commits, so one write makes every page cached before it stale, in
+every worker and on every server sharing the cache. A random token rather than
+a counter: if the cache loses the key (eviction, a restart of Redis), a counter
+would start again at a value older pages were stored under; a token never
+repeats.
+
+Why after commit (`transaction.on_commit`), never before: a reader whose request
+starts between a bump and the commit would read the new token, then the data
+as it was before the commit, and store the old data under the new token, where
+it would stay until the next write or the TTL. Bumped after the commit, the
+token a reader reads first is at worst older than the data it reads next,
+which only makes its entry unreachable sooner. The order within a request
+matters for the same reason: the token is read before the view runs.
+
+Which writes bump. Every save, delete and many-to-many change of a model of the
+claims and sources apps, their history models included (signals, so the Django
+admin, the forms, the API and `import_case` are covered), and every `migrate`
+(data migrations send no signals; post_migrate also creates the cache table).
+Bulk writes send no signals, so their code calls `data_changed()`:
+`claims.detection.refresh_variable`, `deferred()` and `recompute_all` (which
+also covers the case-file and spreadsheet imports, both run inside
+`deferred()`), and `generate_volume`. **A new bulk path (bulk_create,
+bulk_update, QuerySet.update, raw SQL, COPY) must call `data_changed()`**;
+`PAGE_CACHE_SECONDS` is a safety net, not a substitute. User accounts are not
+watched: no reading page shows a user's name to anonymous readers, and every
+login writes `last_login`.
+
+The backend. The cache must be shared by every worker and every server, since
+the generation is what makes a write visible everywhere: the default is
+Django's DatabaseCache in the app's own database (the table `crosscheck_cache`,
+created by `migrate` through post_migrate, or `manage.py createcachetable`):
+no extra service, shared wherever the database is. `CACHE_URL=redis://…` uses
+Django's RedisCache (install redis-py), `CACHE_URL=file:///path` a
+FileBasedCache, for one machine only. docs/benchmarks.md compares them.
+A per-process cache (locmem) is refused: the workers would not share the
+generation. If the cache fails, pages are served uncached and the error is
+logged; reading never depends on it.
+
+Each worker also keeps its own copies of the pages it served (`LocalCopies`,
+`PAGE_CACHE_LOCAL_MB` per worker, default 32): a hit then reads only the
+generation from the shared cache, not the page. The generation is still read
+on every request, so a write shows on the next read in every worker.
+
+Settings: `PAGE_CACHE_SECONDS` (default 600 with DEBUG off, 0 = off with DEBUG
+on, so that template edits show at once in development), the time an entry may
+live at most; `PAGE_CACHE_MAX_ENTRIES` (default 5000, DatabaseCache and
+FileBasedCache only) before the oldest keys are culled; `PAGE_CACHE_LOCAL_MB`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import cache as once
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import split_header_value
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "data-generation"
+# Counts, on each database connection, the generations its commits started.
+BUMPS = "page_cache_bumps"
+TABLE = "crosscheck_cache"
+# The request headers the key holds; a response varying on any other is not stored.
+KEY_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+# The attribute `cacheable` sets on a view function.
+MARK = "anonymous_page_cache"
+# Told to the client and to the benchmarks: "hit" or "miss" (rendered).
+STATUS_HEADER = "X-Page-Cache"
+UNCACHEABLE_DIRECTIVES = {"private", "no-cache", "no-store"}
+
+
+def backend_from_url(url: str, *, max_entries: int) -> dict:
+    """Return a CACHES entry for CACHE_URL: empty or db://, redis(s)://, file:///path."""
+    scheme = urlsplit(url).scheme
+    if scheme in ("", "db"):
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": TABLE,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": urlsplit(url).path,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+    raise ImproperlyConfigured(
+        f"CACHE_URL {url!r}: use db://, redis://host:port/db or file:///path. A per-process "
+        "cache would not share the data generation between workers."
+    )
+
+
+def cacheable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a reading page whose anonymous GETs may be served from the page cache."""
+    setattr(view, MARK, True)
+    return view
+
+
+# Invalidation -----------------------------------------------------------------
+
+
+def data_changed(using: str | None = None) -> None:
+    """Make every cached page stale once the current transaction commits (at once outside one).
+
+    Call it from every write that sends no model signal: bulk_create,
+    bulk_update, QuerySet.update, raw SQL. However many times it is called in
+    one transaction, the generation changes once, after the commit.
+    """
+    connection = transaction.get_connection(using)
+    seen = getattr(connection, BUMPS, 0)
+    transaction.on_commit(partial(_bump_once, connection, seen), using=using, robust=True)
+
+
+def _bump_once(connection, seen: int) -> None:
+    """Start a new generation unless this connection started one since the write.
+
+    The callbacks of one commit run one after the other: the first bumps, the
+    others see its count and stop. A bump on the same connection after the
+    write registered can only come from that write's own commit (callbacks
+    run after the outermost commit), so skipping is safe.
+    """
+    if getattr(connection, BUMPS, 0) != seen:
+        return
+    setattr(connection, BUMPS, seen + 1)
+    new_generation()
+
+
+def new_generation() -> None:
+    """Start a new data generation now: every page cached so far becomes unreachable."""
+    try:
+        _cache().set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    except Exception:
+        logger.exception("page cache: could not start a new data generation")
+
+
+def _cache():
+    from django.core.cache import caches
+
+    return caches["default"]
+
+
+def connect_signals() -> None:
+    """Bump the generation on every write to a model of the claims and sources apps."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+    for label in ("claims", "sources"):
+        for model in apps.get_app_config(label).get_models():
+            post_save.connect(_model_written, sender=model, dispatch_uid=f"page-cache-save-{model}")
+            post_delete.connect(
+                _model_written, sender=model, dispatch_uid=f"page-cache-delete-{model}"
+            )
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    _model_written,
+                    sender=field.remote_field.through,
+                    dispatch_uid=f"page-cache-m2m-{model}-{field.name}",
+                )
+    post_migrate.connect(
+        _migrated, sender=apps.get_app_config("claims"), dispatch_uid="page-cache-migrate"
+    )
+
+
+def _model_written(sender, using: str | None = None, **kwargs) -> None:
+    data_changed(using)
+
+
+def _migrated(sender, using: str, verbosity: int = 1, **kwargs) -> None:
+    """Create the cache table if it is missing, and start a new generation."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
+    data_changed(using)
+
+
+# Serving ----------------------------------------------------------------------
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve anonymous readers' pages from the cache; store the ones that may be shared.
+
+    Django's CacheMiddleware cannot say "anonymous visitors only" (it keys on
+    the Cookie header instead, one entry per session), has no data
+    generation, and tells browsers to keep the page (max-age) when a write
+    must show on the next read. This keeps its rules for what may be stored
+    (status, streaming, cookies, Cache-Control,
+    Vary) and adds the rest.
+
+    Placed after the authentication and message middleware (it asks who the
+    visitor is and whether a message waits) and before the view: a hit skips
+    the view, and the outer middleware still adds the per-request headers
+    (CSP, request id, Vary: Cookie) to every response, hit or not.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        pending = getattr(request, "_page_cache", None)
+        if pending is not None:
+            key, generation = pending
+            response[STATUS_HEADER] = "miss"
+            if storable(request, response):
+                store(key, generation, response)
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not (
+            settings.PAGE_CACHE_SECONDS > 0
+            and getattr(view_func, MARK, False)
+            and anonymous_reader(request)
+        ):
+            return None
+        key = page_key(request)
+        had_copy = key in LOCAL and local_copies_allowed()
+        try:
+            if had_copy:
+                # This worker holds a copy: only the generation is read.
+                found = {GENERATION_KEY: _cache().get(GENERATION_KEY)}
+            else:
+                found = _cache().get_many([GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY) or _first_generation()
+        except Exception:
+            logger.exception("page cache: read failed; serving %s uncached", request.path)
+            return None
+        if generation is None:
+            return None
+        page = LOCAL.get(key, generation) if had_copy else None
+        if page is None and had_copy:  # A stale copy: the shared cache may hold a newer one.
+            try:
+                found[key] = _cache().get(key)
+            except Exception:
+                logger.exception("page cache: read failed; serving %s uncached", request.path)
+                return None
+        entry = found.get(key)
+        if page is None and entry is not None and entry[0] == generation:
+            page = entry[1], zlib.decompress(entry[2])
+            if local_copies_allowed():
+                LOCAL.put(key, generation, page)
+        if page is not None:
+            response = HttpResponse(page[1], headers=page[0])
+            response[STATUS_HEADER] = "hit"
+            return response
+        request._page_cache = (key, generation)
+        return None
+
+
+def _first_generation() -> str | None:
+    """Start the first generation when the cache holds none; return the current one."""
+    cache = _cache()
+    cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    return cache.get(GENERATION_KEY)
+
+
+def anonymous_reader(request: HttpRequest) -> bool:
+    """Whether the request is an anonymous GET or HEAD with no message waiting."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not settings.READING_REQUIRES_LOGIN
+        and not request.user.is_authenticated
+        # A waiting message must be shown, by a rendered page, not a stored one.
+        and not len(getattr(request, "_messages", ()))
+    )
+
+
+def page_key(request: HttpRequest) -> str:
+    """Return the key of the page: code version, htmx variant, absolute URL."""
+    variant = ",".join(request.headers.get(name, "") for name in KEY_HEADERS)
+    url = request.build_absolute_uri()
+    digest = hashlib.sha256(f"{variant}|{url}".encode()).hexdigest()[:40]
+    return f"page:{code_version()}:{digest}"
+
+
+def storable(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether the response may be served to every anonymous reader of this URL."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    directives = {
+        d.split("=", 1)[0].strip().lower()
+        for d in split_header_value(response.get("Cache-Control", ""))
+    }
+    if directives & UNCACHEABLE_DIRECTIVES:
+        return False
+    allowed = {name.lower() for name in KEY_HEADERS}
+    varies = {v.lower() for v in split_header_value(response.get("Vary", ""))}
+    if varies - allowed:
+        return False
+    messages = getattr(request, "_messages", ())
+    return not (
+        # The page rendered a CSRF token, or the response will set a cookie.
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or getattr(request.session, "modified", False)
+        or getattr(messages, "used", False)
+        or len(messages)
+        or request.user.is_authenticated
+    )
+
+
+def store(key: str, generation: str, response: HttpResponse) -> None:
+    """Store the response, compressed, under the generation its request began in."""
+    headers = [(k, v) for k, v in response.items() if k != STATUS_HEADER]
+    if local_copies_allowed():
+        LOCAL.put(key, generation, (headers, response.content))
+    # Compressed: list pages of 150 KB shrink about tenfold, which the
+    # database cache reads back, base64-encoded, on every hit.
+    entry = (generation, headers, zlib.compress(response.content, 1))
+    try:
+        _cache().set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.exception("page cache: could not store %s", key)
+
+
+class LocalCopies:
+    """Each worker's own copies of the pages it served, up to a size in bytes.
+
+    A hit in the shared cache costs reading the page back (on the database
+    cache: a row of tens of kilobytes, base64-encoded, then decompressed);
+    a copy kept in the worker costs nothing but memory. Correctness does not
+    change: every request still reads the shared generation first, and a copy
+    is served only under the generation it was stored with, and within
+    PAGE_CACHE_SECONDS. The oldest-used copies go first when the budget
+    (PAGE_CACHE_LOCAL_MB, per worker) is full.
+    """
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[str, tuple[str, float, tuple[list, bytes]]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()  # runserver serves from threads
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._pages
+
+    def get(self, key: str, generation: str) -> tuple[list, bytes] | None:
+        """Return the page stored under key and this generation, if it has not expired."""
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            stored_generation, expires, page = found
+            if stored_generation != generation or expires < time.monotonic():
+                self._drop(key)
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, generation: str, page: tuple[list, bytes]) -> None:
+        budget = settings.PAGE_CACHE_LOCAL_MB * 1024 * 1024
+        if len(page[1]) > budget:
+            return
+        with self._lock:
+            self._drop(key)
+            expires = time.monotonic() + settings.PAGE_CACHE_SECONDS
+            self._pages[key] = (generation, expires, page)
+            self._size += len(page[1])
+            while self._size > budget:
+                self._drop(next(iter(self._pages)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._size = 0
+
+    def _drop(self, key: str) -> None:
+        found = self._pages.pop(key, None)
+        if found is not None:
+            self._size -= len(found[2][1])
+
+
+LOCAL = LocalCopies()
+
+
+def local_copies_allowed() -> bool:
+    """Whether this request may use the worker's copies: not inside a transaction.
+
+    Inside one (ATOMIC_REQUESTS, or a test's TestCase) the database cache's
+    rows may yet be rolled back, generation included, and a copy made
+    meanwhile would outlive them. Requests here run in autocommit.
+    """
+    return not transaction.get_connection().in_atomic_block
+
+
+# The code version -------------------------------------------------------------
+
+CODE_DIRS = ("api", "claims", "crosscheck", "sources", "templates")
+
+
+@once
+def code_version() -> str:
+    """Return a digest of the app's Python files, templates and static manifest.
+
+    The same code gives the same digest on every server, so servers of one
+    version share their entries and servers of two versions never do. Read
+    once per process (a few hundred small files).
+    """
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    files = sorted(
+        path
+        for name in CODE_DIRS
+        for pattern in ("*.py", "*.html")
+        for path in (root / name).rglob(pattern)
+    )
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    for path in [*files, manifest]:
+        try:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+        except (OSError, ValueError):
+            continue
+    return digest.hexdigest()[:12]

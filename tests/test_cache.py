@@ -1,0 +1,525 @@
+"""
+The page cache (crosscheck/cache.py): anonymous readers' pages come from the
+cache, and every write, of every kind, shows on the very next read.
+
+Specified here: what is served from the cache (anonymous GET and HEAD of
+reading pages, htmx fragments apart from whole pages) and what never is
+(logged-in users' pages, pages with a CSRF token, a cookie or a waiting
+message, errors); that a claim approved through the model, a conflict
+resolved, a note hidden, a source edited, an admin change and a bulk
+recompute each show on the next anonymous read; that an entry stored under an
+older data generation is never served; and that a failing cache serves pages
+uncached. The cache is off by default in tests (DEBUG is on); these turn it on.
+
+In TestCase, `transaction.on_commit` callbacks run only inside
+`captureOnCommitCallbacks(execute=True)`: each write below is wrapped in it,
+as a real commit would run them. Each worker's own copies of pages are used
+only outside a transaction, so WorkerCopiesTests is a TransactionTestCase.
+"""
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.http import HttpResponse
+from django.template import engines
+from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
+from django.urls import path, reverse
+
+from claims.models import Claim, Conflict, Document
+from crosscheck import cache as page_cache
+from crosscheck.access import reader_view
+from tests.cast import JanuaryCast
+from tests.roles import RoleCast
+
+ON = override_settings(PAGE_CACHE_SECONDS=600)
+STATUS = page_cache.STATUS_HEADER
+
+
+class PageCacheCase(RoleCast, JanuaryCast, TestCase):
+    def read(self, url: str, **headers):
+        """GET url as an anonymous reader (the test client's own session aside)."""
+        return self.client.get(url, headers=headers)
+
+    def assertServedFromCache(self, url: str, **headers):
+        response = self.read(url, **headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response[STATUS], "hit", url)
+        return response
+
+    def assertRendered(self, url: str, **headers):
+        response = self.read(url, **headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.get(STATUS), "miss", url)
+        return response
+
+    def write(self):
+        """Run the block's on_commit callbacks at its end, as a commit would."""
+        return self.captureOnCommitCallbacks(execute=True)
+
+
+@ON
+class ServingTests(PageCacheCase):
+    def test_it_serves_a_second_anonymous_read_from_the_cache_with_one_query(self):
+        first = self.assertRendered(reverse("claims:list"))
+
+        # One query: the data generation and the page, read together.
+        with self.assertNumQueries(1):
+            second = self.assertServedFromCache(reverse("claims:list"))
+
+        self.assertEqual(second.content, first.content)
+        self.assertEqual(second["Content-Type"], first["Content-Type"])
+        self.assertContains(second, "They have already released some of the prisoners")
+
+    def test_it_keeps_the_per_request_headers_on_a_cached_page(self):
+        self.read(reverse("claims:home"))
+
+        response = self.assertServedFromCache(reverse("claims:home"))
+
+        self.assertIn("Content-Security-Policy", response)
+        self.assertEqual(response["X-Frame-Options"], "DENY")
+        self.assertIn("X-Request-ID", response)
+
+    def test_it_tells_an_htmx_fragment_apart_from_the_whole_page(self):
+        url = reverse("claims:list") + "?stance=affirms"
+        page = self.assertRendered(url)
+        fragment = self.assertRendered(url, HX_Request="true")
+
+        self.assertNotEqual(fragment.content, page.content)
+        self.assertNotContains(fragment, "<html")
+        self.assertEqual(self.assertServedFromCache(url).content, page.content)
+        self.assertEqual(
+            self.assertServedFromCache(url, HX_Request="true").content, fragment.content
+        )
+        # A history restore asks for the whole page on the same URL.
+        restore = self.assertRendered(url, HX_Request="true", HX_History_Restore_Request="true")
+        self.assertContains(restore, "<html")
+
+    def test_it_serves_head_from_the_cached_get(self):
+        self.read(reverse("claims:conflicts"))
+
+        response = self.client.head(reverse("claims:conflicts"))
+
+        self.assertEqual(response[STATUS], "hit")
+        self.assertEqual(response.status_code, 200)
+
+    def test_it_keys_on_the_host_since_pages_carry_absolute_links(self):
+        url = self.some_released.get_absolute_url()
+        self.client.get(url, HTTP_HOST="localhost")
+
+        response = self.client.get(url)
+
+        self.assertEqual(response[STATUS], "miss")
+        self.assertContains(response, "http://testserver/claims/")
+        self.assertNotContains(response, "http://localhost/claims/")
+
+    def test_it_never_serves_an_entry_stored_under_an_older_generation(self):
+        url = reverse("claims:list")
+        self.read(url)
+
+        # Another worker's write: a new generation, as data_changed() sets after commit.
+        page_cache.new_generation()
+
+        self.assertRendered(url)
+        self.assertServedFromCache(url)
+
+    def test_every_reading_page_is_cached_without_a_csrf_token_or_a_cookie(self):
+        conflict = Conflict.objects.get()
+        urls = [
+            reverse("claims:home"),
+            reverse("claims:list"),
+            reverse("claims:conflicts"),
+            reverse("claims:detainees"),
+            reverse("claims:status_board"),
+            reverse("sources:list"),
+            self.some_released.get_absolute_url(),
+            conflict.get_absolute_url(),
+            self.release.get_absolute_url(),
+            self.psaki.get_absolute_url(),
+            reverse("history", args=["claim", self.some_released.pk]),
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                self.client.cookies.clear()
+                self.assertRendered(url)
+                response = self.assertServedFromCache(url)
+                self.assertNotContains(response, "csrfmiddlewaretoken")
+                self.assertNotContains(response, "Log out")
+                self.assertEqual(response.cookies, {})
+
+
+@ON
+class LoggedInTests(PageCacheCase):
+    def test_a_logged_in_user_never_gets_a_cached_page(self):
+        url = reverse("claims:list")
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        self.client.force_login(self.editor)
+        response = self.client.get(url)
+
+        self.assertNotIn(STATUS, response)
+        self.assertContains(response, "Log out ed")
+        self.assertContains(response, "csrfmiddlewaretoken")
+
+    def test_a_logged_in_user_never_fills_the_cache(self):
+        url = reverse("claims:conflicts")
+        self.client.force_login(self.moderator)
+        self.client.get(url)
+        self.client.get(url)
+        self.client.logout()
+
+        response = self.assertRendered(url)
+
+        self.assertNotContains(response, "Log out")
+
+    def test_reading_behind_a_login_serves_no_cached_page(self):
+        url = reverse("claims:list")
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        with override_settings(READING_REQUIRES_LOGIN=True):
+            response = self.read(url)
+
+        self.assertEqual(response.status_code, 302)
+
+
+@ON
+class WritesShowOnTheNextReadTests(PageCacheCase):
+    """Each kind of write, then the very next anonymous read."""
+
+    def cache(self, *urls: str) -> None:
+        for url in urls:
+            self.read(url)
+            self.assertServedFromCache(url)
+
+    def test_a_claim_approved_through_the_model(self):
+        claim = Claim(
+            source=self.rubio,
+            topic=self.release,
+            kind=Claim.Kind.FACT,
+            stance=Claim.Stance.AFFIRMS,
+            quantity_min=53,
+            quantity_max=53,
+            quote="All fifty-three walked free this morning",
+            summary="All 53 released",
+            stated_on="2015-01-12",
+            document=self.article,
+        )
+        claim.full_clean()
+        claim.save()
+        self.cache(reverse("claims:list"), self.release.get_absolute_url())
+
+        with self.write():
+            claim.approve(by=self.moderator)
+
+        for url in (reverse("claims:list"), self.release.get_absolute_url()):
+            self.assertContains(self.assertRendered(url), "All fifty-three walked free")
+        self.assertContains(
+            self.assertRendered(reverse("history", args=["claim", claim.pk])), "Approved"
+        )
+
+    def test_a_conflict_resolved_by_a_moderator(self):
+        conflict = Conflict.objects.get()
+        self.cache(conflict.get_absolute_url(), reverse("claims:conflicts"))
+        self.assertContains(self.read(reverse("claims:conflicts")), conflict.claim_a.quote)
+
+        self.client.force_login(self.moderator)
+        with self.write():
+            response = self.client.post(
+                reverse("claims:conflict_resolve", args=[conflict.pk]),
+                {
+                    "outcome": Conflict.Outcome.A_RIGHT,
+                    "rationale": "The Jan 12 list names 53 released.",
+                    "evidence_url": "https://www.state.gov/list-of-53",
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+        self.client.logout()
+
+        conflict.refresh_from_db()
+        self.assertEqual(conflict.status, Conflict.Status.RESOLVED)
+        self.assertContains(self.assertRendered(conflict.get_absolute_url()), "Resolved")
+        # The list shows open conflicts: the resolved one has left it.
+        self.assertContains(self.assertRendered(reverse("claims:conflicts")), "No ")
+
+    def test_a_note_hidden_by_a_moderator(self):
+        url = self.psaki.get_absolute_url()
+        self.cache(url, reverse("claims:list"))
+        self.assertContains(self.read(url), self.psaki_note.body)
+
+        with self.write():
+            self.psaki_note.hide(by=self.moderator, reason="Written about the wrong person.")
+
+        self.assertNotContains(self.assertRendered(url), self.psaki_note.body)
+        self.assertNotContains(self.assertRendered(reverse("claims:list")), self.psaki_note.body)
+
+    def test_a_source_edited_by_an_editor(self):
+        url = self.rubio.get_absolute_url()
+        self.cache(url, reverse("sources:list"))
+
+        self.client.force_login(self.editor)
+        with self.write():
+            response = self.client.post(
+                reverse("sources:source_edit", args=[self.rubio.pk]),
+                {"name": "Sen. Marco Rubio", "kind": self.rubio.kind, "country": "US"},
+            )
+        self.assertEqual(response.status_code, 302, getattr(response, "context", None))
+        self.client.logout()
+
+        self.assertContains(self.assertRendered(url), "Sen. Marco Rubio")
+        self.assertContains(self.assertRendered(reverse("sources:list")), "Sen. Marco Rubio")
+
+    def test_a_change_in_the_admin(self):
+        url = self.some_released.get_absolute_url()
+        self.cache(url)
+        change = reverse("admin:claims_document_change", args=[self.article.pk])
+        self.client.force_login(self.admin)
+        form = self.client.get(change).context["adminform"].form
+        data = {name: form[name].value() or "" for name in form.fields}
+        data["title"] = "Cuba frees some of the 53"
+
+        with self.write():
+            response = self.client.post(change, data)
+        self.assertEqual(response.status_code, 302)
+        self.client.logout()
+
+        self.assertEqual(Document.objects.get(pk=self.article.pk).title, data["title"])
+        self.assertContains(self.assertRendered(url), "Cuba frees some of the 53")
+
+    def test_a_bulk_recompute(self):
+        # A claim approved by a bulk UPDATE sends no signal: the cached pages
+        # stay as they were until the recompute (a bulk path) finds its
+        # conflict and calls data_changed().
+        claim = Claim(
+            source=self.ccdhrn,
+            topic=self.release,
+            kind=Claim.Kind.FACT,
+            stance=Claim.Stance.DENIES,
+            quote="No prisoner has been freed",
+            summary="None released",
+            stated_on="2015-01-06",
+            document=self.article,
+        )
+        claim.full_clean()
+        claim.save()
+        self.cache(reverse("claims:conflicts"), reverse("claims:list"))
+
+        with self.write():
+            Claim.objects.filter(pk=claim.pk).update(state=Claim.State.APPROVED)
+        self.assertServedFromCache(reverse("claims:list"))
+
+        with self.write():
+            call_command("recompute_conflicts", verbosity=0)
+
+        self.assertContains(
+            self.assertRendered(reverse("claims:list")), "No prisoner has been freed"
+        )
+        self.assertContains(
+            self.assertRendered(reverse("claims:conflicts")), "No prisoner has been freed"
+        )
+
+    def test_data_changed_bumps_once_per_transaction_and_only_after_commit(self):
+        url = reverse("claims:list")
+        self.cache(url)
+        bumps = getattr(connection, page_cache.BUMPS, 0)
+
+        with self.write():
+            page_cache.data_changed()
+            page_cache.data_changed()
+            # Not yet committed: the cached page is still the current one.
+            self.assertServedFromCache(url)
+
+        self.assertEqual(getattr(connection, page_cache.BUMPS), bumps + 1)
+        self.assertRendered(url)
+
+
+def csrf_page(request):
+    template = engines["django"].from_string("<form method=post>{% csrf_token %}</form>")
+    return HttpResponse(template.render({}, request))
+
+
+def cookie_page(request):
+    response = HttpResponse("chose a theme")
+    response.set_cookie("theme", "dark")
+    return response
+
+
+def message_then_page(request):
+    messages.info(request, "Thanks for the tip.")
+    return HttpResponse("noted")
+
+
+def messages_page(request):
+    template = engines["django"].from_string("{% for m in messages %}{{ m }}{% endfor %}.")
+    return HttpResponse(template.render({}, request))
+
+
+def private_page(request):
+    response = HttpResponse("yours only")
+    response["Cache-Control"] = "private"
+    return response
+
+
+def missing_page(request):
+    return HttpResponse("not here", status=404)
+
+
+def varies_on_language(request):
+    response = HttpResponse("hola")
+    response["Vary"] = "Accept-Language"
+    return response
+
+
+urlpatterns = [
+    path("csrf/", reader_view(csrf_page)),
+    path("cookie/", reader_view(cookie_page)),
+    path("message/", message_then_page),
+    path("messages/", reader_view(messages_page)),
+    path("private/", reader_view(private_page)),
+    path("missing/", reader_view(missing_page)),
+    path("language/", reader_view(varies_on_language)),
+    path("plain/", reader_view(lambda request: HttpResponse("plain"))),
+    path("unmarked/", lambda request: HttpResponse("not a reading page")),
+]
+
+
+@ON
+@override_settings(ROOT_URLCONF=__name__)
+class NeverStoredTests(PageCacheCase):
+    """Responses that must not be shared between anonymous readers are rendered every time."""
+
+    def test_a_plain_reading_page_is_stored(self):
+        self.assertRendered("/plain/")
+        self.assertServedFromCache("/plain/")
+
+    def test_responses_that_must_not_be_shared_are_never_stored(self):
+        for url in ("/csrf/", "/cookie/", "/private/", "/language/"):
+            with self.subTest(url=url):
+                self.client.cookies.clear()
+                self.assertRendered(url)
+                self.client.cookies.clear()
+                self.assertRendered(url)
+
+    def test_an_error_is_never_stored(self):
+        for _ in range(2):
+            response = self.read("/missing/")
+            self.assertEqual(response.status_code, 404)
+            self.assertEqual(response[STATUS], "miss")
+
+    def test_a_page_not_marked_as_a_reading_page_is_left_alone(self):
+        response = self.read("/unmarked/")
+
+        self.assertNotIn(STATUS, response)
+
+    def test_a_reader_with_a_waiting_message_gets_a_rendered_page(self):
+        self.assertRendered("/messages/")
+        self.read("/message/")
+
+        response = self.read("/messages/")
+
+        self.assertNotIn(STATUS, response)
+        self.assertContains(response, "Thanks for the tip.")
+        # Shown once; the stored page, without it, serves the next read.
+        self.assertNotContains(self.assertServedFromCache("/messages/"), "Thanks")
+
+
+class SwitchedOffTests(PageCacheCase):
+    @override_settings(PAGE_CACHE_SECONDS=0)
+    def test_nothing_is_cached_when_the_ttl_is_zero(self):
+        for _ in range(2):
+            response = self.read(reverse("claims:list"))
+            self.assertNotIn(STATUS, response)
+
+    @ON
+    @override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                            "LOCATION": "redis://127.0.0.1:9/0"}}
+    )  # fmt: skip
+    def test_a_failing_cache_serves_pages_uncached(self):
+        with self.assertLogs("crosscheck.cache", "ERROR"):
+            response = self.read(reverse("claims:list"))
+        self.assertContains(response, "They have already released some of the prisoners")
+        self.assertNotIn(STATUS, response)
+
+        # A write still succeeds; the failed bump is logged.
+        with self.assertLogs("crosscheck.cache", "ERROR"), self.write():
+            self.psaki_note.hide(by=self.moderator, reason="Wrong person.")
+
+    def test_the_database_cache_table_exists(self):
+        self.assertEqual(cache.__class__.__name__, "ConnectionProxy")
+        self.assertIn(page_cache.TABLE, connection.introspection.table_names())
+
+
+@ON
+class WorkerCopiesTests(JanuaryCast, TransactionTestCase):
+    """Outside a transaction, as under gunicorn, each worker keeps its own copies of pages."""
+
+    def setUp(self) -> None:
+        # TransactionTestCase empties the tables after each test: build the cast each time.
+        self.setUpTestData()
+        page_cache.LOCAL.clear()
+
+    def test_a_worker_serves_its_own_copy_after_reading_only_the_generation(self):
+        url = reverse("claims:list")
+        self.assertEqual(self.client.get(url)[STATUS], "miss")
+
+        # One query, the generation: the page itself is this worker's copy.
+        with self.assertNumQueries(1):
+            response = self.client.get(url)
+
+        self.assertEqual(response[STATUS], "hit")
+        self.assertContains(response, "They have already released some of the prisoners")
+
+    def test_another_worker_serves_the_shared_copy(self):
+        url = reverse("claims:list")
+        first = self.client.get(url)
+        page_cache.LOCAL.clear()  # as in a worker that never rendered it
+
+        with self.assertNumQueries(1):
+            response = self.client.get(url)
+
+        self.assertEqual(response[STATUS], "hit")
+        self.assertEqual(response.content, first.content)
+
+    def test_a_committed_write_shows_on_the_next_read_in_every_worker(self):
+        url = reverse("claims:list")
+        self.client.get(url)
+        self.assertEqual(self.client.get(url)[STATUS], "hit")
+
+        self.psaki.name = "Jennifer Psaki"
+        self.psaki.save()
+
+        response = self.client.get(url)
+        self.assertEqual(response[STATUS], "miss")
+        self.assertContains(response, "Jennifer Psaki")
+
+
+class LocalCopiesTests(SimpleTestCase):
+    @override_settings(PAGE_CACHE_LOCAL_MB=1, PAGE_CACHE_SECONDS=600)
+    def test_it_keeps_pages_within_its_budget_dropping_the_least_recently_used(self):
+        copies = page_cache.LocalCopies()
+        page = ([], b"x" * 400_000)
+        copies.put("a", "g1", page)
+        copies.put("b", "g1", page)
+        copies.get("a", "g1")
+        copies.put("c", "g1", page)
+
+        self.assertIsNotNone(copies.get("a", "g1"))
+        self.assertIsNone(copies.get("b", "g1"))
+        self.assertIsNotNone(copies.get("c", "g1"))
+
+    @override_settings(PAGE_CACHE_LOCAL_MB=1, PAGE_CACHE_SECONDS=600)
+    def test_it_serves_a_copy_only_under_the_generation_it_was_stored_with(self):
+        copies = page_cache.LocalCopies()
+        copies.put("a", "g1", ([], b"page"))
+
+        self.assertIsNone(copies.get("a", "g2"))
+        self.assertNotIn("a", copies)
+
+    @override_settings(PAGE_CACHE_LOCAL_MB=1, PAGE_CACHE_SECONDS=0)
+    def test_it_never_serves_a_copy_past_its_ttl(self):
+        copies = page_cache.LocalCopies()
+        copies.put("a", "g1", ([], b"page"))
+
+        self.assertIsNone(copies.get("a", "g1"))
