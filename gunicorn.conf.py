@@ -18,15 +18,21 @@ os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "10000")
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 
-# Synchronous workers: every request is short and its time is spent in
-# PostgreSQL and template rendering. 2 × cores + 1 keeps the cores busy while
-# some workers wait on the database.
+# Threaded workers. Pages are short and spend their time in PostgreSQL and
+# templates, but a download of a whole list streams for as long as it takes
+# (a million claims: about a minute and a half), and a synchronous worker is
+# killed when one request outlasts `timeout`, cutting the file short behind a
+# 200 status. A threaded worker's heartbeat runs beside its requests, so
+# `timeout` catches a stuck worker, not a long download. 2 × cores + 1
+# processes keep the cores busy while some wait on the database; the threads
+# let a download not hold a whole process.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
-# A request taking longer than this is a bug or a stuck query: the worker is
-# killed and replaced. PostgreSQL cancels a statement after
-# DATABASE_STATEMENT_TIMEOUT_MS (10 s) first, so the reader gets an error page.
+# A worker silent for this long is stuck: it is killed and replaced. A slow
+# page is stopped earlier: PostgreSQL cancels a statement after
+# DATABASE_STATEMENT_TIMEOUT_MS (10 s), so the reader gets an error page.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # Behind a load balancer that keeps connections open.

@@ -72,7 +72,7 @@ def main() -> None:
     else:
         pages += extra
     print(
-        f"gunicorn: {args.workers} sync workers (gunicorn.conf.py, access log off); "
+        f"gunicorn: {args.workers} workers of 2 threads (gunicorn.conf.py, access log off); "
         f"wrk: {args.threads} threads, {args.connections} connections, {args.duration} s a page"
     )
     print()
@@ -174,7 +174,7 @@ def cache_run(args) -> None:
     print(f"claims in the database: {Claim.objects.count():,}")
     pages = cache_pages() + parse_pages(args.page)
     print(
-        f"gunicorn: {args.workers} sync workers (gunicorn.conf.py, access log off); "
+        f"gunicorn: {args.workers} workers of 2 threads (gunicorn.conf.py, access log off); "
         f"wrk: {args.threads} threads, {args.connections} connections, {args.duration} s a page; "
         f"CACHE_URL={args.cache_url or '(default: the database cache)'}"
     )
