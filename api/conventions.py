@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from rest_framework import exceptions, pagination, parsers, permissions
 
+from crosscheck.lists import BoundedPaginator
+
 NON_FIELD = "non_field_errors"
 
 
@@ -61,9 +63,31 @@ def plain(detail) -> str:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """Numbered pages, counted as the HTML lists count (crosscheck.lists.BoundedPaginator).
+
+    `count` stops at settings.LIST_COUNT_LIMIT; `count_is_capped` says there
+    are more rows than that, and pages stop there: narrow the filters (or
+    download the list, crosscheck.exports, which is not bounded).
+    """
+
+    django_paginator_class = BoundedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_capped"] = self.page.paginator.is_capped
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_capped"] = {
+            "type": "boolean",
+            "description": "More rows match than `count` says: counting stops there.",
+        }
+        schema["required"] = [*schema.get("required", []), "count_is_capped"]
+        return schema
 
 
 def form_errors(form) -> dict[str, list[str]]:

@@ -32,6 +32,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from claims.models import Claim, Conflict, Detainee, Topic
 from claims.search import MAX_TERMS, name_matches, search_claims, search_terms
+from crosscheck.cache import remembered
 from sources.models import Source
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -131,11 +132,16 @@ def keep(queryset, name, value):
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """Return the languages approved claims are in, named: ("es", "Spanish")."""
-    codes = (
-        Claim.objects.public().order_by("language").values_list("language", flat=True).distinct()
-    )
-    return [(code, language_name(code)) for code in codes]
+    """Return the languages approved claims are in, named: ("es", "Spanish").
+
+    Read through every claim, so kept until the next write (crosscheck.cache).
+    """
+
+    def codes() -> list[str]:
+        languages = Claim.objects.public().order_by("language").values_list("language", flat=True)
+        return list(languages.distinct())
+
+    return [(code, language_name(code)) for code in remembered("claim-languages", codes)]
 
 
 def language_name(code: str) -> str:

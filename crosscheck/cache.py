@@ -423,6 +423,39 @@ def local_copies_allowed() -> bool:
     return not transaction.get_connection().in_atomic_block
 
 
+# Derived values -----------------------------------------------------------------
+
+
+def remembered[T](name: str, compute: Callable[[], T]) -> T:
+    """Return compute(), kept in the shared cache until the next write changes the data.
+
+    For a value every page needs that is costly to derive from all the data
+    and changes only when the data does (the languages the claims are in: a
+    DISTINCT over every claim, 0.35 s at a million). It follows the pages'
+    rules: the generation is read first, the value is stored under it, and
+    nothing is kept when the page cache is off or inside a transaction (whose
+    writes may yet be rolled back, or have not yet started a new generation).
+    """
+    if settings.PAGE_CACHE_SECONDS <= 0 or not local_copies_allowed():
+        return compute()
+    key = f"value:{name}:{code_version()}"
+    try:
+        found = _cache().get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY) or _first_generation()
+    except Exception:
+        logger.exception("page cache: read failed; computing %s afresh", name)
+        return compute()
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = compute()
+    try:
+        _cache().set(key, (generation, value), timeout=settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.exception("page cache: could not keep %s", name)
+    return value
+
+
 # The code version -------------------------------------------------------------
 
 CODE_DIRS = ("api", "claims", "crosscheck", "sources", "templates")

@@ -495,6 +495,41 @@ class WorkerCopiesTests(JanuaryCast, TransactionTestCase):
         self.assertContains(response, "Jennifer Psaki")
 
 
+@ON
+class RememberedValuesTests(JanuaryCast, TransactionTestCase):
+    """A value derived from all the data (the claims' languages) is kept until the next write."""
+
+    def setUp(self) -> None:
+        self.setUpTestData()
+
+    def test_it_is_computed_once_then_kept_until_a_write(self):
+        calls = []
+
+        def languages():
+            calls.append(1)
+            return sorted(set(Claim.objects.values_list("language", flat=True)))
+
+        self.assertEqual(page_cache.remembered("languages", languages), ["en"])
+        self.assertEqual(page_cache.remembered("languages", languages), ["en"])
+        self.assertEqual(len(calls), 1)
+
+        self.some_released.language = "es"
+        self.some_released.save()
+
+        self.assertEqual(page_cache.remembered("languages", languages), ["en", "es"])
+        self.assertEqual(len(calls), 2)
+
+    def test_the_claims_language_filter_offers_a_new_language_on_the_next_read(self):
+        url = reverse("claims:list")
+        self.client.get(url)  # The languages are kept now.
+        self.some_released.language = "es"
+        self.some_released.save()
+
+        response = self.client.get(url, {"language": "es"})
+
+        self.assertEqual([c.pk for c in response.context["page"]], [self.some_released.pk])
+
+
 class LocalCopiesTests(SimpleTestCase):
     @override_settings(PAGE_CACHE_LOCAL_MB=1, PAGE_CACHE_SECONDS=600)
     def test_it_keeps_pages_within_its_budget_dropping_the_least_recently_used(self):

@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +9,7 @@ from claims.filters import ClaimFilterSet
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.access import reader_view
-from crosscheck.lists import PAGE_SIZE, page_of, render_list
+from crosscheck.lists import PAGE_SIZE, BoundedPaginator, page_of, render_list
 
 
 @require_safe
@@ -75,7 +74,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     claims = filterset.qs
-    paginator = Paginator(claims, PAGE_SIZE)
+    paginator = BoundedPaginator(claims, PAGE_SIZE)
     too_many_to_rank = (
         filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT
     )

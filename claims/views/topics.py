@@ -2,7 +2,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -12,21 +13,34 @@ from claims.models import Claim, Conflict, Detainee, Topic
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
 from crosscheck.access import reader_view
+from crosscheck.lists import paginate
 from sources.models import Source
 
 
 @require_safe
 @reader_view
 def home(request: HttpRequest) -> HttpResponse:
-    approved = Q(claims__state=Claim.State.APPROVED)
+    """The newest open conflicts, then the topics, most open conflicts first, 50 a page.
+
+    Each count is a subquery per topic on an index. Counting through joins
+    (COUNT DISTINCT over claims and conflicts at once) multiplied a hot
+    topic's claims by its conflicts: at a million claims the page never
+    answered. A newsroom with thousands of topics pages through them.
+    """
     topics = Topic.objects.annotate(
-        claim_count=Count("claims", filter=approved, distinct=True),
-        open_conflict_count=Count(
-            "conflicts", filter=Q(conflicts__status=Conflict.Status.OPEN), distinct=True
-        ),
-    ).order_by("-open_conflict_count", "title")
+        open_conflict_count=per_topic(Conflict.objects.open()),
+        claim_count=per_topic(Claim.objects.approved()),
+    ).order_by("-open_conflict_count", "title", "pk")
+    page, page_notice = paginate(request, topics)
     conflicts = conflicts_for_display(Conflict.objects.open())[:10]
-    return render(request, "claims/home.html", {"topics": topics, "conflicts": conflicts})
+    context = {"topics": page, "page": page, "page_notice": page_notice, "conflicts": conflicts}
+    return render(request, "claims/home.html", context)
+
+
+def per_topic(rows) -> Coalesce:
+    """Return an expression counting `rows` of the outer topic (0 when it has none)."""
+    counted = rows.filter(topic=OuterRef("pk")).order_by().values("topic").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
 @require_safe

@@ -113,11 +113,21 @@ class PagesTests(ApiReadCase):
         second = self.api("claim-list", page=2).json()
 
         self.assertEqual(first["count"], 64)
+        self.assertFalse(first["count_is_capped"])
         self.assertEqual(len(first["results"]), 50)
         self.assertEqual(len(second["results"]), 14)
         self.assertIsNone(second["next"])
         html_second = self.client.get(reverse("claims:list"), {"page": 2}).context["page"]
         self.assertEqual([c["id"] for c in second["results"]], [c.pk for c in html_second])
+
+    def test_it_counts_as_far_as_the_html_list_does_and_says_when_there_are_more(self):
+        with override_settings(LIST_COUNT_LIMIT=60):
+            body = self.api("claim-list", page=2).json()
+
+        self.assertEqual(body["count"], 60)
+        self.assertTrue(body["count_is_capped"])
+        self.assertEqual(len(body["results"]), 10)
+        self.assertIsNone(body["next"])
 
     def test_page_size_is_capped_at_200(self):
         bulk_claims(150, topic=self.release, start=100)

@@ -39,10 +39,11 @@ class HomePageTests(JanuaryCast, TestCase):
         self.assertEqual(response.status_code, 405)
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_conflicts(self):
-        # 1. topics with counts, 2. open conflicts joined to both claims, their
-        # sources, affiliations, topics, detainees and documents, 3.-6. the
-        # visible notes of the A and B sources and of their affiliations.
-        with self.assertNumQueries(6):
+        # 1. how many topics (for the pages), 2. a page of topics with counts,
+        # 3. open conflicts joined to both claims, their sources, affiliations,
+        # topics, detainees and documents, 4.-7. the visible notes of the A and
+        # B sources and of their affiliations.
+        with self.assertNumQueries(7):
             self.client.get(reverse("claims:home"))
 
         for n in range(8):
@@ -55,5 +56,22 @@ class HomePageTests(JanuaryCast, TestCase):
             )
         self.assertEqual(Conflict.objects.open().count(), 9)
 
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             self.client.get(reverse("claims:home"))
+
+    def test_it_lists_topics_with_the_most_open_conflicts_first_fifty_a_page(self):
+        quiet = Topic.objects.bulk_create(
+            Topic(title=f"Quiet question {n:02}", slug=f"quiet-{n:02}", question="Is it?")
+            for n in range(60)
+        )
+
+        first = self.client.get(reverse("claims:home"))
+        second = self.client.get(reverse("claims:home"), {"page": 2})
+
+        listed = [t.pk for t in first.context["topics"]] + [t.pk for t in second.context["topics"]]
+        self.assertEqual(listed[0], self.release.pk)  # The one with an open conflict.
+        self.assertEqual(len(first.context["topics"]), 50)
+        self.assertEqual(sorted(listed), sorted(Topic.objects.values_list("pk", flat=True)))
+        self.assertEqual(len(listed), 61)
+        self.assertContains(first, "More topics")
+        self.assertContains(second, "Previous topics")
