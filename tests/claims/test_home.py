@@ -60,7 +60,7 @@ class HomePageTests(JanuaryCast, TestCase):
             self.client.get(reverse("claims:home"))
 
     def test_it_lists_topics_with_the_most_open_conflicts_first_fifty_a_page(self):
-        quiet = Topic.objects.bulk_create(
+        Topic.objects.bulk_create(
             Topic(title=f"Quiet question {n:02}", slug=f"quiet-{n:02}", question="Is it?")
             for n in range(60)
         )
