@@ -19,7 +19,10 @@ Choices made here (the issue leaves them open):
   underscores ("Stated on" = "stated_on"); "document" is taken for
   "document title". Required: source, topic, kind, quote, summary, stated on.
   An unknown, repeated or missing required header is one file-level error that
-  lists them and the expected columns. Blank trailing headers are ignored.
+  lists them and the expected columns. Blank trailing headers are ignored,
+  and so are the columns only a Crosscheck claims download has (id,
+  permalink, state, …: EXPORT_ONLY_COLUMNS), so that a download imports as
+  it is.
 - Cells are stripped of surrounding whitespace. A row whose cells are all
   empty is skipped (spreadsheets leave them at the end); its number still
   counts, so row numbers are the spreadsheet's.
@@ -133,6 +136,13 @@ COLUMNS = (
 COLUMN = {c.key: c for c in COLUMNS}
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
 HEADER_ALIASES = {"document": "document_title"}
+# Columns a Crosscheck claims download (crosscheck.exports) writes that an
+# import does not take: they describe a stored claim, and the import makes new
+# ones (pending, or approved by a moderator's choice, never by a cell). They
+# are ignored, and the report says so, so that a download imports as it is.
+EXPORT_ONLY_COLUMNS = frozenset(
+    {"id", "permalink", "state", "verdict", "current", "superseded_by", "open_conflicts"}
+)
 # Where a model's messages about a field go.
 CLAIM_FIELD_COLUMN = {
     "source": "source",
@@ -227,6 +237,7 @@ class ImportReport:
     file_errors: list[CellError] = field(default_factory=list)
     new_sources: list[str] = field(default_factory=list)
     new_documents: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
     written: bool = False
     claims_added: int = 0
     seconds: float = 0.0
@@ -494,7 +505,9 @@ class SheetCheck:
         unknown, repeated = [], []
         for index, text in enumerate(self.table.headers):
             key = header_key(text)
-            if key not in COLUMN:
+            if key in EXPORT_ONLY_COLUMNS:
+                self.report.ignored_columns.append(text)
+            elif key not in COLUMN:
                 unknown.append(text or f"(blank header, column {index + 1})")
             elif key in self.columns:
                 repeated.append(text)

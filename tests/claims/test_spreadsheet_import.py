@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import date
 
 from django.test import TestCase, override_settings
+from django.urls import reverse
 from openpyxl import Workbook
 
 from claims.detection import recompute_all
@@ -317,3 +318,50 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
 
         self.assertIn("Only a moderator", str(caught.exception.errors[0]))
         self.assertNothingWritten(before)
+
+
+class DownloadRoundTripTests(RoleCast, JanuaryCast, TestCase):
+    """A claims download (crosscheck.exports) imports as it is: a newsroom edits it and loads it."""
+
+    def download(self) -> str:
+        response = self.client.get(reverse("claims:claim_export", args=["csv"]))
+        return b"".join(response.streaming_content).decode("utf-8-sig")
+
+    def test_it_reads_every_row_of_a_download_and_ignores_the_columns_only_a_download_has(self):
+        text = self.download()
+        ids = [int(r["id"]) for r in csv.DictReader(io.StringIO(text))]
+
+        report = check_file(text.encode("utf-8"), "crosscheck-claims.csv", user=self.editor)
+
+        self.assertTrue(report.ok, [str(e) for e in report.errors])
+        self.assertEqual(
+            report.ignored_columns,
+            ["id", "permalink", "state", "verdict", "current", "superseded by", "open conflicts"],
+        )
+        # Each row is the stored claim it came from: nothing new to add.
+        self.assertEqual([r.skipped_as for r in report.rows], ids)
+
+    def test_a_download_edited_in_a_spreadsheet_imports_as_new_pending_claims(self):
+        rows = list(csv.DictReader(io.StringIO(self.download())))
+        for data in rows:
+            data["quote"] += " (checked again)"
+        out = io.StringIO(newline="")
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        before = Claim.objects.count()
+
+        report = import_file(out.getvalue().encode("utf-8"), "edited.csv", user=self.editor)
+
+        self.assertEqual(report.claims_added, len(rows))
+        added = Claim.objects.filter(quote__endswith="(checked again)")
+        self.assertEqual(Claim.objects.count(), before + len(rows))
+        self.assertEqual({c.state for c in added}, {Claim.State.PENDING})
+        self.assertEqual(
+            sorted((c.source_id, c.topic_id, c.stated_on) for c in added),
+            sorted(
+                Claim.objects.approved()
+                .exclude(pk__in=added)
+                .values_list("source_id", "topic_id", "stated_on")
+            ),
+        )

@@ -139,6 +139,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Imported {report.filename}: {report.summary()}.")
             if report.conflicts_opened:
                 self.stdout.write(f"Open conflicts on the new claims: {report.conflicts_opened:,}.")
+        if report.ignored_columns:
+            self.stdout.write(
+                "Ignored (a download's own columns): " + ", ".join(report.ignored_columns)
+            )
         self.stdout.write(f"{len(report.rows):,} rows in {seconds:.1f} s: {rate:,.0f} rows/s.")
 
     def fail(self, exc: SpreadsheetError) -> None:
