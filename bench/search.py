@@ -98,7 +98,7 @@ def main() -> None:
     # As in production (DEBUG off): the filter's language choices are kept in
     # the shared cache until a write (crosscheck.cache.remembered), not read
     # from every claim on each request.
-    os.environ.setdefault("PAGE_CACHE_SECONDS", "600")
+    os.environ.setdefault("VALUE_CACHE_SECONDS", "600")
     setup_django(args.database_url)
     from claims.models import Claim
 

@@ -433,10 +433,12 @@ def remembered[T](name: str, compute: Callable[[], T]) -> T:
     and changes only when the data does (the languages the claims are in: a
     DISTINCT over every claim, 0.35 s at a million). It follows the pages'
     rules: the generation is read first, the value is stored under it, and
-    nothing is kept when the page cache is off or inside a transaction (whose
-    writes may yet be rolled back, or have not yet started a new generation).
+    nothing is kept when VALUE_CACHE_SECONDS is 0 or inside a transaction
+    (whose writes may yet be rolled back, or have not yet started a new
+    generation). It does not depend on whole pages being cached: a page
+    rendered for a logged-in editor needs the languages too.
     """
-    if settings.PAGE_CACHE_SECONDS <= 0 or not local_copies_allowed():
+    if settings.VALUE_CACHE_SECONDS <= 0 or not local_copies_allowed():
         return compute()
     key = f"value:{name}:{code_version()}"
     try:
@@ -450,7 +452,7 @@ def remembered[T](name: str, compute: Callable[[], T]) -> T:
         return entry[1]
     value = compute()
     try:
-        _cache().set(key, (generation, value), timeout=settings.PAGE_CACHE_SECONDS)
+        _cache().set(key, (generation, value), timeout=settings.VALUE_CACHE_SECONDS)
     except Exception:
         logger.exception("page cache: could not keep %s", name)
     return value

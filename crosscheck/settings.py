@@ -163,6 +163,11 @@ CACHES = {
     )
 }
 
+# Values derived from all the data that pages need (the claims' languages),
+# kept in the same cache until the next write (crosscheck.cache.remembered),
+# whether or not whole pages are: 0 turns it off (the default with DEBUG on).
+VALUE_CACHE_SECONDS = envint("VALUE_CACHE_SECONDS", "0" if DEBUG else "600")
+
 # List pages count their rows up to this many; past it they say "more than"
 # and page no further (crosscheck/lists.py: counting a million rows took 0.4 s).
 LIST_COUNT_LIMIT = envint("LIST_COUNT_LIMIT", "10000")

@@ -495,7 +495,7 @@ class WorkerCopiesTests(JanuaryCast, TransactionTestCase):
         self.assertContains(response, "Jennifer Psaki")
 
 
-@ON
+@override_settings(VALUE_CACHE_SECONDS=600)
 class RememberedValuesTests(JanuaryCast, TransactionTestCase):
     """A value derived from all the data (the claims' languages) is kept until the next write."""
 
@@ -517,6 +517,13 @@ class RememberedValuesTests(JanuaryCast, TransactionTestCase):
         self.some_released.save()
 
         self.assertEqual(page_cache.remembered("languages", languages), ["en", "es"])
+        self.assertEqual(len(calls), 2)
+
+    @override_settings(VALUE_CACHE_SECONDS=0)
+    def test_it_is_computed_every_time_when_switched_off(self):
+        calls = []
+        for _ in range(2):
+            page_cache.remembered("languages", lambda: calls.append(1))
         self.assertEqual(len(calls), 2)
 
     def test_the_claims_language_filter_offers_a_new_language_on_the_next_read(self):
