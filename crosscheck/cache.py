@@ -258,12 +258,8 @@ class AnonymousPageCacheMiddleware:
         key = page_key(request)
         had_copy = key in LOCAL and local_copies_allowed()
         try:
-            if had_copy:
-                # This worker holds a copy: only the generation is read.
-                found = {GENERATION_KEY: _cache().get(GENERATION_KEY)}
-            else:
-                found = _cache().get_many([GENERATION_KEY, key])
-            generation = found.get(GENERATION_KEY) or _first_generation()
+            # A worker holding its own copy reads only the generation.
+            generation, found = read_current() if had_copy else read_current(key)
         except Exception:
             logger.exception("page cache: read failed; serving %s uncached", request.path)
             return None
@@ -287,6 +283,15 @@ class AnonymousPageCacheMiddleware:
             return response
         request._page_cache = (key, generation)
         return None
+
+
+def read_current(*keys: str) -> tuple[str | None, dict]:
+    """Read the current generation and the entries under `keys`, in one round trip.
+
+    When the cache holds no generation yet (new, emptied, evicted), start one.
+    """
+    found = _cache().get_many([GENERATION_KEY, *keys])
+    return found.get(GENERATION_KEY) or _first_generation(), found
 
 
 def _first_generation() -> str | None:
@@ -442,8 +447,7 @@ def remembered[T](name: str, compute: Callable[[], T]) -> T:
         return compute()
     key = f"value:{name}:{code_version()}"
     try:
-        found = _cache().get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY) or _first_generation()
+        generation, found = read_current(key)
     except Exception:
         logger.exception("page cache: read failed; computing %s afresh", name)
         return compute()
