@@ -2,14 +2,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from claims import charts
-from claims.models import Claim, Conflict, Detainee, Topic
+from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
 from crosscheck.access import reader_view
@@ -43,73 +51,138 @@ def per_topic(rows) -> Coalesce:
     return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
+# How much of one topic its page draws. A long story gathers tens of
+# thousands of claims (the hottest generated topic holds 36,795, with 8,068
+# open conflicts: drawn whole, its page weighed 122 MB). Past these bounds the
+# page says how many there are and links to the lists, which page through
+# them all. Each source's current word is never cut: it is what the page is for.
+SHOWN_CLAIMS = 300  # the newest, in the timeline, the range chart and the table
+SHOWN_EARLIER = 5  # per source, under "Earlier statements"
+SHOWN_CONFLICTS = 50  # the newest open ones
+SHOWN_DETAINEES = 100  # by name
+
+
 @require_safe
 @reader_view
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The question, the pictures, the open conflicts and each source's current word."""
-    topic = get_object_or_404(Topic, slug=slug)
-    claims = list(
-        Claim.objects.public()
-        .filter(topic=topic)
-        .for_display()
-        .prefetch_related(*source_notes())
-        .order_by("stated_on", "as_of", "pk")
+    """The question, the pictures, the open conflicts and each source's current word.
+
+    Bounded whatever the topic's size, in a fixed number of queries: the
+    newest claims for the pictures, each source's current word and its newest
+    earlier statements, the newest open conflicts, the first detainees with
+    their current status. The counts on the topic say what was left out.
+    """
+    topic = get_object_or_404(
+        Topic.objects.annotate(
+            claim_count=per_topic(Claim.objects.public()),
+            open_conflict_count=per_topic(Conflict.objects.open()),
+            detainee_count=per_topic(Detainee.topics.through.objects.all()),
+        ),
+        slug=slug,
     )
-    conflicts = list(conflicts_for_display(topic.conflicts.open()))
-    detainees = list(topic.detainees.all())
-    lanes, facts = chart_lanes(claims), chart_claims(claims)
+    public = Claim.objects.public().filter(topic=topic).for_display()
+    shown = sorted(
+        public.order_by("-stated_on", "-pk")[:SHOWN_CLAIMS],
+        key=lambda c: (c.stated_on, c.effective_as_of, c.pk),
+    )
+    word, earlier = current_word(public.filter(detainee=None))
+    conflicts = list(topic.conflicts.open().for_display()[:SHOWN_CONFLICTS])
+    detainees = list(topic.detainees.order_by("name", "pk")[:SHOWN_DETAINEES])
+    statuses = list(public.current().filter(kind=Claim.Kind.FACT, detainee__in=detainees))
+    prefetch_related_objects(
+        [
+            *shown,
+            *word,
+            *earlier,
+            *statuses,
+            *(c.claim_a for c in conflicts),
+            *(c.claim_b for c in conflicts),
+        ],
+        *source_notes(),
+    )
+    lanes, facts = chart_lanes(shown), chart_claims(shown)
     context = {
         "topic": topic,
-        "claims": claims,
+        "claims": shown,
         "conflicts": conflicts,
-        "picture": current_picture([c for c in claims if c.detainee_id is None]),
+        "picture": current_picture(word, earlier),
         "detainees": detainees,
-        "detainee_statuses": detainee_statuses(detainees, claims),
+        "detainee_statuses": detainee_statuses(detainees, statuses),
         "timeline": charts.timeline(facts, lanes, conflict_links(conflicts)),
         "range_chart": charts.range_chart(facts, lanes, topic.rules),
     }
     return render(request, "claims/topic_detail.html", context)
 
 
-@dataclass
-class SourcePicture:
-    """A source's current word on a topic, and its earlier statements as history."""
-
-    source: Source
-    current: list[Claim] = field(default_factory=list)
-    earlier: list[Claim] = field(default_factory=list)
-
-
-def current_picture(claims: Iterable[Claim]) -> list[SourcePicture]:
-    """Return each source's current claims on the topic, by source name; newest first.
+def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
+    """Return each source's current claims, and up to SHOWN_EARLIER earlier ones a source.
 
     Current: the fact claims no later statement has superseded, and the
     source's newest position. Positions supersede nothing, so without the
     second rule every demand a source ever made would count as its current
     word; its older ones go to history with the superseded facts.
+
+    Each earlier claim carries `earlier_count`, how many earlier claims its
+    source has in all. Three queries whatever the topic's size; the window
+    functions run in the database over the topic's claims (index
+    claim_variable_idx), and only the rows shown come back.
     """
+    newest_first = [F("stated_on").desc(), F("pk").desc()]
+    facts = list(claims.current().filter(kind=Claim.Kind.FACT))
+    positions = list(
+        claims.filter(kind=Claim.Kind.POSITION)
+        .annotate(rank=Window(RowNumber(), partition_by=F("source_id"), order_by=newest_first))
+        .filter(rank=1)
+    )
+    word = facts + positions
+    earlier = list(
+        claims.exclude(pk__in=[c.pk for c in word])
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("source_id"), order_by=newest_first),
+            earlier_count=Window(Count("pk"), partition_by=F("source_id")),
+        )
+        .filter(rank__lte=SHOWN_EARLIER)
+    )
+    return word, earlier
+
+
+@dataclass
+class SourcePicture:
+    """A source's current word on a topic, and its newest earlier statements as history."""
+
+    source: Source
+    current: list[Claim] = field(default_factory=list)
+    earlier: list[Claim] = field(default_factory=list)
+    earlier_count: int = 0  # shown or not
+
+
+def current_picture(word: Iterable[Claim], earlier: Iterable[Claim]) -> list[SourcePicture]:
+    """Group each source's current and earlier claims by source, by name; newest first."""
     by_source: dict[int, SourcePicture] = {}
-    newest_position: dict[int, Claim] = {}
-    claims = sorted(claims, key=lambda c: (c.stated_on, c.effective_as_of, c.pk), reverse=True)
-    for claim in claims:
+    newest_first = sorted(
+        [*((c, True) for c in word), *((c, False) for c in earlier)],
+        key=lambda pair: (pair[0].stated_on, pair[0].effective_as_of, pair[0].pk),
+        reverse=True,
+    )
+    for claim, current in newest_first:
         picture = by_source.setdefault(claim.source_id, SourcePicture(claim.source))
-        if claim.is_fact:
-            current = claim.superseded_by_id is None
+        if current:
+            picture.current.append(claim)
         else:
-            current = newest_position.setdefault(claim.source_id, claim) is claim
-        (picture.current if current else picture.earlier).append(claim)
+            picture.earlier.append(claim)
+            picture.earlier_count = claim.earlier_count
     for picture in by_source.values():
         if not picture.current:  # Never expected; keep the newest in view all the same.
             picture.current.append(picture.earlier.pop(0))
+            picture.earlier_count -= 1
     return sorted(by_source.values(), key=lambda p: (p.source.name, p.source.pk))
 
 
 def detainee_statuses(
-    detainees: list[Detainee], claims: list[Claim]
+    detainees: list[Detainee], claims: Iterable[Claim]
 ) -> list[tuple[Detainee, list[Claim]]]:
-    """Pair each detainee of the topic with the current fact claims about them, by source."""
+    """Pair each detainee with the current fact claims about them (`claims`), by source."""
     current: dict[int, list[Claim]] = defaultdict(list)
     for claim in claims:
-        if claim.detainee_id and claim.is_fact and claim.superseded_by_id is None:
-            current[claim.detainee_id].append(claim)
+        current[claim.detainee_id].append(claim)
     return [(d, sorted(current[d.pk], key=lambda c: (c.source.name, c.pk))) for d in detainees]

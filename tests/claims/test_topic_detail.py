@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from claims import detection
 from claims.models import Claim, Detainee, Topic
+from claims.views.topics import SHOWN_CLAIMS, SHOWN_CONFLICTS, SHOWN_DETAINEES, SHOWN_EARLIER
 from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast
 
@@ -234,24 +235,135 @@ class TopicPageTests(JanuaryCast, TestCase):
         self.assertEqual(len(ids), len(set(ids)), [i for i in ids if ids.count(i) > 1])
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
-        # 1. topic, 2. approved claims joined to source, affiliation, topic,
-        # detainee, document and update, 3.-4. visible notes of their sources
-        # and affiliations, 5. open conflicts joined to both claims and theirs,
-        # 6.-9. notes of both sides' sources and affiliations, 10. detainees.
+        # 1. topic with its counts, 2. the newest claims joined to source,
+        # affiliation, topic, detainee, document and update, 3. current facts,
+        # 4. newest positions, 5. earlier statements, 6. open conflicts joined
+        # to both claims and theirs, 7. detainees, 8. their current status,
+        # 9.-10. visible notes of every source and affiliation shown.
         add_claims(self.release, 10, start=0)
         with self.assertNumQueries(10):
             small = self.get()
 
-        add_claims(self.release, 190, start=10)
+        add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
         with self.assertNumQueries(10):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)
-        self.assertEqual(len(large.context["claims"]), 4 + 200)
+        self.assertEqual(len(large.context["claims"]), SHOWN_CLAIMS)
         self.assertGreater(len(large.context["conflicts"]), len(small.context["conflicts"]))
 
 
-def add_claims(topic: Topic, n: int, *, start: int) -> None:
+class LongTopicTests(JanuaryCast, TestCase):
+    """A long story's topic page draws the newest part and links to the lists for the rest."""
+
+    def get(self):
+        return self.client.get(reverse("claims:topic", args=[self.release.slug]))
+
+    def test_it_draws_the_newest_claims_and_links_to_the_claims_list_for_all(self):
+        add_claims(self.release, SHOWN_CLAIMS + 50, start=0)
+        total = Claim.objects.public().filter(topic=self.release).count()
+
+        response = self.get()
+
+        shown = response.context["claims"]
+        self.assertEqual(len(shown), SHOWN_CLAIMS)
+        left_out = (
+            Claim.objects.public().filter(topic=self.release).exclude(pk__in=[c.pk for c in shown])
+        )
+        self.assertEqual(left_out.count(), total - SHOWN_CLAIMS)
+        oldest_shown = min((c.stated_on, c.pk) for c in shown)
+        self.assertTrue(all((c.stated_on, c.pk) < oldest_shown for c in left_out))
+        self.assertEqual([c.stated_on for c in shown], sorted(c.stated_on for c in shown))
+        self.assertContains(
+            response, f"show the newest {SHOWN_CLAIMS} of the {total} approved claims"
+        )
+        self.assertContains(response, f'href="/claims/?topic={self.release.slug}"')
+        self.assertContains(response, f"The newest {SHOWN_CLAIMS} approved claims on this topic")
+
+    def test_it_says_nothing_is_left_out_when_everything_is_drawn(self):
+        response = self.get()
+
+        self.assertNotContains(response, "show the newest")
+        self.assertNotContains(response, "are on the conflicts list")
+        self.assertContains(response, "Every approved claim on this topic, oldest first")
+
+    def test_it_keeps_every_sources_current_word_however_old(self):
+        # Sánchez said "no information" on Jan 7; 350 newer claims push it
+        # out of the pictures, not out of the current word.
+        add_claims(self.release, SHOWN_CLAIMS + 50, start=0, first_day=date(2015, 2, 1))
+
+        response = self.get()
+
+        self.assertNotIn(self.no_information, response.context["claims"])
+        [sanchez] = [p for p in response.context["picture"] if p.source == self.sanchez]
+        self.assertEqual(sanchez.current, [self.no_information])
+
+    def test_it_shows_a_sources_newest_earlier_statements_and_links_to_all(self):
+        positions = [
+            self.claim(
+                self.rubio,
+                kind=Claim.Kind.POSITION,
+                quote=f"Demand {day}",
+                summary=f"Demand {day}",
+                stated_on=date(2015, 1, day),
+            )
+            for day in range(1, 10)
+        ]
+
+        response = self.get()
+
+        [rubio] = [p for p in response.context["picture"] if p.source == self.rubio]
+        self.assertEqual(rubio.current, [positions[-1]])
+        # Rubio's demand from the cast (Jan 6) is earlier too: 8 + 1.
+        self.assertEqual(rubio.earlier_count, 9)
+        self.assertEqual(len(rubio.earlier), SHOWN_EARLIER)
+        self.assertEqual(rubio.earlier[0], positions[-2])
+        self.assertContains(response, "Earlier statements from Marco Rubio (9)")
+        self.assertContains(
+            response, f'?topic={self.release.slug}&amp;source={self.rubio.pk}">all 9 are'
+        )
+
+    def test_it_shows_the_newest_open_conflicts_and_links_to_all(self):
+        add_claims(self.release, 300, start=0)
+        open_conflicts = self.release.conflicts.open()
+        total = open_conflicts.count()
+        self.assertGreater(total, SHOWN_CONFLICTS)
+
+        response = self.get()
+
+        shown = response.context["conflicts"]
+        self.assertEqual(
+            [c.pk for c in shown],
+            list(open_conflicts.values_list("pk", flat=True)[:SHOWN_CONFLICTS]),
+        )
+        self.assertContains(response, f"The newest {SHOWN_CONFLICTS} of the {total} open conflicts")
+        self.assertContains(response, f'href="/conflicts/?topic={self.release.slug}"')
+        self.assertContains(response, f'<a href="#open-conflicts">Open conflicts ({total})</a>')
+
+    def test_it_lists_the_first_detainees_and_links_to_the_status_board(self):
+        detainees = Detainee.objects.bulk_create(
+            Detainee(name=f"Prisoner {n:03}") for n in range(SHOWN_DETAINEES + 5)
+        )
+        self.release.detainees.add(*detainees)
+        about_first = self.claim(
+            self.psaki,
+            detainee=detainees[0],
+            stance=Claim.Stance.AFFIRMS,
+            status=Claim.Status.RELEASED,
+            quote="He was freed",
+            summary="He was freed",
+        )
+
+        response = self.get()
+
+        statuses = response.context["detainee_statuses"]
+        self.assertEqual([d for d, _ in statuses], detainees[:SHOWN_DETAINEES])
+        self.assertEqual(statuses[0][1], [about_first])
+        self.assertContains(response, f"The first {SHOWN_DETAINEES} of {SHOWN_DETAINEES + 5}")
+        self.assertContains(response, f'href="/detainees/board/?topic={self.release.slug}"')
+
+
+def add_claims(topic: Topic, n: int, *, start: int, first_day: date = date(2015, 1, 1)) -> None:
     """Add n approved claims from n / 10 new sources (each with a note), then run detection.
 
     Every third is about a detainee; the others affirm, deny or have no
@@ -282,7 +394,7 @@ def add_claims(topic: Topic, n: int, *, start: int) -> None:
                 quantity_max=53 if stance == Claim.Stance.AFFIRMS and not on_detainee else None,
                 quote=f"Quote {start + i}",
                 summary=f"Summary {start + i}",
-                stated_on=date(2015, 1, 1) + timedelta(days=i % 40),
+                stated_on=first_day + timedelta(days=i % 40),
                 state=Claim.State.APPROVED,
             )
         )
