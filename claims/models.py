@@ -367,6 +367,10 @@ class Claim(models.Model):
             models.Index(fields=["topic", "detainee", "state"], name="claim_variable_idx"),
             models.Index(fields=["state", "-stated_on"], name="claim_state_stated_idx"),
             models.Index(fields=["source", "state", "-stated_on"], name="claim_source_idx"),
+            # A topic's newest claims: its page's pictures, /claims/?topic=.
+            models.Index(
+                fields=["topic", "state", "-stated_on", "-id"], name="claim_topic_newest_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,7 +7,13 @@ from django.urls import reverse
 
 from claims import detection
 from claims.models import Claim, Detainee, Topic
-from claims.views.topics import SHOWN_CLAIMS, SHOWN_CONFLICTS, SHOWN_DETAINEES, SHOWN_EARLIER
+from claims.views.topics import (
+    SHOWN_CLAIMS,
+    SHOWN_CONFLICTS,
+    SHOWN_DETAINEES,
+    SHOWN_EARLIER,
+    SHOWN_SOURCES,
+)
 from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast
 
@@ -236,10 +242,11 @@ class TopicPageTests(JanuaryCast, TestCase):
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
         # 1. topic with its counts, 2. the newest claims joined to source,
-        # affiliation, topic, detainee, document and update, 3. current facts,
-        # 4. newest positions, 5. earlier statements, 6. open conflicts joined
-        # to both claims and theirs, 7. detainees, 8. their current status,
-        # 9.-10. visible notes of every source and affiliation shown.
+        # affiliation, topic, detainee, document and update, 3. the current
+        # word of the sources who spoke last, 4. their earlier statements'
+        # ids, 5. those statements, 6. open conflicts joined to both claims
+        # and theirs, 7. detainees, 8. their current status, 9.-10. visible
+        # notes of every source and affiliation shown.
         add_claims(self.release, 10, start=0)
         with self.assertNumQueries(10):
             small = self.get()
@@ -288,15 +295,44 @@ class LongTopicTests(JanuaryCast, TestCase):
         self.assertContains(response, "Every approved claim on this topic, oldest first")
 
     def test_it_keeps_every_sources_current_word_however_old(self):
-        # Sánchez said "no information" on Jan 7; 350 newer claims push it
-        # out of the pictures, not out of the current word.
-        add_claims(self.release, SHOWN_CLAIMS + 50, start=0, first_day=date(2015, 2, 1))
+        # Sánchez said "no information" on Jan 7; newer claims from fewer
+        # sources than the page shows push it out of the pictures, not out
+        # of the current word.
+        add_claims(
+            self.release,
+            SHOWN_CLAIMS + 50,
+            start=0,
+            first_day=date(2015, 2, 1),
+            sources=SHOWN_SOURCES - 5,
+        )
 
         response = self.get()
 
         self.assertNotIn(self.no_information, response.context["claims"])
         [sanchez] = [p for p in response.context["picture"] if p.source == self.sanchez]
         self.assertEqual(sanchez.current, [self.no_information])
+
+    def test_it_shows_the_sources_who_spoke_last_and_links_to_the_claims_list(self):
+        add_claims(
+            self.release, 400, start=0, first_day=date(2015, 2, 1), sources=2 * SHOWN_SOURCES
+        )
+        speakers = (
+            Claim.objects.public()
+            .filter(topic=self.release, detainee=None)
+            .values_list("source", flat=True)
+            .distinct()
+        )
+
+        response = self.get()
+
+        shown = [p.source for p in response.context["picture"]]
+        self.assertEqual(len(shown), SHOWN_SOURCES)
+        self.assertNotIn(self.sanchez, shown)  # his last word is from January
+        self.assertContains(
+            response,
+            f"The current word of the {SHOWN_SOURCES} sources who spoke last, "
+            f"of the {speakers.count()} on this question",
+        )
 
     def test_it_shows_a_sources_newest_earlier_statements_and_links_to_all(self):
         positions = [
@@ -363,17 +399,29 @@ class LongTopicTests(JanuaryCast, TestCase):
         self.assertContains(response, f'href="/detainees/board/?topic={self.release.slug}"')
 
 
-def add_claims(topic: Topic, n: int, *, start: int, first_day: date = date(2015, 1, 1)) -> None:
-    """Add n approved claims from n / 10 new sources (each with a note), then run detection.
+def add_claims(
+    topic: Topic,
+    n: int,
+    *,
+    start: int,
+    first_day: date = date(2015, 1, 1),
+    sources: int | None = None,
+) -> None:
+    """Add n approved claims from n / 10 new sources, then run detection.
 
-    Every third is about a detainee; the others affirm, deny or have no
-    information, so some supersede others and some conflict.
+    The sources speak for one new outlet; each of them and the outlet has a
+    note. Every third claim is about a detainee; the others affirm, deny or
+    have no information, over 37 days, so some supersede others and some
+    conflict.
     """
-    sources = Source.objects.bulk_create(
-        Source(name=f"Voice {start + i}", kind=Source.Kind.MEDIA) for i in range(max(1, n // 10))
+    outlet = Source.objects.create(name=f"Outlet {start}", kind=Source.Kind.MEDIA)
+    voices = Source.objects.bulk_create(
+        Source(name=f"Voice {start + i}", kind=Source.Kind.MEDIA, affiliation=outlet)
+        for i in range(sources or max(1, n // 10))
     )
     CredibilityNote.objects.bulk_create(
-        CredibilityNote(source=s, body=f"Note on {s.name}", signed_by="Desk") for s in sources
+        CredibilityNote(source=s, body=f"Note on {s.name}", signed_by="Desk")
+        for s in [outlet, *voices]
     )
     prisoner = Detainee.objects.create(name=f"Unidentified prisoner {start}")
     prisoner.topics.add(topic)
@@ -384,7 +432,7 @@ def add_claims(topic: Topic, n: int, *, start: int, first_day: date = date(2015,
         on_detainee = i % 3 == 0
         claims.append(
             Claim(
-                source=sources[i % len(sources)],
+                source=voices[i % len(voices)],
                 topic=topic,
                 detainee=prisoner if on_detainee else None,
                 kind=Claim.Kind.FACT,
@@ -394,7 +442,7 @@ def add_claims(topic: Topic, n: int, *, start: int, first_day: date = date(2015,
                 quantity_max=53 if stance == Claim.Stance.AFFIRMS and not on_detainee else None,
                 quote=f"Quote {start + i}",
                 summary=f"Summary {start + i}",
-                stated_on=first_day + timedelta(days=i % 40),
+                stated_on=first_day + timedelta(days=i % 37),
                 state=Claim.State.APPROVED,
             )
         )
