@@ -26,6 +26,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language_info
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -107,6 +110,30 @@ class BoundedSelect(forms.Select):
         if value == self.MORE:
             option["attrs"]["disabled"] = True
         return option
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        """Render the <select> in Python, with the markup of Django's own templates.
+
+        The templates include one template per option, and its attributes'
+        template inside it: at a million claims the claims list's form, with
+        its lists of 300, took 0.19 s to render, more than all the page's
+        queries; with each value and label escaped here, 0.075 s. Options
+        carry no attributes but `selected` and `disabled`, and model choices
+        have no groups, so there is no <optgroup>.
+        """
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = mark_safe(
+            "\n".join(
+                f'<option value="{escape(option["value"])}"'
+                f"{flatatt(option['attrs']) if option['attrs'] else ''}>"
+                f"{escape(option['label'])}</option>"
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            )
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
 
 
 class NamedChoiceFilter(django_filters.ModelChoiceFilter):

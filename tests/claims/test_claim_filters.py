@@ -167,6 +167,20 @@ class BoundedSelectTests(JanuaryCast, TestCase):
 
         self.assertIn(f'<option value="{last.pk}" selected>{last.name}</option>', html)
 
+    def test_it_escapes_every_name_and_keeps_the_selects_own_attributes(self):
+        hostile = Source.objects.create(name='<b>"Voice" & co</b>', kind=Source.Kind.MEDIA)
+
+        html = self.render_source_field({"source": str(hostile.pk)})
+
+        self.assertIn(
+            f'<option value="{hostile.pk}" selected>'
+            "&lt;b&gt;&quot;Voice&quot; &amp; co&lt;/b&gt;</option>",
+            html,
+        )
+        self.assertNotIn("<b>", html)
+        self.assertIn('<select name="source" id="id_source">', html)
+        self.assertIn('<option value="">Any source</option>', html)
+
     def test_it_still_filters_by_a_row_beyond_the_limit(self):
         with patch.object(BoundedSelect, "LIMIT", 1):
             filterset = ClaimFilterSet(
