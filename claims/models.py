@@ -683,15 +683,43 @@ class ConflictQuerySet(models.QuerySet):
         return self.filter(status=Conflict.Status.OPEN)
 
     def for_display(self) -> ConflictQuerySet:
-        return self.select_related(
+        """Join what a conflict shows side by side: both claims, their speakers and documents.
+
+        Both claims are on the conflict's variable, so they share its topic
+        and detainee (`SharedVariableIterable`) instead of joining them twice
+        more: with those joins the query had 16 tables, and PostgreSQL spent
+        0.12 s planning it at a million claims for 0.016 s of execution.
+        """
+        queryset = self.select_related(
             "topic",
             "detainee",
             *(
                 f"{side}__{related}"
                 for side in ("claim_a", "claim_b")
-                for related in ("source__affiliation", "topic", "detainee", "document")
+                for related in ("source__affiliation", "document")
             ),
         )
+        queryset._iterable_class = SharedVariableIterable
+        return queryset
+
+
+class SharedVariableIterable(models.query.ModelIterable):
+    """Conflicts whose two claims hold the conflict's own topic and detainee objects."""
+
+    def __iter__(self):
+        sides = [Conflict.claim_a.field, Conflict.claim_b.field]
+        shared = [
+            (Conflict.topic.field, Claim.topic.field),
+            (Conflict.detainee.field, Claim.detainee.field),
+        ]
+        for conflict in super().__iter__():
+            # Only what is already joined: never a query per conflict.
+            for claim in (f.get_cached_value(conflict) for f in sides if f.is_cached(conflict)):
+                for on_conflict, on_claim in shared:
+                    key = getattr(conflict, on_conflict.attname)
+                    if getattr(claim, on_claim.attname) == key and on_conflict.is_cached(conflict):
+                        on_claim.set_cached_value(claim, on_conflict.get_cached_value(conflict))
+            yield conflict
 
 
 class ConflictKind(models.TextChoices):

@@ -4,20 +4,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import (
-    Count,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import ExpressionWrapper, F, FloatField, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from crosscheck.counts import count_per_row
 
 # Only web links: a javascript: or file: URL must never reach a page.
 http_url = URLValidator(schemes=["http", "https"])
@@ -27,25 +19,20 @@ class SourceQuerySet(models.QuerySet):
     def with_record(self) -> SourceQuerySet:
         """Annotate each source's track record: the counts its reliability is derived from.
 
-        Each count is a correlated subquery on an index, evaluated once per
-        source row; a join to claims with GROUP BY made PostgreSQL run the
-        conflict subqueries once per claim instead.
+        Each count is a correlated subquery on an index (`count_per_row`),
+        evaluated once per source row; a join to claims with GROUP BY made
+        PostgreSQL run the conflict subqueries once per claim instead.
         """
         from claims.models import Claim, Conflict
 
-        def count(queryset, column: str):
-            counted = queryset.order_by().values(column).annotate(n=Count("pk")).values("n")
-            return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-        approved = Claim.objects.approved().filter(source=OuterRef("pk"))
-        open_as = lambda side: count(  # noqa: E731
-            Conflict.objects.open().filter(**{f"{side}__source": OuterRef("pk")}),
-            f"{side}__source",
-        )
+        approved = Claim.objects.approved()
+        open_as = lambda side: count_per_row(Conflict.objects.open(), f"{side}__source")  # noqa: E731
         return self.annotate(
-            claim_count=count(approved, "source"),
-            confirmed_count=count(approved.filter(verdict=Claim.Verdict.CONFIRMED), "source"),
-            refuted_count=count(approved.filter(verdict=Claim.Verdict.REFUTED), "source"),
+            claim_count=count_per_row(approved, "source"),
+            confirmed_count=count_per_row(
+                approved.filter(verdict=Claim.Verdict.CONFIRMED), "source"
+            ),
+            refuted_count=count_per_row(approved.filter(verdict=Claim.Verdict.REFUTED), "source"),
             open_conflict_count=open_as("claim_a") + open_as("claim_b"),
         ).annotate(
             # Laplace's rule of succession: (confirmed + 1) / (confirmed + refuted + 2).

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,6 +14,7 @@ from claims.models import Claim, Conflict, Detainee, Topic
 from claims.views import pictures
 from claims.views.common import source_notes
 from crosscheck.access import reader_view
+from crosscheck.counts import count_per_row
 from crosscheck.lists import paginate, render_list
 from sources.models import Source
 
@@ -21,11 +22,14 @@ from sources.models import Source
 @require_safe
 @reader_view
 def detainee_list(request: HttpRequest) -> HttpResponse:
-    """The detainees, by name, with their topics and how many approved claims concern them."""
+    """The detainees, by name, with their topics and how many approved claims concern them.
+
+    The count is a subquery per row, which PostgreSQL runs for the 50 rows
+    of the page only. A join with GROUP BY counted the claims of every
+    detainee before sorting them by name: 0.55 s at a million claims.
+    """
     detainees = (
-        Detainee.objects.annotate(
-            claim_count=Count("claims", filter=Q(claims__state=Claim.State.APPROVED), distinct=True)
-        )
+        Detainee.objects.annotate(claim_count=count_per_row(Claim.objects.approved(), "detainee"))
         .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("title")))
         .order_by("name", "pk")
     )

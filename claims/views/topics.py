@@ -5,15 +5,12 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Count,
     F,
-    IntegerField,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -23,6 +20,7 @@ from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
 from crosscheck.access import reader_view
+from crosscheck.counts import count_per_row
 from crosscheck.lists import paginate
 from sources.models import Source
 
@@ -38,20 +36,13 @@ def home(request: HttpRequest) -> HttpResponse:
     answered. A newsroom with thousands of topics pages through them.
     """
     topics = Topic.objects.annotate(
-        open_conflict_count=per_topic(Conflict.objects.open()),
-        claim_count=per_topic(Claim.objects.approved()),
+        open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
+        claim_count=count_per_row(Claim.objects.approved(), "topic"),
     ).order_by("-open_conflict_count", "title", "pk")
     page, page_notice = paginate(request, topics)
     conflicts = conflicts_for_display(Conflict.objects.open())[:10]
     context = {"topics": page, "page": page, "page_notice": page_notice, "conflicts": conflicts}
     return render(request, "claims/home.html", context)
-
-
-def per_topic(rows, count: Count | None = None) -> Coalesce:
-    """Return an expression counting `rows` of the outer topic (0 when it has none)."""
-    counted = rows.filter(topic=OuterRef("pk")).order_by().values("topic")
-    counted = counted.annotate(n=count or Count("pk"))
-    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
 # How much of one topic its page draws. A long story gathers tens of
@@ -79,12 +70,14 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """
     topic = get_object_or_404(
         Topic.objects.annotate(
-            claim_count=per_topic(Claim.objects.public()),
-            source_count=per_topic(
-                Claim.objects.public().filter(detainee=None), Count("source", distinct=True)
+            claim_count=count_per_row(Claim.objects.public(), "topic"),
+            source_count=count_per_row(
+                Claim.objects.public().filter(detainee=None),
+                "topic",
+                Count("source", distinct=True),
             ),
-            open_conflict_count=per_topic(Conflict.objects.open()),
-            detainee_count=per_topic(Detainee.topics.through.objects.all()),
+            open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
+            detainee_count=count_per_row(Detainee.topics.through.objects.all(), "topic"),
         ),
         slug=slug,
     )
