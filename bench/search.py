@@ -6,8 +6,9 @@ in-process (no HTTP, no template), with EXPLAIN ANALYZE of each query.
     .venv/bin/python bench/search.py --query "q=ferrer&stance=denies" --explain
 
 Each query string goes through the claims list's own ClaimFilterSet and
-paginator (crosscheck.lists.BoundedPaginator, which counts up to 10,000),
-as /claims/?<query> does: the count, then the first page of 50.
+paginator (crosscheck.lists.BoundedPaginator, which counts up to 10,000,
+from ClaimFilterSet.rows_to_count), as /claims/?<query> does: the count,
+then the first page of 50.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def default_queries() -> list[str]:
         "q=camaguey",
         "q=havana+desk",
         "q=unidentified+prisoner",
+        # A last word still being typed: every word starting with "d" matches.
+        "q=havana+d",
         "q=zzzznotaword",
         f"topic={hot}",
         f"topic={small}",
@@ -47,6 +50,7 @@ def default_queries() -> list[str]:
         f"source={source}",
         f"affiliation={source}",
         "in_open_conflict=yes",
+        "in_open_conflict=no",
         "stated_after=2020-01-01&stated_before=2020-01-31",
         "q=released&sort=oldest",
     ]
@@ -69,7 +73,7 @@ def run_query(query: str):
             queryset=Claim.objects.public().for_display().prefetch_related(*source_notes()),
         )
         claims = filterset.qs
-        paginator = BoundedPaginator(claims, 50)
+        paginator = BoundedPaginator(claims, 50, count_rows=filterset.rows_to_count())
         count = paginator.counted
         if filterset.ranks_by_relevance() and count > ClaimFilterSet.RANK_LIMIT:
             paginator.object_list = claims.order_by(*ClaimFilterSet.SORTS["newest"])

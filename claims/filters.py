@@ -23,8 +23,9 @@ import contextlib
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
@@ -34,7 +35,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from claims.models import Claim, Conflict, Detainee, Topic
-from claims.search import MAX_TERMS, name_matches, search_claims, search_terms
+from claims.search import (
+    MAX_TERMS,
+    countable_search,
+    name_matches,
+    search_claims,
+    search_terms,
+)
 from crosscheck.cache import remembered
 from sources.models import Source
 
@@ -264,19 +271,34 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset.filter(source__in=Source.objects.with_affiliated(value))
 
     def filter_in_open_conflict(self, queryset, name, value):
-        # Two IN lists rather than two EXISTS: PostgreSQL hashes each list
-        # once, where the EXISTS pair led it to a far costlier plan (and JIT).
-        open_conflicts = Conflict.objects.open()
-        in_open = Q(pk__in=open_conflicts.values("claim_a")) | Q(
-            pk__in=open_conflicts.values("claim_b")
-        )
-        return queryset.filter(in_open) if value == "yes" else queryset.exclude(in_open)
+        # A mark the database keeps on each claim (migration 0005), read
+        # through the partial index of the approved claims that carry it.
+        return queryset.filter(in_open_conflict=value == "yes")
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        # The search last, so that `rows_to_count` can search the same rows another way.
+        cleaned = self.form.cleaned_data
+        for name, value in cleaned.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        self._unsearched = queryset
+        queryset = self.filters["q"].filter(queryset, cleaned.get("q"))
         if self.ranks_by_relevance(queryset):
             return queryset.order_by("-search_rank", *self.SORTS["newest"])
         return queryset.order_by(*self.SORTS[self.form.cleaned_data.get("sort") or "newest"])
+
+    def rows_to_count(self, bound: int | None = None) -> QuerySet:
+        """Return the ids of the rows of `qs`, in the form cheapest to count up to `bound`.
+
+        The same rows: with a search, `claims.search.countable_search`; else `qs`.
+        `bound` is by default what the lists count to (crosscheck.lists).
+        """
+        claims = self.qs
+        unsearched = getattr(self, "_unsearched", None)
+        if unsearched is None or not self.search_terms:
+            return claims.values("pk")
+        bound = settings.LIST_COUNT_LIMIT + 1 if bound is None else bound
+        return countable_search(unsearched, self.search_terms, bound)
 
     def ranks_by_relevance(self, queryset=None) -> bool:
         """Return whether the results are ranked: a search on PostgreSQL, with no sort chosen."""

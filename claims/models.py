@@ -350,13 +350,20 @@ class Claim(models.Model):
     # Folded (lowercase, unaccented) quote, summary, speaker and detainee
     # names: what text search reads, on SQLite and PostgreSQL alike.
     search_text = models.TextField(blank=True, editable=False)
+    # Whether the claim is in an open conflict: derived from the conflicts and
+    # kept by the database itself (triggers on every conflict write, migration
+    # 0005), so that the claims list's "in an open conflict" filter reads one
+    # partial index instead of every open conflict.
+    in_open_conflict = models.BooleanField(default=False, db_default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["superseded_by", "updated_at", "search_text"])
+    history = HistoricalRecords(
+        excluded_fields=["superseded_by", "updated_at", "search_text", "in_open_conflict"]
+    )
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -370,6 +377,12 @@ class Claim(models.Model):
             # A topic's newest claims: its page's pictures, /claims/?topic=.
             models.Index(
                 fields=["topic", "state", "-stated_on", "-id"], name="claim_topic_newest_idx"
+            ),
+            # The claims list filtered to the claims in an open conflict, newest first.
+            models.Index(
+                fields=["-stated_on", "-id"],
+                condition=Q(state=ClaimState.APPROVED, in_open_conflict=True),
+                name="claim_open_conflict_idx",
             ),
         ]
         constraints = [

@@ -74,7 +74,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     claims = filterset.qs
-    paginator = BoundedPaginator(claims, PAGE_SIZE)
+    paginator = BoundedPaginator(claims, PAGE_SIZE, count_rows=filterset.rows_to_count())
     too_many_to_rank = (
         filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT
     )

@@ -110,6 +110,24 @@ class ClaimFilterSetTests(JanuaryCast, TestCase):
     def test_it_searches_the_folded_text(self):
         self.assertEqual(self.filter(q="NUNEZ liberado"), [self.spanish])
 
+    def test_it_gives_the_same_rows_to_count_as_it_lists(self):
+        for data in [
+            {},
+            {"q": "released"},
+            {"q": "release"},  # the start of "released", and a word of its own
+            {"q": "releas", "source": self.psaki.pk},
+            {"q": "prisoners", "kind": "position"},
+            {"q": "nunez", "sort": "oldest"},
+            {"q": "zebra"},
+            {"in_open_conflict": "yes"},
+        ]:
+            with self.subTest(data=data):
+                filterset = ClaimFilterSet(data, queryset=Claim.objects.public())
+                self.assertTrue(filterset.is_valid(), filterset.errors)
+                ids = [row["pk"] for row in filterset.rows_to_count()]
+                self.assertEqual(len(ids), len(set(ids)))
+                self.assertEqual(set(ids), {claim.pk for claim in filterset.qs})
+
     def test_it_sorts_oldest_first(self):
         self.assertEqual(self.filter(sort="oldest")[0], self.monday)
 

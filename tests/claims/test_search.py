@@ -2,17 +2,21 @@ from datetime import date
 
 from django.db import connection
 from django.test import SimpleTestCase, TestCase
+from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim, Detainee
 from claims.search import (
     SEARCH_INDEX_NAME,
     accent_pattern,
+    countable_search,
     fold,
     highlight,
+    prefix_only_tsquery,
     search_claims,
     search_terms,
     tsquery,
 )
+from crosscheck.lists import BoundedPaginator
 from sources.models import Source
 from tests.cast import JanuaryCast
 
@@ -45,6 +49,14 @@ class SearchTermsTests(SimpleTestCase):
 class TsqueryTests(SimpleTestCase):
     def test_it_quotes_every_term_requires_all_and_prefixes_the_last(self):
         self.assertEqual(tsquery(["some", "releas"]), "'some' & 'releas':*")
+
+    def test_it_can_require_the_last_term_as_a_whole_word(self):
+        self.assertEqual(tsquery(["some", "releas"], prefix=False), "'some' & 'releas'")
+
+    def test_it_writes_the_matches_of_the_prefix_that_are_not_the_whole_word(self):
+        self.assertEqual(
+            prefix_only_tsquery(["some", "release"]), "'some' & 'release':* & !'release'"
+        )
 
 
 class HighlightTests(SimpleTestCase):
@@ -230,6 +242,114 @@ class SearchIndexTests(JanuaryCast, TestCase):
             self.assertNotIn(SEARCH_INDEX_NAME, constraints)
             self.assertIn("LIKE", str(results.query))
         self.assertEqual(set(results), {self.some_released})
+
+
+class CountableSearchTests(JanuaryCast, TestCase):
+    """The search's matches in the form the claims list counts: the same claims, once each."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.cyrillic = cls.claim(
+            cls.rubio,
+            kind=Claim.Kind.POSITION,
+            stance="",
+            quote="Заключённые освобождены",
+            summary="Заключённые освобождены",
+        )
+        cls.underscored = cls.claim(
+            cls.rubio,
+            kind=Claim.Kind.POSITION,
+            stance="",
+            quote="See file talks_2015_notes",
+            summary="A file name",
+        )
+
+    def searched(self, query: str) -> set[int]:
+        return {c.pk for c in search_claims(Claim.objects.public(), search_terms(query))}
+
+    def counted(self, query: str, bound: int = 10_001) -> list[int]:
+        rows = countable_search(Claim.objects.public(), search_terms(query), bound)
+        return [row["pk"] for row in rows]
+
+    def test_it_counts_the_claims_the_search_keeps_once_each(self):
+        for query in [
+            "release",  # whole in one claim, the start of "released" in others
+            "releas",  # the start of both, whole in none
+            "released",
+            "prisoners release",
+            "any release",
+            "53",
+            "nunez",
+            "u.s",  # not a plain word: counted as the search itself is
+            "talks_2015",
+            "заключ",
+            "zebra",
+        ]:
+            with self.subTest(query=query):
+                counted = self.counted(query)
+                self.assertEqual(len(counted), len(set(counted)))
+                self.assertEqual(set(counted), self.searched(query))
+
+        release = {self.some_released.pk, self.no_information.pk, self.demand.pk}
+        self.assertEqual(self.searched("release"), release)
+        self.assertEqual(self.searched("заключ"), {self.cyrillic.pk})
+
+    def test_it_keeps_the_other_filters(self):
+        rubio = Claim.objects.public().filter(source=self.rubio)
+
+        rows = countable_search(rubio, ["release"], 10_001)
+
+        self.assertEqual({row["pk"] for row in rows}, {self.demand.pk})
+
+    def test_the_list_counts_up_to_its_limit_from_it(self):
+        searched = search_claims(Claim.objects.public(), ["release"])
+        for limit, counted in [(1, 2), (2, 3), (3, 3), (10, 3)]:
+            with self.subTest(limit=limit):
+                paginator = BoundedPaginator(
+                    searched,
+                    50,
+                    limit=limit,
+                    count_rows=countable_search(Claim.objects.public(), ["release"], limit + 1),
+                )
+                self.assertEqual(paginator.counted, counted)
+
+    def test_it_reads_the_longer_words_only_when_the_whole_word_falls_short(self):
+        # On PostgreSQL the count reads the claims with the last word whole,
+        # then, only if they fall short of the bound, those with a longer word
+        # starting with it; on SQLite it is the search itself.
+        searched = search_claims(Claim.objects.public(), ["released"])
+        paginator = BoundedPaginator(
+            searched,
+            50,
+            limit=1,
+            count_rows=countable_search(Claim.objects.public(), ["released"], 2),
+        )
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(paginator.counted, 2)
+        (sql,) = [query["sql"] for query in queries.captured_queries]
+        if connection.vendor == "postgresql":
+            self.assertIn("UNION ALL", sql)
+            self.assertIn("''released'':* & !''released''", sql)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            self.assertIn("never executed", plan)
+        else:
+            self.assertNotIn("UNION", sql)
+            self.assertIn("LIKE", sql)
+
+    def test_the_page_tests_plain_words_as_substrings_before_parsing_on_postgresql(self):
+        searched = search_claims(Claim.objects.public(), ["prisoners", "заключ", "u.s"])
+        sql = str(searched.query)
+
+        if connection.vendor == "postgresql":
+            self.assertIn('strpos("claims_claim"."search_text", prisoners) <> 0', sql)
+            self.assertNotIn("заключ) <> 0", sql)
+            self.assertNotIn("u.s) <> 0", sql)
+        else:
+            self.assertNotIn("strpos", sql)
+        self.assertEqual(list(searched), [])
 
 
 class StoredSearchTextTests(JanuaryCast, TestCase):
