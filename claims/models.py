@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import conflicts as rules
 from claims.search import fold
+from crosscheck.text import check_reason
 from sources.models import Source, http_url
 
 QUOTE_MAX_LENGTH = 5000
@@ -639,6 +640,7 @@ class Claim(models.Model):
             self.save(**save_kwargs)
 
     def _move(self, state: str, *, by, reason: str = "") -> None:
+        check_reason(reason, "state_reason")
         self.state, self.state_changed_at = state, timezone.now()
         self.state_changed_by, self.state_reason = by, reason
         self._change_reason = f"{self.get_state_display()}: {reason}" if reason else None
@@ -861,6 +863,7 @@ class Conflict(models.Model):
     def _close(
         self, status: str, *, by, reason: str, outcome: str = "", evidence_url: str = ""
     ) -> None:
+        check_reason(reason, "status_reason")
         self.status, self.status_changed_at = status, timezone.now()
         self.status_changed_by, self.status_reason = by, reason
         self.outcome, self.evidence_url = outcome, evidence_url

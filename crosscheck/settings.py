@@ -314,3 +314,9 @@ SPECTACULAR_SETTINGS = {
 # a checked file waits for its confirmation (shared, with several app servers).
 CLAIMS_IMPORT_MAX_BYTES = envint("CLAIMS_IMPORT_MAX_MB", "20") * 1024 * 1024
 CLAIMS_IMPORT_DIR = Path(os.environ.get("CLAIMS_IMPORT_DIR", BASE_DIR / "var" / "imports"))
+
+# The history's change reason ("Resolved: <rationale>") is a text column, not
+# django-simple-history's default 100-character one: PostgreSQL refused any
+# reason over ~90 characters with a 500, and SQLite never enforced it. The
+# reasons themselves are bounded by claims.models.REASON_MAX_LENGTH.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -10,6 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from crosscheck.counts import count_per_row
+from crosscheck.text import check_reason
 
 # Only web links: a javascript: or file: URL must never reach a page.
 http_url = URLValidator(schemes=["http", "https"])
@@ -226,6 +227,7 @@ class CredibilityNote(models.Model):
         """Hide the note from readers, keeping it (and why) in history."""
         if not reason.strip():
             raise ValidationError({"hidden_reason": "Say why the note is hidden."})
+        check_reason(reason.strip(), "hidden_reason")
         self.hidden, self.hidden_reason = True, reason.strip()
         self.hidden_by, self.hidden_at = by, timezone.now()
         self._change_reason = f"Hidden: {self.hidden_reason}"

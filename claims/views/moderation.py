@@ -52,6 +52,7 @@ from django.views.decorators.http import require_POST, require_safe
 from claims import detection
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
+from crosscheck.text import REASON_MAX_LENGTH
 from sources.models import CredibilityNote, Source, http_url
 
 PAGE_SIZE = 25
@@ -94,7 +95,9 @@ def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2, "cols": 50})
+    )
 
     def __init__(self, *args, label: str = "Reason", required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -105,7 +108,7 @@ class ReasonForm(forms.Form):
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(choices=Conflict.Outcome.choices, widget=forms.RadioSelect)
     rationale = forms.CharField(
-        max_length=4000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
         help_text="Why this outcome: what the evidence shows.",
     )
