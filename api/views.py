@@ -739,6 +739,9 @@ class ConflictViewSet(ReadViewSet):
             allowed = found.is_open if open_only else found.status in Conflict.HUMAN_CLOSED
             if not allowed:
                 return self.refuse(found, verb)
+            refusal = "" if open_only else found.reopen_refusal()
+            if refusal:
+                return conflict(refusal)
             if errors:
                 return refused(errors)
             if not form.is_valid():

@@ -111,6 +111,50 @@ def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Coun
     return changes
 
 
+def pair_standing(claim_a_id: int, claim_b_id: int) -> tuple[str | None, str, Variable | None]:
+    """Return (the kind the rules give this pair now, or None; why not; the pair's variable).
+
+    A person may reopen a conflict they closed only into the state the rules
+    give it: reopening a pair whose claim was retracted or superseded would
+    leave an open conflict on a dead claim, which the next recompute closes
+    (the incremental path and the recompute would disagree).
+    """
+    claims = {
+        c.pk: c
+        for c in Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).only(
+            "pk", "state", "topic_id", "detainee_id"
+        )
+    }
+    for pk in (claim_a_id, claim_b_id):
+        claim = claims[pk]
+        if claim.state != Claim.State.APPROVED:
+            return None, f"claim #{pk} is {claim.get_state_display().lower()}", None
+    variable = claims[claim_a_id].variable
+    if claims[claim_b_id].variable != variable:
+        return None, "its claims are no longer about the same topic and detainee", None
+    topic = Topic.objects.get(pk=variable[0])
+    approved = [
+        rules.ClaimFacts(*row)
+        for row in Claim.objects.approved()
+        .on_variable(*variable)
+        .order_by()
+        .values_list(*FACT_FIELDS)
+    ]
+    found = rules.examine(approved, topic.rules)
+    for pk in (claim_a_id, claim_b_id):
+        if pk in found.superseded:
+            return (
+                None,
+                f"claim #{pk} is superseded by a later statement of its source "
+                f"(#{found.superseded[pk]})",
+                None,
+            )
+    kind = found.conflicts.get((claim_a_id, claim_b_id))
+    if kind is None:
+        return None, "its claims no longer conflict", None
+    return str(kind), "", variable
+
+
 def _write_supersessions(
     stored: list[tuple[int, int | None]], superseded: dict[int, int], changes: Counter
 ) -> None:

@@ -900,10 +900,35 @@ class Conflict(models.Model):
             raise ValidationError({"status_reason": "Say why this is not a real conflict."})
         self._close(Conflict.Status.DISMISSED, by=by, reason=reason.strip())
 
+    def reopen_refusal(self) -> str:
+        """Return why this closed conflict cannot be reopened now, or "" if it can.
+
+        Reopening gives the pair the state the rules give it: a pair whose
+        claim was retracted, rejected or superseded, or that no longer
+        conflicts, is refused rather than reopened on a dead claim (which
+        `recompute_conflicts` would then close behind the moderator's back).
+        """
+        from claims import detection
+
+        if self.status not in Conflict.HUMAN_CLOSED:
+            return "Only a resolved or dismissed conflict can be reopened."
+        kind, why, _ = detection.pair_standing(self.claim_a_id, self.claim_b_id)
+        if kind is None:
+            return f"Conflict #{self.pk} cannot be reopened: {why}. Nothing was changed."
+        return ""
+
     def reopen(self, *, by, reason: str) -> None:
         """Reopen a resolved or dismissed conflict, explicitly and on the record."""
-        if self.status not in Conflict.HUMAN_CLOSED:
-            raise ValidationError("Only a resolved or dismissed conflict can be reopened.")
+        from claims import detection
+
+        refusal = self.reopen_refusal()
+        if refusal:
+            raise ValidationError(refusal, code="not_reopenable")
         if not reason.strip():
             raise ValidationError({"status_reason": "Say why the conflict is reopened."})
+        # The claims may have changed while it was closed: reopen it as the rules see it now.
+        kind, _, (self.topic_id, self.detainee_id) = detection.pair_standing(
+            self.claim_a_id, self.claim_b_id
+        )
+        self.kind = kind
         self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())

@@ -487,6 +487,10 @@ def conflict_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         conflict = _locked_conflict(pk)
         if conflict.status not in Conflict.HUMAN_CLOSED:
             return _refuse(request, conflict, "reopened")
+        refusal = conflict.reopen_refusal()
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("claims:conflict_decide", conflict.pk)
         if form.is_valid():
             # Reopening clears the verdicts this resolution gave.
             conflict.reopen(by=request.user, reason=form.cleaned_data["reason"])

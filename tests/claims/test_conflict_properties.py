@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -256,7 +257,7 @@ def examples(n: int) -> settings:
 ACTIONS = (
     ["create"] * 4
     + ["submit", "approve", "reject", "retract", "retract", "edit", "edit", "move"]
-    + ["move pair", "close"]
+    + ["move pair", "close", "reopen"]
 )
 
 
@@ -326,6 +327,11 @@ class DetectionPropertyTests(TestCase):
             open_ids = tuple(Conflict.objects.open().order_by("pk").values_list("pk", flat=True))
             if open_ids:
                 self.close(data, in_turn(data.draw, open_ids, turn), closed)
+            return
+        if action == "reopen":
+            closed_ids = tuple(sorted(closed))
+            if closed_ids:
+                self.reopen(in_turn(data.draw, closed_ids, turn), closed)
             return
         if action == "move pair":
             # Both claims of a pair filed under the wrong detainee or topic.
@@ -402,6 +408,17 @@ class DetectionPropertyTests(TestCase):
         else:
             conflict.dismiss(by=None, reason="Not a real conflict.")
         closed[conflict.pk] = conflict.status
+
+    def reopen(self, pk: int, closed: dict[int, str]) -> None:
+        """Reopen a conflict a person closed, as a moderator would: refused on a dead pair."""
+        conflict = Conflict.objects.get(pk=pk)
+        if conflict.reopen_refusal():
+            with self.assertRaises(ValidationError):
+                conflict.reopen(by=None, reason="New evidence.")
+            self.assertEqual(Conflict.objects.get(pk=pk).status, closed[pk])
+            return
+        conflict.reopen(by=None, reason="New evidence.")
+        del closed[pk]
 
     def run_history(self, data, ids: list[int], closed: dict[int, str]) -> None:
         """Take random actions on new claims and on the claims in `ids`."""
@@ -486,4 +503,22 @@ class DetectionPropertyTests(TestCase):
             self.run_history(data, [], {})
 
         self.assert_consistent({})
+        self.assertEqual(detection.recompute_all().changes, Counter())
+
+    @examples(40)
+    @given(st.data())
+    def test_it_reopens_a_closed_conflict_only_into_the_state_the_rules_give(self, data):
+        # Issue 15, bug 4: a conflict reopened after one of its claims was
+        # retracted or superseded stayed open on a dead claim until a recompute.
+        ids: list[int] = []
+        closed: dict[int, str] = {}
+        self.run_history(data, ids, closed)
+        for pk in sorted(Conflict.objects.open().values_list("pk", flat=True)):
+            self.close(data, pk, closed)
+        self.run_history(data, ids, closed)
+
+        for pk in sorted(closed):
+            self.reopen(pk, closed)
+
+        self.assert_consistent(closed)
         self.assertEqual(detection.recompute_all().changes, Counter())
