@@ -23,7 +23,15 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.text import slugify
 
-from claims.models import QUOTE_MAX_LENGTH, Claim, Detainee, Document, Topic
+from claims.models import (
+    QUANTITY_LIMIT,
+    QUANTITY_LIMIT_MESSAGE,
+    QUOTE_MAX_LENGTH,
+    Claim,
+    Detainee,
+    Document,
+    Topic,
+)
 from sources.forms import ModelForm, WebLinkField
 from sources.models import Source, SourceKind
 
@@ -43,7 +51,27 @@ class DocumentForm(ModelForm):
         widgets = {"published_on": forms.DateInput(**DATE_WIDGET)}
 
 
+def count_field(label: str, **kwargs) -> forms.IntegerField:
+    """Return a form field for a count, bounded by QUANTITY_LIMIT with the model's message."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=QUANTITY_LIMIT,
+        error_messages={
+            "max_value": QUANTITY_LIMIT_MESSAGE,
+            "min_value": "A count cannot be negative.",
+        },
+        **kwargs,
+    )
+
+
 class TopicForm(ModelForm):
+    quantity_min = count_field("Lowest count", help_text="Usually 0.")
+    quantity_max = count_field(
+        "Highest count", help_text="Leave empty when there is no upper bound."
+    )
+
     class Meta:
         model = Topic
         fields = [
@@ -56,8 +84,6 @@ class TopicForm(ModelForm):
         ]
         labels = {
             "quantity_label": "What is counted",
-            "quantity_min": "Lowest count",
-            "quantity_max": "Highest count",
             "window_days": "Comparison window (days)",
         }
 
@@ -250,9 +276,9 @@ class ClaimForm(ModelForm):
         choices=QUANTITY_PHRASES,
         help_text="Bounded by the topic’s count.",
     )
-    # The quantity columns are 32-bit integers: a larger N is refused here, not by the database.
-    quantity_n = forms.IntegerField(label="N", required=False, max_value=2_147_483_647)
-    quantity_m = forms.IntegerField(label="M", required=False, max_value=2_147_483_647)
+    # Bounded like the stored counts: a larger N is refused here, not by the database.
+    quantity_n = count_field("N")
+    quantity_m = count_field("M")
     quote = forms.CharField(
         label="Quote",
         # Not required here: the model's "cannot be empty" message is the one shown.

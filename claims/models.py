@@ -4,7 +4,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +18,19 @@ from crosscheck.text import check_reason
 from sources.models import Source, http_url
 
 QUOTE_MAX_LENGTH = 5000
+
+# The largest count a topic's bounds or a claim's quantity may hold, checked
+# the same by the models, the forms (web and API), the spreadsheet import and
+# case files. Counts can be large (a city's or a country's population passes
+# 2,147,483,647, a 32-bit column's limit), so the columns are 64-bit on both
+# databases; the bound itself is 10^15 rather than 2^63 - 1 so that every
+# value is exact where JSON is read as floating point (JavaScript: 2^53).
+QUANTITY_LIMIT = 10**15
+QUANTITY_LIMIT_MESSAGE = f"Counts go up to {QUANTITY_LIMIT:,}; this is larger."
+quantity_validators = [
+    MinValueValidator(0, message="A count cannot be negative."),
+    MaxValueValidator(QUANTITY_LIMIT, message=QUANTITY_LIMIT_MESSAGE),
+]
 
 
 class Document(models.Model):
@@ -56,11 +69,14 @@ class Topic(models.Model):
     quantity_label = models.CharField(
         max_length=100, blank=True, help_text='What is counted, e.g. "prisoners released".'
     )
-    quantity_min = models.IntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0)], help_text="Usually 0."
+    quantity_min = models.BigIntegerField(
+        null=True, blank=True, validators=quantity_validators, help_text="Usually 0."
     )
-    quantity_max = models.IntegerField(
-        null=True, blank=True, help_text="Leave empty when there is no upper bound."
+    quantity_max = models.BigIntegerField(
+        null=True,
+        blank=True,
+        validators=quantity_validators,
+        help_text="Leave empty when there is no upper bound.",
     )
     window_days = models.PositiveIntegerField(
         default=7,
@@ -312,8 +328,8 @@ class Claim(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FACT)
     stance = models.CharField(max_length=20, choices=Stance.choices, blank=True)
-    quantity_min = models.IntegerField(null=True, blank=True)
-    quantity_max = models.IntegerField(null=True, blank=True)
+    quantity_min = models.BigIntegerField(null=True, blank=True, validators=quantity_validators)
+    quantity_max = models.BigIntegerField(null=True, blank=True, validators=quantity_validators)
     status = models.CharField(max_length=30, choices=Status.choices, blank=True)
     quote = models.TextField(
         validators=[MaxLengthValidator(QUOTE_MAX_LENGTH)],
