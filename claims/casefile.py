@@ -65,6 +65,7 @@ from django.utils.text import slugify
 
 from claims import detection
 from claims.models import Claim, Detainee, Document, Topic
+from crosscheck.text import normalise, text_problem
 from sources.models import CredibilityNote, Source
 
 SECTIONS = ("sources", "notes", "documents", "topics", "detainees", "claims")
@@ -404,6 +405,11 @@ class CaseCheck:
             if not isinstance(value, str):
                 self.error(path, f"{show(value)} is not a string", entry)
                 return
+            # The app's text policy (crosscheck.text): refused before anything else.
+            if problem := text_problem(value, "The text"):
+                self.error(path, problem, entry)
+                return
+            value = normalise(value)
             if spec.choices and value not in spec.choices:
                 self.error(path, f"{show(value)} is not one of {', '.join(spec.choices)}", entry)
                 return
@@ -425,6 +431,8 @@ class CaseCheck:
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     self.error(f"{path}[{i}]", f"{show(item)} is not a string", entry)
+                elif problem := text_problem(item, "The name"):
+                    self.error(f"{path}[{i}]", problem, entry)
                 elif spec.refers_to:
                     self.refs.append((entry, f"{path}[{i}]", spec.refers_to, item))
         entry.values[key] = value

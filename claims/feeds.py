@@ -35,19 +35,48 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim, Conflict, Topic
 from crosscheck.access import reader_view
+from crosscheck.text import printable
 from sources.models import Source
 
 FEED_LIMIT = 50
 
 
+class PrintableXMLGenerator(SimplerXMLGenerator):
+    """An XML writer that shows each character XML cannot hold as U+FFFD.
+
+    Django's refuses one with an exception (a 500): a claim stored with a
+    control character, before the text policy refused them, broke every feed
+    it appeared in. Text and attribute values (a category's term) both pass
+    through `crosscheck.text.printable`.
+    """
+
+    def characters(self, content) -> None:
+        super().characters(printable(content))
+
+    def startElement(self, name, attrs) -> None:
+        super().startElement(name, {key: printable(value) for key, value in attrs.items()})
+
+
+class PrintableAtom1Feed(Atom1Feed):
+    def write(self, outfile, encoding) -> None:
+        # Atom1Feed.write, with the writer above.
+        handler = PrintableXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+
 class CrosscheckFeed(Feed):
     """What every feed shares: Atom, the newsroom as author, the feed's address as its id."""
 
-    feed_type = Atom1Feed
+    feed_type = PrintableAtom1Feed
 
     def author_name(self) -> str:
         return settings.NEWSROOM_NAME

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import conflicts as rules
 from claims.search import fold
-from crosscheck.text import check_reason
+from crosscheck.text import TextPolicyModel, check_reason
 from sources.models import Source, http_url
 
 QUOTE_MAX_LENGTH = 5000
@@ -33,7 +33,7 @@ quantity_validators = [
 ]
 
 
-class Document(models.Model):
+class Document(TextPolicyModel, models.Model):
     """Where a claim was published or heard."""
 
     class Kind(models.TextChoices):
@@ -60,7 +60,7 @@ class Document(models.Model):
         return self.title
 
 
-class Topic(models.Model):
+class Topic(TextPolicyModel, models.Model):
     """A matter on which sources make claims, phrased as a question."""
 
     title = models.CharField(max_length=200, unique=True)
@@ -183,7 +183,7 @@ class Topic(models.Model):
         return f"{self.quantity_label}: {self.quantity_min}–{upper}"
 
 
-class Detainee(models.Model):
+class Detainee(TextPolicyModel, models.Model):
     """A person whose status is in question; the name may be withheld."""
 
     name = models.CharField(
@@ -312,7 +312,7 @@ class StaleClaimError(Exception):
     """The claim changed, or left the expected state, since the editor loaded it."""
 
 
-class Claim(models.Model):
+class Claim(TextPolicyModel, models.Model):
     """One sourced statement: who said what, when, about which variable."""
 
     Kind = ClaimKind
@@ -656,7 +656,7 @@ class Claim(models.Model):
             self.save(**save_kwargs)
 
     def _move(self, state: str, *, by, reason: str = "") -> None:
-        check_reason(reason, "state_reason")
+        reason = check_reason(reason, "state_reason")
         self.state, self.state_changed_at = state, timezone.now()
         self.state_changed_by, self.state_reason = by, reason
         self._change_reason = f"{self.get_state_display()}: {reason}" if reason else None
@@ -776,7 +776,7 @@ class ConflictOutcome(models.TextChoices):
     UNRESOLVABLE = "unresolvable", "Cannot be resolved yet"
 
 
-class Conflict(models.Model):
+class Conflict(TextPolicyModel, models.Model):
     """A flagged pair of claims that cannot both be right.
 
     The pair is stored ordered (claim_a.pk < claim_b.pk) so that a pair has
@@ -879,7 +879,7 @@ class Conflict(models.Model):
     def _close(
         self, status: str, *, by, reason: str, outcome: str = "", evidence_url: str = ""
     ) -> None:
-        check_reason(reason, "status_reason")
+        reason = check_reason(reason, "status_reason")
         self.status, self.status_changed_at = status, timezone.now()
         self.status_changed_by, self.status_reason = by, reason
         self.outcome, self.evidence_url = outcome, evidence_url

@@ -96,6 +96,7 @@ from claims import detection
 from claims.casefile import GENERIC_CODES, parse_date
 from claims.management.commands.generate_volume import fast_fold
 from claims.models import Claim, Conflict, Detainee, Document, Topic
+from crosscheck.text import normalise, text_problem
 from sources.models import Source
 
 IMPORT_REASON = "Imported from a spreadsheet."
@@ -556,7 +557,13 @@ class SheetCheck:
                     self.error(row, key, problem)
                     row.refused.add(key)  # One message for the cell is enough.
                     text = ""
-                values[key] = text
+                # The app's text policy (crosscheck.text), cell by cell, so that the
+                # dry run refuses what the confirmation would (a NUL, a control character).
+                if problem := text_problem(text, "The cell"):
+                    self.error(row, key, problem)
+                    row.refused.add(key)
+                    text = ""
+                values[key] = normalise(text)
             self.values.append(values)
 
     # Names -------------------------------------------------------------------

@@ -68,6 +68,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from crosscheck.text import printable
+
 # Rows read from the database at a time. Larger chunks save round trips;
 # a chunk of claims is about 6 MiB in memory (the empty export against one
 # of 17,000 rows, measured).
@@ -109,7 +111,8 @@ def csv_cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         value = "; ".join(str(v) for v in value)
-    return neutralise(value)
+    # Text stored before the text policy may hold a NUL or a control character.
+    return neutralise(printable(value))
 
 
 def csv_chunks(rows: Iterable[Any], columns: list[Column]) -> Iterator[str]:

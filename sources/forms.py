@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from crosscheck.text import TextPolicyForm
 from sources.models import CredibilityNote, Source, http_url
 
 
@@ -39,12 +40,13 @@ class WebLinkField(forms.CharField):
         http_url(value)
 
 
-class ModelForm(forms.ModelForm):
+class ModelForm(TextPolicyForm, forms.ModelForm):
     """A ModelForm that checks the database constraints only once clean() found nothing wrong.
 
     Each constraint restates a rule the model's clean() already words for
     people; checked after a failed clean() it would add "Constraint … is
     violated" beside the readable message. It stays the database's backstop.
+    Text is taken by the app's text policy (crosscheck.text).
     """
 
     def validate_constraints(self) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from crosscheck.counts import count_per_row
-from crosscheck.text import check_reason
+from crosscheck.text import TextPolicyModel, check_reason
 
 # Only web links: a javascript: or file: URL must never reach a page.
 http_url = URLValidator(schemes=["http", "https"])
@@ -62,7 +62,7 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Source(models.Model):
+class Source(TextPolicyModel, models.Model):
     """Who speaks: a person or an organisation."""
 
     Kind = SourceKind
@@ -147,7 +147,7 @@ class CredibilityNoteQuerySet(models.QuerySet):
         return self.filter(hidden=False)
 
 
-class CredibilityNote(models.Model):
+class CredibilityNote(TextPolicyModel, models.Model):
     """An editor's dated, signed judgement on a source.
 
     A note is never edited in place: a correction is a new note, and a wrong
@@ -227,8 +227,7 @@ class CredibilityNote(models.Model):
         """Hide the note from readers, keeping it (and why) in history."""
         if not reason.strip():
             raise ValidationError({"hidden_reason": "Say why the note is hidden."})
-        check_reason(reason.strip(), "hidden_reason")
-        self.hidden, self.hidden_reason = True, reason.strip()
+        self.hidden, self.hidden_reason = True, check_reason(reason.strip(), "hidden_reason")
         self.hidden_by, self.hidden_at = by, timezone.now()
         self._change_reason = f"Hidden: {self.hidden_reason}"
         self.save()

@@ -5,6 +5,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from claims import search
+from crosscheck.text import printable
 
 register = template.Library()
 
@@ -20,3 +21,9 @@ def first_line(text: str, length: int = 160) -> str:
     """Return the first non-blank line of text, cut to `length` characters."""
     line = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
     return Truncator(line).chars(length)
+
+
+@register.filter(name="printable")
+def printable_filter(text: str) -> str:
+    """Return stored text safe for XML (an SVG): forbidden characters as U+FFFD."""
+    return printable(text)

@@ -52,7 +52,7 @@ from django.views.decorators.http import require_POST, require_safe
 from claims import detection
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
-from crosscheck.text import REASON_MAX_LENGTH
+from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
 from sources.models import CredibilityNote, Source, http_url
 
 PAGE_SIZE = 25
@@ -94,7 +94,7 @@ def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 # Forms ----------------------------------------------------------------------
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(TextPolicyForm, forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2, "cols": 50})
     )
@@ -105,7 +105,7 @@ class ReasonForm(forms.Form):
         self.fields["reason"].required = required
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(TextPolicyForm, forms.Form):
     outcome = forms.ChoiceField(choices=Conflict.Outcome.choices, widget=forms.RadioSelect)
     rationale = forms.CharField(
         max_length=REASON_MAX_LENGTH,

@@ -13,6 +13,7 @@ from datetime import date
 
 from claims import charts
 from claims.models import Claim, Conflict, Topic
+from crosscheck.text import printable
 from sources.models import Source
 
 
@@ -20,7 +21,11 @@ def chart_lanes(claims: Iterable[Claim]) -> list[charts.Lane]:
     """Return one lane per source that made one of the claims, by name."""
     sources = {c.source_id: c.source for c in claims}
     ordered = sorted(sources.values(), key=lambda s: (s.name, s.pk))
-    return [charts.Lane(key=s.pk, label=s.speaker_line, short=s.name) for s in ordered]
+    # SVG is XML: stored text passes through the text policy's `printable`.
+    return [
+        charts.Lane(key=s.pk, label=printable(s.speaker_line), short=printable(s.name))
+        for s in ordered
+    ]
 
 
 def chart_claims(claims: Iterable[Claim]) -> list[charts.ChartClaim]:
@@ -44,7 +49,9 @@ def conflict_links(conflicts: Iterable[Conflict]) -> list[charts.Link]:
             kind=c.kind,
             claim_a=c.claim_a_id,
             claim_b=c.claim_b_id,
-            label=f"{c.get_kind_display()}: {c.claim_a.source.name} and {c.claim_b.source.name}",
+            label=printable(
+                f"{c.get_kind_display()}: {c.claim_a.source.name} and {c.claim_b.source.name}"
+            ),
         )
         for c in conflicts
     ]
@@ -74,7 +81,7 @@ def mark_label(claim: Claim) -> str:
     label = f"{claim.source.speaker_line}, {when}: {what}{about}. “{claim.summary}”."
     if claim.superseded_by_id:
         label += " Superseded by a later statement of the same source."
-    return label
+    return printable(label)
 
 
 @dataclass
