@@ -894,8 +894,10 @@ class SheetCheck:
                 topic_id__in=topic_ids,
                 stated_on__range=(min(days), max(days)),
             ).values_list("pk", "source__name", "topic_id", "detainee_id", "stated_on", "quote")
-            for pk, name, *rest in candidates.order_by("pk").iterator(chunk_size=5000):
-                stored.setdefault((name.casefold(), *rest), pk)
+            for pk, name, *rest, quote in candidates.order_by("pk").iterator(chunk_size=5000):
+                # A quote stored before line ends were normalised (CRLF) is the same
+                # quote as the file's (LF, as a spreadsheet program saves it).
+                stored.setdefault((name.casefold(), *rest, normalise(quote)), pk)
         seen: dict[tuple, RowReport] = {}
         for row in rows:
             k = key(row.claim)

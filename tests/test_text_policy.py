@@ -210,3 +210,36 @@ class WaysOutTests(RoleCast, JanuaryCast, TestCase):
         self.assertTrue(svgs)
         self.assertFalse(VT in svgs or "\x1b" in svgs, "a control character in an SVG")
 
+
+class CrlfRoundTripTests(RoleCast, JanuaryCast, TestCase):
+    """Issue 15, bug 6: a quote stored with CRLF came back LF from a spreadsheet
+    program and was imported again as a new claim."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        # Stored before line ends were normalised on the way in.
+        Claim.objects.filter(pk=cls.some_released.pk).update(
+            quote="They have already released\r\nsome of the prisoners"
+        )
+
+    def download(self) -> bytes:
+        response = self.client.get(reverse("claims:claim_export", args=["csv"]))
+        return b"".join(response.streaming_content)
+
+    def test_a_download_imported_as_it_is_adds_nothing(self):
+        before = Claim.objects.count()
+
+        report = import_file(self.download(), "claims.csv", user=self.editor)
+
+        self.assertEqual((report.claims_added, report.skipped), (0, before))
+        self.assertEqual(Claim.objects.count(), before)
+
+    def test_a_download_saved_again_with_lf_line_ends_adds_nothing(self):
+        before = Claim.objects.count()
+        # What LibreOffice saves: the CRLF inside the quoted cell as LF.
+        saved = self.download().replace(b"released\r\nsome", b"released\nsome")
+
+        report = import_file(saved, "claims.csv", user=self.editor)
+
+        self.assertEqual((report.claims_added, report.skipped), (0, before))
