@@ -13,6 +13,12 @@ be, how pages are numbered, and what an error looks like.
 - Every 400 has one shape, the web form's errors: `{"field": ["message", …]}`,
   with errors about no one field under `non_field_errors`. Every other error
   is `{"detail": "message"}`, plus what a 409 adds.
+- Everything under /api/ answers JSON, errors Django raises outside DRF's
+  views included: a path that names no endpoint (`/api/claims/0.5/`, whose
+  id the router's pattern refuses) is a JSON 404 (`not_found`, the last
+  route of api.urls, so DEBUG's HTML 404 page never answers either), and
+  Django's own 400, 403, 404 and 500 handlers answer JSON for an /api/ path
+  (crosscheck.urls, `api_error`).
 - Lists are numbered pages (?page=2), 50 rows by default as on the HTML
   lists, `page_size` up to 200. Page numbers rather than cursors: the
   FilterSets choose the order (a `sort`, or relevance ranking for a search),
@@ -24,11 +30,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, pagination, parsers, permissions
 
 from crosscheck.lists import BoundedPaginator
 
 NON_FIELD = "non_field_errors"
+# Where the API lives (crosscheck.urls includes api.urls here).
+PREFIX = "/api/"
 
 
 class ReadingPermission(permissions.BasePermission):
@@ -108,3 +118,42 @@ def exception_handler(exc, context):
     if invalid and isinstance(response.data, list):
         response.data = {NON_FIELD: response.data}
     return response
+
+
+# Errors outside DRF's views ------------------------------------------------
+
+ERROR_DETAILS = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    500: "Server error: the request was not completed. Try again later.",
+}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(PREFIX)
+
+
+def api_error(status: int, detail: str = "") -> JsonResponse:
+    """Return the API's error body, `{"detail": ...}`, for an error Django answers itself."""
+    return JsonResponse({"detail": detail or ERROR_DETAILS[status]}, status=status)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer a JSON 404 for a path under /api/ that names no endpoint.
+
+    As CommonMiddleware does for the rest of the site (APPEND_SLASH): a path
+    missing only its final slash is redirected to the one that exists, since
+    this catch-all route means that every /api/ path "exists" for the
+    middleware.
+    """
+    path = request.path_info
+    if settings.APPEND_SLASH and not path.endswith("/"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return api_error(404, "Not found: no endpoint has this address.")
