@@ -100,8 +100,12 @@ NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such record, or no
 WRONG_STATE = OpenApiResponse(
     DetailSerializer, description="The record is not in a state this action applies to."
 )
+TOO_LARGE = OpenApiResponse(
+    DetailSerializer,
+    description="The body is larger than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+)
 READ = {400: ERRORS, 401: NOT_LOGGED_IN, 404: NOT_FOUND}
-WRITE = {400: ERRORS, 401: NOT_LOGGED_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+WRITE = {400: ERRORS, 401: NOT_LOGGED_IN, 403: FORBIDDEN, 404: NOT_FOUND, 413: TOO_LARGE}
 
 
 def require(request, permission: str) -> None:
