@@ -36,6 +36,10 @@ the same for users):
   409 saying why, where the web page redirects with the same message.
 - Credibility notes are created (POST /api/notes/ with `source`) and never
   edited: PUT and PATCH answer 405, as the web has no edit page.
+- Bodies are closed: a key that is no field of the web form (or, for an
+  action that takes no body, any key) answers 400 "Unknown field.", so a
+  typo is never silently ignored; the schema says `additionalProperties:
+  false` on every body (api/schema.py).
 - Who changed what: every write runs as request.user, which DRF sets from
   the token as well as the session, so django-simple-history's middleware
   records the API user, as it does for the web's.
@@ -141,6 +145,11 @@ def refused(errors: dict) -> Response:
 
 def conflict(detail: str, **extra) -> Response:
     return Response({"detail": detail, **extra}, status=status.HTTP_409_CONFLICT)
+
+
+def no_body(payload: dict) -> dict[str, list[str]]:
+    """Return the errors of a body sent to an action that takes none: each key is unknown."""
+    return {name: ["Unknown field: this action takes no body."] for name in payload}
 
 
 def bound(form_class, payload: dict, **kwargs) -> tuple[forms.BaseForm | None, dict]:
@@ -367,6 +376,8 @@ class NoteViewSet(ReadViewSet):
             note = object_or_404(CredibilityNote.objects.select_for_update(), pk)
             if not note.hidden:
                 return conflict("This note is not hidden: nothing was changed.")
+            if errors := no_body(request.data):
+                return refused(errors)
             note.restore(by=request.user)
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -580,6 +591,8 @@ class ClaimViewSet(ReadViewSet):
             claim = Claim.objects.select_for_update().get(pk=claim.pk)
             if claim.created_by_id != request.user.pk or claim.state not in OWN_STATES:
                 return self.locked(claim)
+            if errors := no_body(request.data):
+                return refused(errors)
             if claim.state != Claim.State.PENDING:
                 claim.submit(by=request.user)
         return self.shown(claim)
