@@ -9,12 +9,26 @@ be, how pages are numbered, and what an error looks like.
   `WWW-Authenticate: Token` header (token auth is the first authenticator).
   Which role may write what is each view's check, as on the web (403).
 - A body is one JSON object. A body that is not JSON, or not an object,
-  answers 400 with the problem under `non_field_errors`.
+  answers 400 with the problem under `non_field_errors`; so does one nested
+  deeper than MAX_DEPTH (the app's bodies are two levels deep: an object of
+  lists). A 100,000-deep body stops the parser at Python's recursion limit,
+  a RecursionError that was a 500 and is now that 400. A body over
+  Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default, the bound Django
+  sets on form bodies, which DRF's parsers bypass) answers 413 before it is
+  read.
 - Every 400 has one shape, the web form's errors: `{"field": ["message", …]}`,
   with errors about no one field under `non_field_errors`. Every other error
   is `{"detail": "message"}`, plus what a 409 adds.
+- Everything under /api/ answers JSON, errors Django raises outside DRF's
+  views included: a path that names no endpoint (`/api/claims/0.5/`, whose
+  id the router's pattern refuses) is a JSON 404 (`not_found`, the last
+  route of api.urls, so DEBUG's HTML 404 page never answers either), and
+  Django's own 400, 403, 404 and 500 handlers answer JSON for an /api/ path
+  (crosscheck.urls, `api_error`).
 - Lists are numbered pages (?page=2), 50 rows by default as on the HTML
-  lists, `page_size` up to 200. Page numbers rather than cursors: the
+  lists, `page_size` up to 200 (more is read as 200). A `page` or
+  `page_size` that is no whole number from 1 answers 400 naming it; a page
+  past the last, 404. Page numbers rather than cursors: the
   FilterSets choose the order (a `sort`, or relevance ranking for a search),
   and a cursor needs one fixed order; with numbers, page 2 of the API is
   page 2 of the HTML list for the same query string.
@@ -23,12 +37,17 @@ be, how pages are numbered, and what an error looks like.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
-from rest_framework import exceptions, pagination, parsers, permissions
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from rest_framework import exceptions, pagination, parsers, permissions, status
+from rest_framework.utils import json
 
 from crosscheck.lists import BoundedPaginator
 
 NON_FIELD = "non_field_errors"
+# Where the API lives (crosscheck.urls includes api.urls here).
+PREFIX = "/api/"
 
 
 class ReadingPermission(permissions.BasePermission):
@@ -40,26 +59,76 @@ class ReadingPermission(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
 
+# Deeper than any body the app takes (an object of lists is two levels), far
+# below Python's recursion limit.
+MAX_DEPTH = 20
+TOO_DEEP = (
+    f"The body nests arrays or objects more than {MAX_DEPTH} levels deep: send a flat object."
+)
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
+def nesting_depth(data) -> int:
+    """Return how deep parsed JSON's arrays and objects nest (without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def too_large_message(limit: int | None) -> str:
+    return f"The body is larger than {limit or 0:,} bytes: send less at a time."
+
+
 class JSONObjectParser(parsers.JSONParser):
-    """Parse a JSON object; anything else is a 400 that says what is wrong with the body."""
+    """Parse a JSON object of bounded size and depth; anything else is a 400 (or a 413)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        text = self.read(stream, limit, parser_context)
         try:
-            data = super().parse(stream, media_type, parser_context)
-        except exceptions.ParseError as error:
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except RecursionError as error:
+            raise exceptions.ParseError({NON_FIELD: [TOO_DEEP]}) from error
+        except ValueError as error:
             raise exceptions.ParseError(
-                {NON_FIELD: [f"The body is not valid JSON ({plain(error.detail)})."]}
+                {NON_FIELD: [f"The body is not valid JSON ({error})."]}
             ) from error
+        if nesting_depth(data) > MAX_DEPTH:
+            raise exceptions.ParseError({NON_FIELD: [TOO_DEEP]})
         if not isinstance(data, dict):
             raise exceptions.ParseError(
                 {NON_FIELD: ['Send one JSON object, e.g. {"field": "value"}.']}
             )
         return data
 
-
-def plain(detail) -> str:
-    """Return DRF's parse message without its "JSON parse error - " prefix."""
-    return str(detail).removeprefix("JSON parse error - ")
+    @staticmethod
+    def read(stream, limit: int | None, parser_context: dict) -> str:
+        """Return the body as text, refusing (413) one over `limit` bytes before reading it."""
+        too_large = BodyTooLarge(too_large_message(limit))
+        request = parser_context.get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        raw = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise too_large
+        encoding = parsers.get_encoding(parser_context)
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(
+                {NON_FIELD: [f"The body is not valid {encoding} text ({error.reason})."]}
+            ) from error
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -74,6 +143,38 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    # The schema says `page` is a number: no "last" (a capped count has no last page).
+    last_page_strings = ()
+
+    def get_page_size(self, request) -> int:
+        size = self.whole_number(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator) -> int:
+        number = self.whole_number(request, self.page_query_param)
+        return 1 if number is None else number
+
+    @staticmethod
+    def whole_number(request, name: str) -> int | None:
+        """Return a query parameter's whole number (1 or more), None if absent, or answer 400."""
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return None
+        if raw.isascii() and raw.isdigit() and int(raw[:19]) >= 1:
+            # Past 19 digits the number is past every page (and int() has a digit limit).
+            return int(raw[:19])
+        raise exceptions.ValidationError({name: ["Enter a whole number, 1 or more."]})
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Rows a page, {self.page_size} by default; more than "
+                    f"{self.max_page_size} is read as {self.max_page_size}."
+                )
+        return parameters
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -103,8 +204,50 @@ def exception_handler(exc, context):
     # Imported here: rest_framework.views reads the settings that name this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own bound on a body, met when DRF reads `request.body`.
+        exc = BodyTooLarge(too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     response = drf_exception_handler(exc, context)
     invalid = response is not None and isinstance(exc, exceptions.ValidationError)
     if invalid and isinstance(response.data, list):
         response.data = {NON_FIELD: response.data}
     return response
+
+
+# Errors outside DRF's views ------------------------------------------------
+
+ERROR_DETAILS = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    500: "Server error: the request was not completed. Try again later.",
+}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(PREFIX)
+
+
+def api_error(status: int, detail: str = "") -> JsonResponse:
+    """Return the API's error body, `{"detail": ...}`, for an error Django answers itself."""
+    return JsonResponse({"detail": detail or ERROR_DETAILS[status]}, status=status)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer a JSON 404 for a path under /api/ that names no endpoint.
+
+    As CommonMiddleware does for the rest of the site (APPEND_SLASH): a path
+    missing only its final slash is redirected to the one that exists, since
+    this catch-all route means that every /api/ path "exists" for the
+    middleware.
+    """
+    path = request.path_info
+    if settings.APPEND_SLASH and not path.endswith("/"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return api_error(404, "Not found: no endpoint has this address.")

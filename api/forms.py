@@ -15,9 +15,11 @@ forms accept.
 from __future__ import annotations
 
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.forms import AliasesField
+from sources.forms import WebLinkField
 
 NULL_AS_EMPTY = ""
 
@@ -107,9 +109,41 @@ def form_data(
 
 # The schema's view of the forms ---------------------------------------------
 
+# What every form text field takes, as JSON Schema patterns (ECMA 262): no NUL
+# (Django's ProhibitNullCharactersValidator), and for a required field some
+# character that is not white space, since the form strips the value first
+# ("  " is blank). Text rules of their own (control characters, surrogates:
+# claims.text, if the text policy adds one) belong here too, so that the
+# schema keeps saying what the forms accept.
+TEXT = r"^[^\u0000]*$"
+REQUIRED_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# A WebLinkField: http or https, in any case, or nothing when it is optional.
+LINK = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000]+)?$"
+REQUIRED_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000]+$"
+
+
+def link_field(*, blank_refused: bool, max_length: int | None, **common) -> serializers.Field:
+    """Return the serializer field that documents a web link: a URI, http or https.
+
+    An optional link may be empty (or null), which is no URI: it has the
+    pattern, not the format.
+    """
+    if blank_refused:
+        schema = {"type": "string", "format": "uri", "pattern": REQUIRED_LINK, "minLength": 1}
+    else:
+        schema = {"type": "string", "pattern": LINK, "nullable": True}
+    if max_length:
+        schema["maxLength"] = max_length
+    return extend_schema_field(schema)(type("Link", (serializers.CharField,), {}))(**common)
+
 
 def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
-    """Return the serializer field that documents one form field."""
+    """Return the serializer field that documents one form field.
+
+    Strings say what the form refuses: a required one is no blank (minLength
+    and REQUIRED_TEXT), a link starts with its scheme (LINK), a choice is one
+    of its values (enum).
+    """
     common = {"required": required, "help_text": str(field.help_text or "") or None}
     label = field.label
     if label:
@@ -141,8 +175,13 @@ def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
         )
     if isinstance(field, forms.DateField):
         return serializers.DateField(allow_null=nullable, **common)
-    return serializers.CharField(
-        max_length=getattr(field, "max_length", None),
+    max_length = getattr(field, "max_length", None)
+    if isinstance(field, WebLinkField | forms.URLField):
+        return link_field(blank_refused=field.required, max_length=max_length, **common)
+    return serializers.RegexField(
+        REQUIRED_TEXT if field.required else TEXT,
+        max_length=max_length,
+        min_length=1 if field.required else None,
         allow_blank=nullable,
         allow_null=nullable,
         **common,

@@ -1,8 +1,7 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api import docs, views
+from api import conventions, docs, views
 
 app_name = "api"
 
@@ -16,7 +15,9 @@ router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("conflicts", views.ConflictViewSet, basename="conflict")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
+    # Last: any other /api/ path is a JSON 404, not Django's HTML page.
+    re_path(r"^(?P<rest>.*)$", conventions.not_found, name="not-found"),
 ]

@@ -36,6 +36,10 @@ the same for users):
   409 saying why, where the web page redirects with the same message.
 - Credibility notes are created (POST /api/notes/ with `source`) and never
   edited: PUT and PATCH answer 405, as the web has no edit page.
+- Bodies are closed: a key that is no field of the web form (or, for an
+  action that takes no body, any key) answers 400 "Unknown field.", so a
+  typo is never silently ignored; the schema says `additionalProperties:
+  false` on every body (api/schema.py).
 - Who changed what: every write runs as request.user, which DRF sets from
   the token as well as the session, so django-simple-history's middleware
   records the API user, as it does for the web's.
@@ -100,8 +104,12 @@ NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such record, or no
 WRONG_STATE = OpenApiResponse(
     DetailSerializer, description="The record is not in a state this action applies to."
 )
+TOO_LARGE = OpenApiResponse(
+    DetailSerializer,
+    description="The body is larger than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+)
 READ = {400: ERRORS, 401: NOT_LOGGED_IN, 404: NOT_FOUND}
-WRITE = {400: ERRORS, 401: NOT_LOGGED_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+WRITE = {400: ERRORS, 401: NOT_LOGGED_IN, 403: FORBIDDEN, 404: NOT_FOUND, 413: TOO_LARGE}
 
 
 def require(request, permission: str) -> None:
@@ -110,11 +118,24 @@ def require(request, permission: str) -> None:
         raise PermissionDenied
 
 
+def whole_number(pk) -> int:
+    """Return the id in a path, or answer 404 for one that is no whole number in ASCII digits.
+
+    int() would also read "١" or " 1" as 1: each record has one address. (An
+    id with a dot, such as 0.5, matches no route: the JSON 404 of api.urls.)
+    """
+    if isinstance(pk, int) and not isinstance(pk, bool):
+        return pk
+    if isinstance(pk, str) and pk.isascii() and pk.isdigit():
+        return int(pk)
+    raise NotFound
+
+
 def object_or_404(queryset, pk):
     """Return the row with this id, or answer 404 (for any id that is not a whole number too)."""
     try:
-        return queryset.get(pk=int(pk))
-    except (ValueError, TypeError, OverflowError, queryset.model.DoesNotExist):
+        return queryset.get(pk=whole_number(pk))
+    except (OverflowError, queryset.model.DoesNotExist):
         raise NotFound from None
 
 
@@ -124,6 +145,11 @@ def refused(errors: dict) -> Response:
 
 def conflict(detail: str, **extra) -> Response:
     return Response({"detail": detail, **extra}, status=status.HTTP_409_CONFLICT)
+
+
+def no_body(payload: dict) -> dict[str, list[str]]:
+    """Return the errors of a body sent to an action that takes none: each key is unknown."""
+    return {name: ["Unknown field: this action takes no body."] for name in payload}
 
 
 def bound(form_class, payload: dict, **kwargs) -> tuple[forms.BaseForm | None, dict]:
@@ -350,6 +376,8 @@ class NoteViewSet(ReadViewSet):
             note = object_or_404(CredibilityNote.objects.select_for_update(), pk)
             if not note.hidden:
                 return conflict("This note is not hidden: nothing was changed.")
+            if errors := no_body(request.data):
+                return refused(errors)
             note.restore(by=request.user)
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -474,16 +502,10 @@ class ClaimViewSet(ReadViewSet):
 
     def edit(self, request, pk, *, partial: bool):
         require(request, "claims.change_claim")
-        claim = claim_for_editing(request.user, self.whole_number(pk))
+        claim = claim_for_editing(request.user, whole_number(pk))
         if claim.state not in editable_states(request.user, claim):
             return self.locked(claim)
         return self.save(request, claim, partial=partial)
-
-    def whole_number(self, pk) -> int:
-        try:
-            return int(pk)
-        except (TypeError, ValueError):
-            raise NotFound from None
 
     def locked(self, claim: Claim) -> Response:
         return conflict(
@@ -565,10 +587,12 @@ class ClaimViewSet(ReadViewSet):
         """Send one's own draft or rejected claim to the moderators, once."""
         require(request, "claims.change_claim")
         with transaction.atomic():
-            claim = claim_for_editing(request.user, self.whole_number(pk))
+            claim = claim_for_editing(request.user, whole_number(pk))
             claim = Claim.objects.select_for_update().get(pk=claim.pk)
             if claim.created_by_id != request.user.pk or claim.state not in OWN_STATES:
                 return self.locked(claim)
+            if errors := no_body(request.data):
+                return refused(errors)
             if claim.state != Claim.State.PENDING:
                 claim.submit(by=request.user)
         return self.shown(claim)

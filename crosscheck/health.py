@@ -92,8 +92,19 @@ class DatabaseUnavailableMiddleware:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    """Answer 503 when the error was the database going away, else Django's 500."""
+    """Answer 503 when the error was the database going away, else Django's 500.
+
+    Under /api/ both are JSON (api.conventions).
+    """
+    from api.conventions import api_error, is_api
+
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_ERRORS):
+        if is_api(request):
+            response = api_error(503, "The database is unavailable: try again in a moment.")
+            response["Retry-After"] = RETRY_AFTER
+            return response
         return unavailable(request)
+    if is_api(request):
+        return api_error(500)
     return server_error(request)

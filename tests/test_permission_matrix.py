@@ -249,6 +249,8 @@ API_MATRIX = [
     ("api:schema",          (),                   "POST",   405, 405, 405, 405, 405),
     ("api:docs",            (),                   "GET",    200, 200, 200, 200, 200),
     ("api:docs",            (),                   "POST",   405, 405, 405, 405, 405),
+    ("api:not-found",       ("nothing/",),        "GET",    404, 404, 404, 404, 404),
+    ("api:not-found",       ("nothing/",),        "POST",   404, 404, 404, 404, 404),
     ("api:claim-list",      (),                   "GET",    200, 200, 200, 200, 200),
     ("api:claim-list",      (),                   "POST",   401, 403, 400, 400, 400),
     ("api:claim-detail",    ("approved",),        "GET",    200, 200, 200, 200, 200),

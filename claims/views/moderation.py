@@ -43,7 +43,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -237,7 +237,15 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
 def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("claims") if pk.isdigit()]
+    ids, bad = claim_ids(request.POST.getlist("claims"))
+    if bad is not None:
+        # Only a hand-made request sends one: the queue's checkboxes carry ids.
+        shown = bad if len(bad) <= 20 else bad[:20] + "…"
+        return HttpResponseBadRequest(
+            f"“{shown}” is not a claim id: tick claims in the moderation queue. "
+            "Nothing was approved.",
+            content_type="text/plain; charset=utf-8",
+        )
     if not ids:
         messages.error(request, "Tick at least one claim to approve.")
         return back(request, reverse("claims:moderation_queue"))
@@ -264,6 +272,20 @@ def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
             "pending and left as they were.",
         )
     return back(request, reverse("claims:moderation_queue"))
+
+
+def claim_ids(values: list[str]) -> tuple[list[int], str | None]:
+    """Return the ids ticked, or ([], the first value that is no id).
+
+    ASCII digits only, at most 18 of them (a 64-bit id): str.isdigit() also
+    takes "²", which int() refuses (a 500), and "١", which it reads as 1.
+    """
+    ids = []
+    for value in values:
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            return [], value
+        ids.append(int(value))
+    return ids, None
 
 
 # One claim: approve, reject, retract, restore ---------------------------------

@@ -9,8 +9,10 @@ from io import StringIO
 
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
+from openapi_spec_validator import validate
+from rest_framework.authtoken.models import Token
 
 from tests.editors import EditorialCast
 
@@ -63,6 +65,112 @@ class SchemaTests(TestCase):
         call_command("spectacular", "--validate", "--fail-on-warn", stdout=out, stderr=err)
 
         self.assertNotIn("Warning", err.getvalue())
+
+
+def the_schema(client) -> dict:
+    return client.get(reverse("api:schema"), HTTP_ACCEPT="application/json").json()
+
+
+def body_of(schema: dict, path: str, method: str) -> dict:
+    content = schema["paths"][path][method]["requestBody"]["content"]["application/json"]
+    return schema["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
+
+
+class SchemaTellsTheTruthTests(EditorialCast, TestCase):
+    """What the schema says is what the API does: an outside validator and the views agree."""
+
+    def test_openapi_spec_validator_finds_it_valid(self):
+        validate(the_schema(self.client))  # Raises on the first error.
+
+    def test_reads_are_public_and_writes_need_a_token_or_a_session(self):
+        schema = the_schema(self.client)
+
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                with self.subTest(f"{method} {path}"):
+                    self.assertIn({"tokenAuth": []}, operation["security"])
+                    self.assertEqual({} in operation["security"], method == "get")
+        self.assertEqual(self.client.get("/api/claims/").status_code, 200)
+
+    @override_settings(READING_REQUIRES_LOGIN=True)
+    def test_when_reading_requires_a_login_no_read_is_public(self):
+        schema = the_schema(self.client)
+
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                if path != "/api/schema/":
+                    self.assertNotIn({}, operation["security"], f"{method} {path}")
+
+    def test_a_required_string_carries_its_minimum_length_and_refuses_blank(self):
+        body = body_of(the_schema(self.client), "/api/topics/", "post")
+
+        self.assertEqual(body["properties"]["title"]["minLength"], 1)
+        self.assertRegex("x", body["properties"]["title"]["pattern"])
+        self.assertNotRegex("   ", body["properties"]["title"]["pattern"])
+
+    def test_a_link_carries_its_schemes(self):
+        schema = the_schema(self.client)
+        url = body_of(schema, "/api/sources/", "post")["properties"]["url"]
+        patterns = {url["pattern"]}
+        for path, name in [
+            ("/api/claims/", "citation_url"),
+            ("/api/documents/", "archive_url"),
+            ("/api/conflicts/{id}/resolve/", "evidence_url"),
+        ]:
+            patterns.add(body_of(schema, path, "post")["properties"][name]["pattern"])
+
+        self.assertEqual(len(patterns), 1)
+        (pattern,) = patterns
+        for link in ["https://example.org/a", "HTTP://example.org", ""]:
+            self.assertRegex(link, pattern)
+        for link in ["javascript:alert(1)", "ftp://example.org", "example.org"]:
+            self.assertNotRegex(link, pattern)
+
+    def test_choice_filters_list_their_choices_those_from_the_data_too(self):
+        schema = the_schema(self.client)
+        parameters = {
+            (path, p["name"]): p["schema"]
+            for path in ["/api/claims/", "/api/conflicts/", "/api/sources/", "/api/notes/"]
+            for p in schema["paths"][path]["get"]["parameters"]
+        }
+
+        self.assertEqual(parameters["/api/claims/", "in_open_conflict"]["enum"], ["", "no", "yes"])
+        self.assertEqual(parameters["/api/claims/", "in_open_conflict"]["type"], "string")
+        self.assertEqual(parameters["/api/claims/", "language"]["enum"], ["", "en"])
+        self.assertIn("resolved", parameters["/api/conflicts/", "status"]["enum"])
+        self.assertEqual(parameters["/api/sources/", "country"]["enum"], ["", "CU", "US"])
+        self.assertIn("track_record", parameters["/api/notes/", "aspect"]["enum"])
+
+    def test_every_body_forbids_unknown_fields_and_the_api_refuses_them(self):
+        schema = the_schema(self.client)
+        bodies = [
+            (path, method)
+            for path, operations in schema["paths"].items()
+            for method, operation in operations.items()
+            if "requestBody" in operation
+        ]
+        self.assertGreater(len(bodies), 20)
+        for path, method in bodies:
+            with self.subTest(f"{method} {path}"):
+                self.assertIs(body_of(schema, path, method)["additionalProperties"], False)
+
+        token, _ = Token.objects.get_or_create(user=self.mo)
+        mine = self.draft(self.mo)
+        for path in [
+            "/api/topics/",
+            f"/api/claims/{mine.pk}/submit/",
+            f"/api/notes/{self.psaki_note.pk}/hide/",
+            f"/api/claims/{self.monday.pk}/retract/",
+        ]:
+            with self.subTest(path):
+                response = self.client.post(
+                    path,
+                    {"reason": "Checked", "title": "T", "question": "Q?", "tpyo": 1},
+                    content_type="application/json",
+                    headers={"Authorization": f"Token {token.key}"},
+                )
+                self.assertEqual(response.status_code, 400, response.content)
+                self.assertIn("Unknown field", response.json()["tpyo"][0])
 
 
 class DocsPageTests(EditorialCast, TestCase):

@@ -1,0 +1,107 @@
+"""
+What the OpenAPI schema says that drf-spectacular cannot infer from the views
+(a postprocessing hook, settings.SPECTACULAR_SETTINGS):
+
+- Who may call: reads are public unless READING_REQUIRES_LOGIN, so a GET
+  lists the empty security requirement `{}` beside the token and the
+  session; writes need one of the two (api.conventions.ReadingPermission).
+- Bodies: every request body is a web form's (api.forms.body_serializer),
+  and api.forms.form_data refuses a key that is no field of the form (400,
+  "Unknown field."), so each body component says `additionalProperties:
+  false`. The empty bodies (a claim's submit, a note's restore) refuse any
+  key too (api.views.no_body).
+- Filters: a choice filter lists its choices (enum), and "" with them,
+  which every list reads as "any" (the HTML form's empty option). Choices
+  read from the data (a claim's languages, a source's countries), which
+  drf-spectacular does not look up, are listed as they are when the schema
+  is asked for: the schema is made per request, so the list is true then.
+- Links, for schemathesis's stateful phase and for readers: a record's id,
+  from the answer that created or listed it, feeds the operations on that
+  record (read, edit, its actions).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DatabaseError
+
+READ_METHODS = ("get", "head")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def truths(result: dict, generator, request, public) -> dict:
+    """Add what drf-spectacular does not say: auth per method, closed bodies, choices, links."""
+    paths = result.get("paths", {})
+    for operations in paths.values():
+        for method, operation in operations.items():
+            if method in READ_METHODS and not settings.READING_REQUIRES_LOGIN:
+                security = operation.setdefault("security", [])
+                if {} not in security:
+                    security.append({})
+    for name in request_components(paths):
+        result["components"]["schemas"][name]["additionalProperties"] = False
+    add_filter_choices(paths, generator)
+    add_links(paths)
+    return result
+
+
+def add_filter_choices(paths: dict, generator) -> None:
+    """List every choice filter's choices, "" (any) included, those read from the data too."""
+    for path, _, method, callback in generator.endpoints:
+        filterset_class = getattr(getattr(callback, "cls", None), "filterset_class", None)
+        operation = paths.get(path, {}).get(method.lower())
+        if filterset_class is None or operation is None:
+            continue
+        filters = filterset_class.base_filters
+        for parameter in operation.get("parameters", []):
+            found = filters.get(parameter["name"])
+            choices = found.extra.get("choices") if found is not None else None
+            if parameter["in"] != "query" or choices is None:
+                continue
+            try:
+                values = [str(value) for value, _ in (choices() if callable(choices) else choices)]
+            except DatabaseError:
+                continue  # `manage.py spectacular` without a database: an open string.
+            # Every choice is text (in_open_conflict's "yes" and "no" too, not its model boolean).
+            parameter["schema"] = {"type": "string", "enum": ["", *sorted(set(values) - {""})]}
+
+
+def request_components(paths: dict) -> set[str]:
+    """Return the names of the components that are request bodies."""
+    names = set()
+    for operations in paths.values():
+        for operation in operations.values():
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                if ref:
+                    names.add(ref.rsplit("/", 1)[1])
+    return names
+
+
+def add_links(paths: dict) -> None:
+    """Link the answers that carry a record's id to the operations on that record."""
+    for collection, operations in paths.items():
+        record = f"{collection}{{id}}/"
+        if record not in paths:
+            continue
+        targets = [
+            operation["operationId"]
+            for path, record_operations in paths.items()
+            if path.startswith(record)
+            for operation in record_operations.values()
+        ]
+        sources = [
+            (operations.get("post"), "201", "$response.body#/id"),
+            (operations.get("get"), "200", "$response.body#/results/0/id"),
+            (paths[record].get("get"), "200", "$response.body#/id"),
+        ]
+        for operation, status, expression in sources:
+            response = (operation or {}).get("responses", {}).get(status)
+            if response is None:
+                continue
+            links = response.setdefault("links", {})
+            for operation_id in targets:
+                links[operation_id] = {
+                    "operationId": operation_id,
+                    "parameters": {"id": expression},
+                }
