@@ -85,8 +85,12 @@ MIDDLEWARE = [
     # A view that loses the database answers 503 with a plain page, not a traceback.
     "crosscheck.health.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes requires: it turns a lockout into a response.
+    # Last of those that see the response, as django-axes requires: it
+    # turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
+    # After every other: it calls the view itself, again when the database
+    # rolled a write back to break a deadlock (claims/locks.py).
+    "claims.locks.RetryMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
