@@ -75,6 +75,7 @@ from api.serializers import (
     StaleClaimSerializer,
     TopicSerializer,
 )
+from claims import locks
 from claims.filters import ClaimFilterSet, ConflictFilterSet, DetaineeFilterSet
 from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
 from claims.models import Claim, Conflict, Detainee, Document, StaleClaimError, Topic
@@ -588,6 +589,7 @@ class ClaimViewSet(ReadViewSet):
         require(request, "claims.change_claim")
         with transaction.atomic():
             claim = claim_for_editing(request.user, whole_number(pk))
+            locks.lock_claims([claim.pk])  # Its topic first: claims/locks.py.
             claim = Claim.objects.select_for_update().get(pk=claim.pk)
             if claim.created_by_id != request.user.pk or claim.state not in OWN_STATES:
                 return self.locked(claim)
@@ -599,6 +601,7 @@ class ClaimViewSet(ReadViewSet):
 
     def moderated(self, pk) -> Claim:
         """Return the claim to act on, locked; drafts are their editor's: 404."""
+        locks.lock_claims([pk])  # Its topic first: claims/locks.py.
         claims = Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT)
         return object_or_404(claims, pk)
 
@@ -709,6 +712,7 @@ class ConflictViewSet(ReadViewSet):
         return Response(self.get_serializer(object_or_404(self.get_queryset(), conflict_.pk)).data)
 
     def locked(self, pk) -> Conflict:
+        locks.lock_conflicts([pk])  # Its topic first: claims/locks.py.
         return object_or_404(Conflict.objects.select_for_update(), pk)
 
     def refuse(self, conflict_: Conflict, action: str) -> Response:

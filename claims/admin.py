@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from claims import locks
 from claims.models import Claim, Conflict, Detainee, Document, Topic
 from sources.admin import NoDeleteAdmin
 
@@ -92,4 +93,6 @@ class ConflictAdmin(NoDeleteAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if "status" in form.changed_data:
             obj.status_changed_by, obj.status_changed_at = request.user, timezone.now()
+        # The triggers write its claims' marks: its topic first (claims/locks.py).
+        locks.lock_topics([obj.topic_id])
         super().save_model(request, obj, form, change)

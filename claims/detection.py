@@ -26,6 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from claims import conflicts as rules
+from claims import locks
 from claims.models import Claim, Conflict, Topic
 from crosscheck.cache import data_changed
 
@@ -87,10 +88,12 @@ def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Coun
     Return a Counter of what changed ("opened", "reopened", "superseded",
     "lapsed", "kind changed", "supersession changed").
     """
-    # Serialise detection per topic on PostgreSQL, so that two approvals on
-    # the same variable cannot both open the same pair. SQLite locks the
-    # whole database on write anyway.
-    topic = Topic.objects.select_for_update().get(pk=topic_id)
+    # Serialise detection per topic, so that two approvals on the same
+    # variable cannot both open the same pair. The writer took the lock
+    # already, before its claim row (claims/locks.py: the lock order); taking
+    # it again is free, and covers a caller that did not.
+    locks.lock_topics([topic_id])
+    topic = Topic.objects.get(pk=topic_id)
     # The approved claims, and the others still marked superseded (to clear
     # the mark): a claim in any other state has nothing to change. Read as
     # tuples, in ClaimFacts' field order: this runs on every approval.
@@ -309,9 +312,8 @@ def recompute_all(*, by=None) -> Recomputation:
 
 def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *, by) -> None:
     topic_ids = sorted({topic_id for topic_id, _ in variables})
-    topics = {
-        t.pk: t for t in Topic.objects.select_for_update().filter(pk__in=topic_ids).order_by("pk")
-    }
+    locks.lock_topics(topic_ids)  # In ascending order: claims/locks.py.
+    topics = {t.pk: t for t in Topic.objects.filter(pk__in=topic_ids)}
     rows_by_variable: dict[tuple[int, int | None], list[dict]] = defaultdict(list)
     fields = (*FACT_FIELDS, "state", "superseded_by_id", "topic_id")
     for values in (

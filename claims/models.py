@@ -107,11 +107,12 @@ class Topic(TextPolicyModel, models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Save; when the rules change (window, bounds), re-examine the topic's variables."""
-        from claims import detection
+        from claims import detection, locks
 
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "topic"
         with transaction.atomic():
+            locks.lock_topics([self.pk])  # Before the claims its rules re-examine.
             stored = getattr(self, "_stored_rules", None)
             if stored is None and self.pk is not None:
                 row = Topic.objects.filter(pk=self.pk).first()
@@ -252,6 +253,10 @@ class ClaimQuerySet(models.QuerySet):
             "detainee__name",
             "detainee__aliases",
         )
+        from claims import locks
+
+        # Rows of claims are written: their topics first (claims/locks.py).
+        locks.lock_topics(self.order_by().values_list("topic_id", flat=True).distinct())
         batch = []
         for claim in claims.iterator(chunk_size=2000):
             claim.search_text = claim.build_search_text()
@@ -437,7 +442,7 @@ class Claim(TextPolicyModel, models.Model):
         Detection runs in the same transaction as the write, so a conflict
         never lags behind the claims it is about.
         """
-        from claims import detection
+        from claims import detection, locks
 
         with transaction.atomic():
             stored = getattr(self, "_stored", None)
@@ -448,6 +453,8 @@ class Claim(TextPolicyModel, models.Model):
                     .values("topic_id", "detainee_id", "state")
                     .first()
                 )
+            # The topics it was and will be on, before the row (claims/locks.py).
+            locks.lock_topics([self.topic_id, stored["topic_id"] if stored else None])
             update_fields = kwargs.get("update_fields")
             if update_fields is None or not SEARCHED_FIELDS.isdisjoint(update_fields):
                 self.search_text = self.build_search_text()
@@ -644,10 +651,16 @@ class Claim(TextPolicyModel, models.Model):
         matches no row (on PostgreSQL it waits for the first to commit, then
         re-reads the row) and raises StaleClaimError; nothing is overwritten.
         """
+        from claims import locks
+
         rows = Claim.objects.filter(pk=self.pk, version=expected_version)
         if states is not None:
             rows = rows.filter(state__in=list(states))
         with transaction.atomic():
+            # The UPDATE below locks the row: the topics first (claims/locks.py).
+            stored = getattr(self, "_stored", None) or {}
+            locks.lock_topics([self.topic_id, stored.get("topic_id")])
+            locks.lock_claims([self.pk])
             if rows.update(version=models.F("version") + 1) == 0:
                 raise StaleClaimError(f"Claim #{self.pk} is not at version {expected_version}.")
             self.version = expected_version + 1
@@ -886,7 +899,12 @@ class Conflict(TextPolicyModel, models.Model):
         self._change_reason = f"{self.get_status_display()}: {reason}"
         if by is not None:
             self._history_user = by
+        from claims import locks
+
         with transaction.atomic():
+            # The triggers write the claims' marks, and the verdicts the claims: the
+            # topic first (claims/locks.py; the moderation views took it already).
+            locks.lock_topics([self.topic_id])
             self.full_clean(exclude=["claim_a", "claim_b", "topic", "detainee"])
             self.save()
             for claim in (self.claim_a, self.claim_b):

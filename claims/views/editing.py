@@ -56,7 +56,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from claims import detection
+from claims import detection, locks
 from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
 from claims.models import STATE_FIELDS, Claim, Detainee, Document, StaleClaimError, Topic
 from sources.models import Source
@@ -438,6 +438,7 @@ def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Send one's own draft or rejected claim to the moderators, once."""
     with transaction.atomic():
         claim = claim_for_editing(request.user, pk)
+        locks.lock_claims([claim.pk])  # Its topic first: claims/locks.py.
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         if claim.created_by_id != request.user.pk or claim.state not in OWN_STATES:
             return locked(request, claim, lost_edit=True)

@@ -11,7 +11,8 @@ Choices made here (DESIGN.md leaves them open):
   replayed or stale POST (approving an approved claim, resolving a resolved
   conflict) changes nothing and says so in a message. The row is locked
   (SELECT ... FOR UPDATE on PostgreSQL) while the state is checked, so two
-  moderators clicking at once cannot both act.
+  moderators clicking at once cannot both act; its topic is locked before
+  it (claims/locks.py), so that two actions on one topic never deadlock.
 - Restoring a retracted claim is an admin's undo: superusers and members of
   the Admin group only. Restoring a hidden note needs only the permission to
   hide notes (sources.hide_credibilitynote, "hide and restore"): a hidden note
@@ -49,7 +50,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from claims import detection
+from claims import detection, locks
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
@@ -188,6 +189,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/moderation/queue.html", context)
 
 
+def _locked_claim(pk: int) -> Claim:
+    """Lock the claim's topic, then the claim: the lock order of claims/locks.py."""
+    locks.lock_claims([pk])
+    return get_object_or_404(
+        Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
+    )
+
+
 def _pending_or_refuse(request: HttpRequest, claim: Claim, action: str) -> bool:
     if claim.state == Claim.State.PENDING:
         return True
@@ -206,9 +215,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Note (optional)", required=False)
     form.is_valid()
     with transaction.atomic():
-        claim = get_object_or_404(
-            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
-        )
+        claim = _locked_claim(pk)
         if _pending_or_refuse(request, claim, "approved"):
             claim.approve(by=request.user, reason=form.cleaned_data.get("reason", ""))
             messages.success(request, f"Approved: “{claim.summary}”. It is now public.")
@@ -221,9 +228,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Why is it rejected?", auto_id="id_reject_%s")
     with transaction.atomic():
-        claim = get_object_or_404(
-            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
-        )
+        claim = _locked_claim(pk)
         if not _pending_or_refuse(request, claim, "rejected"):
             return back(request, reverse("claims:moderation_queue"))
         if form.is_valid():
@@ -255,6 +260,7 @@ def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
     # Each approval re-examines its variable; deferred() does it once per
     # variable at the end, inside the same transaction.
     with transaction.atomic(), detection.deferred():
+        locks.lock_claims(ids)  # Their topics, in order, before their rows.
         claims = list(
             Claim.objects.select_for_update()
             .filter(pk__in=ids, state=Claim.State.PENDING)
@@ -337,9 +343,7 @@ def claim_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_retract(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Why is it retracted?", auto_id="id_retract_%s")
     with transaction.atomic():
-        claim = get_object_or_404(
-            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
-        )
+        claim = _locked_claim(pk)
         if claim.state != Claim.State.APPROVED:
             messages.error(
                 request,
@@ -366,9 +370,7 @@ def claim_restore(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Note (optional)", required=False)
     form.is_valid()
     with transaction.atomic():
-        claim = get_object_or_404(
-            Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
-        )
+        claim = _locked_claim(pk)
         if claim.state != Claim.State.RETRACTED:
             messages.error(
                 request,
@@ -438,6 +440,8 @@ def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _locked_conflict(pk: int) -> Conflict:
+    """Lock the conflict's topic, then the conflict: the lock order of claims/locks.py."""
+    locks.lock_conflicts([pk])
     return get_object_or_404(Conflict.objects.select_for_update(), pk=pk)
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
+from claims.locks import TOPIC_LOCK_SPACE, topic_key
 from tests.ops.servers import Gunicorn, Load, ThrowawayPostgres, manage, request
 
 pytestmark = pytest.mark.ops
@@ -205,10 +206,10 @@ def test_a_worker_killed_mid_write_leaves_no_partial_state(stack):
         "ORDER BY id DESC LIMIT 1"
     )[0]
     before = stack.sql("SELECT count(*) FROM claims_conflict")[0][0]
-    # Hold the topic's row lock: the approval writes the claim and its history,
-    # then waits for the lock inside its transaction, where the worker dies.
+    # Hold the topic's lock (claims/locks.py): the approval waits for it inside
+    # its transaction, where the worker dies.
     holder = psycopg.connect(stack.pg.url)
-    holder.execute("SELECT id FROM claims_topic WHERE id = %s FOR UPDATE", [topic])
+    holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TOPIC_LOCK_SPACE, topic_key(topic)])
     answer: list = []
     thread = threading.Thread(
         target=lambda: answer.append(_try(lambda: stack.approve(pk).status)), daemon=True
