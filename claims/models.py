@@ -904,3 +904,8 @@ class Conflict(models.Model):
         if not reason.strip():
             raise ValidationError({"status_reason": "Say why the conflict is reopened."})
         self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+
+
+# The spreadsheet import's jobs live in their own module (the model, its file,
+# its quota); imported here so that Django finds the model.
+from claims.jobs import ImportJob  # noqa: E402, F401
