@@ -797,7 +797,12 @@ class SheetCheck:
     def read_rows(self) -> None:
         width = len(self.table.headers)
         columns = self.columns.items()
-        for number, cells in self.table.rows:
+        # Each row's cells are let go once its values are taken, so that the
+        # file's table and its values are not both held whole (peak memory).
+        pending, self.table.rows = self.table.rows, []
+        pending.reverse()
+        while pending:
+            number, cells = pending.pop()
             row = RowReport(number)
             self.report.rows.append(row)
             if len(cells) > width and any(cells[width:]):
@@ -902,6 +907,7 @@ class SheetCheck:
         for index, (row, values) in enumerate(zip(self.report.rows, self.values, strict=True)):
             if self.progress and index % 1000 == 0:
                 self.progress("checking", index, total)
+            self.values[index] = None  # Let go as the claim replaces it (peak memory).
             attrs = {
                 "state": state,
                 "state_changed_at": now,

@@ -21,7 +21,14 @@ import logging
 from django.tasks import task
 
 from claims.jobs import ImportJob
-from claims.spreadsheet import ImportReport, SpreadsheetError, check_file, import_file
+from claims.management.commands.generate_volume import _fold_text
+from claims.spreadsheet import (
+    ImportReport,
+    SpreadsheetError,
+    check_file,
+    import_file,
+    read_date,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +97,14 @@ def progress_of(job: ImportJob):
 
 
 def give_memory_back() -> None:
-    """Free what the last job left (its rows, its report) and return it to the system."""
+    """Free what the last job left (its rows, its report) and return it to the system.
+
+    The value caches of the check (dates parsed, names folded) are emptied
+    too: filled during the job, their entries would pin the memory pages the
+    job's rows were on.
+    """
+    read_date.cache_clear()
+    _fold_text.cache_clear()
     gc.collect()
     name = ctypes.util.find_library("c")
     if name:
@@ -102,6 +116,23 @@ def give_memory_back() -> None:
 @task()
 def check_import(job_id: str) -> str:
     """Check a staged file (a dry run) and store every row's outcome on its job."""
+    try:
+        return checked(job_id)
+    finally:
+        # Once the check's frame, and with it the report, is gone.
+        give_memory_back()
+
+
+@task()
+def run_import(job_id: str) -> str:
+    """Import a confirmed job's file, all or nothing, and store the summary on the job."""
+    try:
+        return imported(job_id)
+    finally:
+        give_memory_back()
+
+
+def checked(job_id: str) -> str:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if not job.begin(ImportJob.State.QUEUED, ImportJob.State.CHECKING):
         return job.state  # Already checked, or expired: nothing to do.
@@ -130,14 +161,9 @@ def check_import(job_id: str) -> str:
             job.State.FAILED, failure("The check failed on the server; nothing was imported.")
         )
         raise
-    finally:
-        del job
-        give_memory_back()
 
 
-@task()
-def run_import(job_id: str) -> str:
-    """Import a confirmed job's file, all or nothing, and store the summary on the job."""
+def imported(job_id: str) -> str:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if not job.take_import():
         return job.state  # Another delivery of this task has it, or had it.
@@ -179,6 +205,3 @@ def run_import(job_id: str) -> str:
             job.State.FAILED, failure("The import failed on the server; nothing was imported.")
         )
         raise
-    finally:
-        del job
-        give_memory_back()
