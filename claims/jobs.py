@@ -75,10 +75,16 @@ class ImportJobQuerySet(models.QuerySet):
         return self.staged().aggregate(total=Sum("size"))["total"] or 0
 
     def expired(self, now=None) -> ImportJobQuerySet:
-        """Return the staged jobs past their expiry that no worker is busy with."""
+        """Return the staged jobs past their expiry that no worker is busy with.
+
+        A job a worker started longer ago than the expiry is taken as
+        abandoned (its worker died: the time budget is far shorter).
+        """
         now = now or timezone.now()
         cutoff = now - timedelta(hours=settings.CLAIMS_IMPORT_EXPIRY_HOURS)
-        busy = Q(state__in=[ImportJob.State.CHECKING, ImportJob.State.IMPORTING])
+        busy = Q(state__in=[ImportJob.State.CHECKING, ImportJob.State.IMPORTING]) & (
+            Q(started_at__isnull=True) | Q(started_at__gte=cutoff)
+        )
         return self.staged().filter(created_at__lt=cutoff).exclude(busy)
 
 
@@ -286,7 +292,7 @@ def clean_imports(now=None) -> dict[str, int]:
     for job in ImportJob.objects.expired(now):
         job.delete_file()
         ImportJob.objects.filter(
-            pk=job.pk, state__in=[ImportJob.State.QUEUED, ImportJob.State.CHECKED]
+            pk=job.pk, state__in=[*ImportJob.RUNNING, ImportJob.State.CHECKED]
         ).update(state=ImportJob.State.EXPIRED, finished_at=now)
         expired += 1
     folder = import_dir()

@@ -334,3 +334,18 @@ class CleanImportsCommandTests(ImportFolder, RoleCast, JanuaryCast, TestCase):
         self.assertFalse(old.path.exists() or stray.exists())
         self.assertTrue(fresh.path.exists())
         self.assertEqual(ImportJob.objects.get(pk=old.pk).state, "expired")
+
+    def test_a_job_whose_worker_died_long_ago_expires_too(self):
+        self.client.force_login(self.editor)
+        self.upload(csv_file(row()))
+        job = ImportJob.objects.get()
+        long_ago = job.created_at.replace(year=2020)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state="checking", created_at=long_ago, started_at=long_ago
+        )
+
+        call_command("clean_imports", stdout=io.StringIO())
+
+        job.refresh_from_db()
+        self.assertEqual(job.state, "expired")
+        self.assertFalse(job.path.exists())
