@@ -22,6 +22,9 @@ COPY . .
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
 RUN useradd --system --no-create-home crosscheck
+# Where uploaded spreadsheets wait for the worker (CLAIMS_IMPORT_DIR): owned
+# by the app's user, so that the compose volume mounted there starts so too.
+RUN mkdir -p /app/var/imports && chown -R crosscheck /app/var
 USER crosscheck
 
 EXPOSE 8000

@@ -2,7 +2,7 @@
 # clone with nothing but Python 3.12+ installed: the first call builds .venv.
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format clean
+.PHONY: help install run worker test lint format clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,6 +29,8 @@ PYTHON ?= $(shell \
 
 help:
 	@echo "make run     install, migrate, load the demo case, serve on http://127.0.0.1:$(PORT)/"
+	@echo "             with the background worker (spreadsheet imports) beside the server"
+	@echo "make worker  the background worker alone (manage.py db_worker)"
 	@echo "make test    install, run the test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make lint    ruff format --check and ruff check"
 	@echo "make format  ruff check --fix and ruff format"
@@ -61,7 +63,16 @@ run: $(STAMP)
 	@echo
 	@echo "Crosscheck: http://127.0.0.1:$(PORT)/"
 	@echo
+# The background worker (spreadsheet checks and imports, claims.tasks) runs
+# beside the server and stops with it: the trap ends it however the server
+# ends (Ctrl+C, an error). Without the autoreloader, whose parent would leave
+# its child behind; restart `make run` after changing claims/tasks.py.
+	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: $(STAMP)
+	$(BIN)/python manage.py db_worker --no-reload
 
 # SQLite in var/ unless DATABASE_URL is set: settings.py reads it.
 test: $(STAMP)

@@ -966,3 +966,8 @@ class Conflict(TextPolicyModel, models.Model):
         )
         self.kind = kind
         self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+
+
+# The spreadsheet import's jobs live in their own module (the model, its file,
+# its quota); imported here so that Django finds the model.
+from claims.jobs import ImportJob  # noqa: E402, F401

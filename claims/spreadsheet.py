@@ -70,27 +70,34 @@ Choices made here (the issue leaves them open):
   each history row with the user, the time and the reason "Imported from a
   spreadsheet".
 - Size: files over settings.CLAIMS_IMPORT_MAX_BYTES (20 MB by default) are
-  refused before they are read.
+  refused before they are read; every other limit (rows, columns, cell
+  size, cells, an XLSX's unpacked size and declared dimension, seconds) is
+  checked as the file streams in: see "Reading the file" below.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from itertools import chain, count
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from claims import detection
 from claims.casefile import GENERIC_CODES, parse_date
@@ -281,6 +288,77 @@ class ImportReport:
 
 
 # Reading the file ------------------------------------------------------------
+#
+# Every file is streamed: a CSV line by line, an XLSX sheet row by row
+# (openpyxl's read-only mode), so that memory follows the limits below and
+# not the file. Each limit is checked before the work it guards: the size
+# before a byte is read, an XLSX's unpacked size before it is opened, its
+# declared dimension before a row is parsed (a 2 KB file declaring
+# A1:XFD1048576 would otherwise be padded to 17 billion cells), and rows,
+# columns, cells and cell sizes as each row arrives. A file past a limit gets
+# one error naming the limit, its setting and the value found.
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The hard limits of one check or import (settings.CLAIMS_IMPORT_*)."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_rows: int = 200_000
+    max_columns: int = 40
+    max_cell_chars: int = 32_767
+    max_cells: int = 4_000_000
+    max_unzipped_bytes: int = 200 * 1024 * 1024
+    seconds: float = 600.0
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> Limits:
+        default = cls()
+        values = {
+            "max_bytes": max_bytes(),
+            "max_rows": getattr(settings, "CLAIMS_IMPORT_MAX_ROWS", default.max_rows),
+            "max_columns": getattr(settings, "CLAIMS_IMPORT_MAX_COLUMNS", default.max_columns),
+            "max_cell_chars": getattr(
+                settings, "CLAIMS_IMPORT_MAX_CELL_CHARS", default.max_cell_chars
+            ),
+            "max_cells": getattr(settings, "CLAIMS_IMPORT_MAX_CELLS", default.max_cells),
+            "max_unzipped_bytes": getattr(
+                settings, "CLAIMS_IMPORT_MAX_UNZIPPED_BYTES", default.max_unzipped_bytes
+            ),
+            "seconds": getattr(settings, "CLAIMS_IMPORT_TIME_LIMIT", default.seconds),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def limit_error(what: str, limit: str, setting: str) -> SpreadsheetError:
+    """Return the one error for a file past a limit: what was found, the limit, its setting."""
+    return SpreadsheetError(
+        [
+            CellError(
+                None,
+                "",
+                f"{what}; the limit is {limit} ({setting}). Nothing was checked further: "
+                "split the file, or ask an administrator to raise the limit.",
+            )
+        ]
+    )
+
+
+class Budget:
+    """The time one check or import may take, checked every few hundred rows."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.started = seconds, time.monotonic()
+
+    def check(self) -> None:
+        spent = time.monotonic() - self.started
+        if self.seconds and spent > self.seconds:
+            raise limit_error(
+                f"The work took more than {self.seconds:,.0f} s ({spent:,.0f} s so far)",
+                f"{self.seconds:,.0f} s",
+                "CLAIMS_IMPORT_TIME_LIMIT",
+            )
 
 
 @dataclass
@@ -289,31 +367,111 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
 
 
-def read_table(data: bytes, filename: str = "", *, limit: int | None = None) -> Table:
-    """Return the header and the non-empty rows of a CSV or XLSX file; raise on a bad file."""
-    limit = max_bytes() if limit is None else limit
-    if len(data) > limit:
-        raise SpreadsheetError([CellError(None, "", size_message(len(data), limit))])
-    if not data.strip():
-        raise SpreadsheetError([CellError(None, "", "The file is empty.")])
-    if data.startswith(XLS_MAGIC):
-        raise SpreadsheetError(
-            [
-                CellError(
-                    None,
-                    "",
-                    "This is an old Excel .xls file, which is not read: save it as "
-                    "Excel Workbook (.xlsx) or as CSV UTF-8, and upload that.",
-                )
-            ]
-        )
-    if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
-        records = read_xlsx(data)
-    else:
-        records = read_csv(data)
+FileSource = bytes | str | os.PathLike
+
+
+@contextmanager
+def opened(source: FileSource) -> Iterator[tuple[IO[bytes], int]]:
+    """Yield a binary stream over the file and its size, without reading it."""
+    if isinstance(source, bytes | bytearray):
+        yield io.BytesIO(source), len(source)
+        return
+    with open(source, "rb") as stream:
+        yield stream, os.fstat(stream.fileno()).st_size
+
+
+def read_table(
+    source: FileSource,
+    filename: str = "",
+    *,
+    limit: int | None = None,
+    limits: Limits | None = None,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
+) -> Table:
+    """Return the header and the non-empty rows of a CSV or XLSX file; raise on a bad file.
+
+    `source` is the file's bytes or its path; either way it is streamed.
+    """
+    limits = limits or Limits.from_settings(max_bytes=limit)
+    budget = budget or Budget(limits.seconds)
+    with opened(source) as (stream, size):
+        if size > limits.max_bytes:
+            raise SpreadsheetError([CellError(None, "", size_message(size, limits.max_bytes))])
+        if is_blank(stream):
+            raise SpreadsheetError([CellError(None, "", "The file is empty.")])
+        start = stream.read(8)
+        stream.seek(0)
+        if start.startswith(XLS_MAGIC):
+            raise SpreadsheetError(
+                [
+                    CellError(
+                        None,
+                        "",
+                        "This is an old Excel .xls file, which is not read: save it as "
+                        "Excel Workbook (.xlsx) or as CSV UTF-8, and upload that.",
+                    )
+                ]
+            )
+        if start.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+            records = read_xlsx(stream, limits)
+        else:
+            records = read_csv(stream, limits)
+        return collect(records, limits, budget, progress)
+
+
+def is_blank(stream: IO[bytes]) -> bool:
+    """Return whether the stream holds only whitespace, reading no further than its first text."""
+    try:
+        while chunk := stream.read(1 << 16):
+            if chunk.strip():
+                return False
+        return True
+    finally:
+        stream.seek(0)
+
+
+def collect(records, limits: Limits, budget: Budget, progress: Progress | None) -> Table:
+    """Keep the header and the non-empty rows, refusing a file past a limit as they come."""
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
+    cells_seen = 0
     for number, cells in records:
+        if number % 500 == 0:
+            budget.check()
+            if progress:
+                progress("reading", number, 0)
+        if number > limits.max_rows + 1:
+            raise limit_error(
+                f"The file has more than {limits.max_rows:,} rows below the header "
+                f"(row {number:,} is one too many)",
+                f"{limits.max_rows:,} rows",
+                "CLAIMS_IMPORT_MAX_ROWS",
+            )
+        if len(cells) > limits.max_columns:
+            if any(cells[limits.max_columns :]):
+                raise limit_error(
+                    f"Row {number:,} has a value in column {len(cells):,}"
+                    if len(cells) == limits.max_columns + 1
+                    else f"Row {number:,} has {len(cells):,} cells",
+                    f"{limits.max_columns:,} columns",
+                    "CLAIMS_IMPORT_MAX_COLUMNS",
+                )
+            cells = cells[: limits.max_columns]
+        for index, cell in enumerate(cells):
+            if len(cell) > limits.max_cell_chars:
+                raise limit_error(
+                    f"Row {number:,}, column {index + 1} holds {len(cell):,} characters",
+                    f"{limits.max_cell_chars:,} characters in a cell",
+                    "CLAIMS_IMPORT_MAX_CELL_CHARS",
+                )
+        cells_seen += len(cells)
+        if cells_seen > limits.max_cells:
+            raise limit_error(
+                f"The file has more than {limits.max_cells:,} cells (reached at row {number:,})",
+                f"{limits.max_cells:,} cells",
+                "CLAIMS_IMPORT_MAX_CELLS",
+            )
         if header is None:
             if not any(cells):
                 continue  # Blank lines above the header.
@@ -338,59 +496,161 @@ def read_table(data: bytes, filename: str = "", *, limit: int | None = None) -> 
     return Table(header, rows)
 
 
-def read_csv(data: bytes) -> Iterable[tuple[int, list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        byte = data[exc.start : exc.start + 1].hex().upper()
-        raise SpreadsheetError(
-            [
-                CellError(
-                    None,
-                    "",
-                    f"The file is not UTF-8 text: byte {exc.start + 1:,} (line {line}) is "
-                    f"0x{byte}, which UTF-8 does not allow there. In Excel, save it as "
-                    "“CSV UTF-8 (Comma delimited)”; in LibreOffice, choose the character "
-                    "set “Unicode (UTF-8)”.",
-                )
-            ]
-        ) from None
-    first_line = text.split("\n", 1)[0]
+def read_csv(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    lines = utf8_lines(stream, limits)
+    first_line = next(lines, "")
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # The csv module's own cap, past which it raises: one character more
+    # than the cell limit, so that collect() names the limit.
+    csv.field_size_limit(max(limits.max_cell_chars + 1, 1))
+    reader = csv.reader(chain([first_line], lines), delimiter=delimiter, strict=True)
     try:
         for number, cells in enumerate(reader, start=1):
             yield number, [cell.strip() for cell in cells]
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise limit_error(
+                f"Row {reader.line_num:,} holds a cell of more than "
+                f"{limits.max_cell_chars:,} characters",
+                f"{limits.max_cell_chars:,} characters in a cell",
+                "CLAIMS_IMPORT_MAX_CELL_CHARS",
+            ) from None
         raise SpreadsheetError(
             [CellError(reader.line_num, "", f"The file is not valid CSV here: {exc}.")]
         ) from None
 
 
-def read_xlsx(data: bytes) -> Iterable[tuple[int, list[str]]]:
+def utf8_lines(stream: IO[bytes], limits: Limits) -> Iterator[str]:
+    """Yield the file's lines, decoded from UTF-8 (a BOM dropped), each read to a bounded length.
+
+    A line longer than a full row of full cells could hold is refused
+    before it is decoded: a file with no line breaks is not read whole.
+    """
+    cap = limits.max_columns * (limits.max_cell_chars * 4 + 3) + 2
+    offset = 0
+    for line_number in count(1):
+        raw = stream.readline(cap + 1)
+        if not raw:
+            return
+        if len(raw) > cap:
+            raise limit_error(
+                f"Line {line_number:,} is longer than {cap:,} bytes",
+                f"{limits.max_columns:,} columns of {limits.max_cell_chars:,} characters",
+                "CLAIMS_IMPORT_MAX_COLUMNS, CLAIMS_IMPORT_MAX_CELL_CHARS",
+            )
+        try:
+            yield raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            position = offset + exc.start
+            byte = raw[exc.start : exc.start + 1].hex().upper()
+            raise SpreadsheetError(
+                [
+                    CellError(
+                        None,
+                        "",
+                        f"The file is not UTF-8 text: byte {position + 1:,} (line "
+                        f"{line_number}) is 0x{byte}, which UTF-8 does not allow there. In "
+                        "Excel, save it as “CSV UTF-8 (Comma delimited)”; in LibreOffice, "
+                        "choose the character set “Unicode (UTF-8)”.",
+                    )
+                ]
+            ) from None
+        offset += len(raw)
+
+
+def unreadable_workbook(exc: Exception) -> SpreadsheetError:
+    return SpreadsheetError(
+        [
+            CellError(
+                None,
+                "",
+                f"The file cannot be read as an Excel workbook (.xlsx): {exc}. Save it "
+                "again from the spreadsheet program, as .xlsx or as CSV UTF-8.",
+            )
+        ]
+    )
+
+
+def read_xlsx(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    check_unzipped_size(stream, limits)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = load_workbook(stream, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file.
-        raise SpreadsheetError(
-            [
-                CellError(
-                    None,
-                    "",
-                    f"The file cannot be read as an Excel workbook (.xlsx): {exc}. Save it "
-                    "again from the spreadsheet program, as .xlsx or as CSV UTF-8.",
-                )
-            ]
-        ) from None
+        raise unreadable_workbook(exc) from None
     try:
         if not book.worksheets:
             return
-        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            yield number, [xlsx_text(value) for value in values]
+        sheet = book.worksheets[0]
+        check_dimension(sheet, limits)
+        # Asking for one row and one column past the limits bounds what
+        # openpyxl builds (it pads each row to max_col and fills gaps up to
+        # max_row), and still shows collect() a file that goes past them.
+        rows = sheet.iter_rows(
+            max_row=limits.max_rows + 2, max_col=limits.max_columns + 1, values_only=True
+        )
+        try:
+            for number, values in enumerate(rows, start=1):
+                cells = [xlsx_text(value) for value in values]
+                while cells and not cells[-1]:
+                    cells.pop()
+                yield number, cells
+        except SpreadsheetError:
+            raise
+        except Exception as exc:  # A damaged sheet fails while it is parsed.
+            raise unreadable_workbook(exc) from None
     finally:
         book.close()
+
+
+def check_unzipped_size(stream: IO[bytes], limits: Limits) -> None:
+    """Refuse a workbook whose members unpack past the limit (a zip bomb), before opening it.
+
+    The sizes are the archive's own declarations; zipfile stops reading a
+    member at its declared size, so a member that lies cannot unpack more.
+    """
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise unreadable_workbook(exc) from None
+    finally:
+        stream.seek(0)
+    if unzipped > limits.max_unzipped_bytes:
+        raise limit_error(
+            f"The workbook unpacks to {unzipped / 1024 / 1024:,.1f} MB",
+            f"{limits.max_unzipped_bytes / 1024 / 1024:,.0f} MB unpacked",
+            "CLAIMS_IMPORT_MAX_UNZIPPED_MB",
+        )
+
+
+def check_dimension(sheet, limits: Limits) -> None:
+    """Refuse a sheet whose declared range (its <dimension ref>) is past the limits."""
+    rows, columns = sheet.max_row, sheet.max_column
+    if rows is None or columns is None:
+        return  # Undeclared: collect() counts the real rows and columns.
+    declared = f"{get_column_letter(sheet.min_column)}{sheet.min_row}:" + (
+        f"{get_column_letter(columns)}{rows}"
+    )
+    if rows > limits.max_rows + 1:
+        raise limit_error(
+            f"The sheet declares {rows:,} rows (range {declared})",
+            f"{limits.max_rows:,} rows below the header",
+            "CLAIMS_IMPORT_MAX_ROWS",
+        )
+    if columns > limits.max_columns:
+        raise limit_error(
+            f"The sheet declares {columns:,} columns (range {declared})",
+            f"{limits.max_columns:,} columns",
+            "CLAIMS_IMPORT_MAX_COLUMNS",
+        )
+    if rows * columns > limits.max_cells:
+        raise limit_error(
+            f"The sheet declares {rows * columns:,} cells (range {declared})",
+            f"{limits.max_cells:,} cells",
+            "CLAIMS_IMPORT_MAX_CELLS",
+        )
 
 
 def xlsx_text(value: Any) -> str:
@@ -538,7 +798,12 @@ class SheetCheck:
     def read_rows(self) -> None:
         width = len(self.table.headers)
         columns = self.columns.items()
-        for number, cells in self.table.rows:
+        # Each row's cells are let go once its values are taken, so that the
+        # file's table and its values are not both held whole (peak memory).
+        pending, self.table.rows = self.table.rows, []
+        pending.reverse()
+        while pending:
+            number, cells = pending.pop()
             row = RowReport(number)
             self.report.rows.append(row)
             if len(cells) > width and any(cells[width:]):
@@ -649,6 +914,7 @@ class SheetCheck:
         for index, (row, values) in enumerate(zip(self.report.rows, self.values, strict=True)):
             if self.progress and index % 1000 == 0:
                 self.progress("checking", index, total)
+            self.values[index] = None  # Let go as the claim replaces it (peak memory).
             attrs = {
                 "state": state,
                 "state_changed_at": now,
@@ -969,20 +1235,34 @@ def check_table(table: Table, *, user, approve: bool = False, progress=None) -> 
     return SheetCheck(table, user=user, approve=approve, progress=progress).run()
 
 
+def timed(budget: Budget, progress: Progress | None) -> Progress:
+    """Return a progress callback that also stops the work once its time budget is spent."""
+
+    def report(phase: str, done: int, total: int) -> None:
+        budget.check()
+        if progress:
+            progress(phase, done, total)
+
+    return report
+
+
 def check_file(
-    data: bytes,
+    source: FileSource,
     filename: str = "",
     *,
     user=None,
     approve: bool = False,
     progress: Progress | None = None,
     limit: int | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
-    """Validate a file and return every row's outcome and every error; write nothing."""
+    """Validate a file (its bytes or its path) and return every outcome and error; write nothing."""
     started = time.monotonic()
+    limits = limits or Limits.from_settings(max_bytes=limit)
+    budget = Budget(limits.seconds)
     try:
-        table = read_table(data, filename, limit=limit)
-        report = check_table(table, user=user, approve=approve, progress=progress)
+        table = read_table(source, filename, limits=limits, budget=budget, progress=progress)
+        report = check_table(table, user=user, approve=approve, progress=timed(budget, progress))
     except SpreadsheetError as exc:
         report = ImportReport(file_errors=exc.errors)
     report.filename = filename
@@ -991,17 +1271,21 @@ def check_file(
 
 
 def import_file(
-    data: bytes,
+    source: FileSource,
     filename: str = "",
     *,
     user,
     approve: bool = False,
     progress: Progress | None = None,
     limit: int | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
     """Check the file again and write its claims in one transaction; or raise, writing nothing."""
     started = time.monotonic()
-    table = read_table(data, filename, limit=limit)
+    limits = limits or Limits.from_settings(max_bytes=limit)
+    budget = Budget(limits.seconds)
+    table = read_table(source, filename, limits=limits, budget=budget, progress=progress)
+    progress = timed(budget, progress)
     with transaction.atomic():
         report = check_table(table, user=user, approve=approve, progress=progress)
         report.filename = filename

@@ -21,6 +21,8 @@ urlpatterns = [
     path("claims/new/", editing.claim_create, name="claim_create"),
     # The spreadsheet import: claims.views.imports.
     path("claims/import/", imports.claim_import, name="claim_import"),
+    path("claims/import/<uuid:pk>/", imports.import_job, name="import_job"),
+    path("claims/import/<uuid:pk>/confirm/", imports.import_job_confirm, name="import_job_confirm"),
     path("claims/<int:pk>/edit/", editing.claim_edit, name="claim_edit"),
     path("claims/<int:pk>/submit/", editing.claim_submit, name="claim_submit"),
     path("documents/new/", editing.document_create, name="document_create"),

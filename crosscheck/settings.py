@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The database backend of Django's tasks framework: its table of tasks and
+    # the `db_worker` command that runs them (the spreadsheet imports).
+    "django_tasks_db",
     "sources",
     "claims",
     "api",
@@ -348,3 +351,27 @@ CLAIMS_IMPORT_DIR = Path(os.environ.get("CLAIMS_IMPORT_DIR", BASE_DIR / "var" / 
 # reason over ~90 characters with a 500, and SQLite never enforced it. The
 # reasons themselves are bounded by claims.models.REASON_MAX_LENGTH.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# Hard limits checked while a file is streamed, before the work they would
+# cost (claims.spreadsheet.Limits): one error naming the limit and the value.
+# Rows and columns of the sheet (a declared XLSX dimension past them is
+# refused before a row is read), characters in one cell (Excel's own
+# maximum), cells in all, the uncompressed size of an XLSX's members (a zip
+# bomb is refused before it is opened), and seconds per check or import.
+CLAIMS_IMPORT_MAX_ROWS = envint("CLAIMS_IMPORT_MAX_ROWS", "200000")
+CLAIMS_IMPORT_MAX_COLUMNS = envint("CLAIMS_IMPORT_MAX_COLUMNS", "40")
+CLAIMS_IMPORT_MAX_CELL_CHARS = envint("CLAIMS_IMPORT_MAX_CELL_CHARS", "32767")
+CLAIMS_IMPORT_MAX_CELLS = envint("CLAIMS_IMPORT_MAX_CELLS", "4000000")
+CLAIMS_IMPORT_MAX_UNZIPPED_BYTES = envint("CLAIMS_IMPORT_MAX_UNZIPPED_MB", "200") * 1024 * 1024
+CLAIMS_IMPORT_TIME_LIMIT = envint("CLAIMS_IMPORT_TIME_LIMIT", "600")
+# Files waiting in CLAIMS_IMPORT_DIR between upload and import: bytes per user
+# and in all, and hours before an unconfirmed file is deleted (at each new
+# upload, and by `manage.py clean_imports`).
+CLAIMS_IMPORT_USER_QUOTA_BYTES = envint("CLAIMS_IMPORT_USER_QUOTA_MB", "100") * 1024 * 1024
+CLAIMS_IMPORT_TOTAL_QUOTA_BYTES = envint("CLAIMS_IMPORT_TOTAL_QUOTA_MB", "1000") * 1024 * 1024
+CLAIMS_IMPORT_EXPIRY_HOURS = envint("CLAIMS_IMPORT_EXPIRY_HOURS", "24")
+
+# Django's tasks framework, on the database backend (django_tasks_db): the
+# web process enqueues a row, `manage.py db_worker` (make run starts one,
+# docker compose runs the `worker` service) picks it up. Tests run the same
+# worker loop in-process (tests/claims/jobs.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

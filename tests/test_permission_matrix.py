@@ -33,7 +33,7 @@ from django.shortcuts import resolve_url
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from claims.models import Claim, Conflict, Detainee, Topic
+from claims.models import Claim, Conflict, Detainee, ImportJob, Topic
 from sources.models import CredibilityNote
 from tests.cast import JanuaryCast
 from tests.roles import RoleCast
@@ -210,6 +210,11 @@ MATRIX = [
     # The spreadsheet import (claims.views.imports): editors and up. A POST without a file shows the form again.
     ("claims:claim_import",         (),                                 "GET",  L,   403, 200, 200, 200),
     ("claims:claim_import",         (),                                 "POST", L,   403, 200, 200, 200),
+    # An import job's page and confirmation: its owner's only (the editor's job here).
+    ("claims:import_job",           ("editors_job",),                   "GET",  L,   403, 200, 404, 404),
+    ("claims:import_job",           ("editors_job",),                   "POST", L,   403, 405, 405, 405),
+    ("claims:import_job_confirm",   ("editors_job",),                   "GET",  L,   403, 405, 405, 405),
+    ("claims:import_job_confirm",   ("editors_job",),                   "POST", L,   403, 302, 404, 404),
 ]
 # fmt: on
 
@@ -369,6 +374,9 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
         cls.hidden_note.hide(by=cls.moderator, reason="Wrong source")
         cls.detainee = Detainee.objects.create(name="Unidentified prisoner 1")
         cls.detainee.topics.add(cls.release)
+        cls.editors_job = ImportJob.objects.create(
+            user=cls.editor, filename="claims.csv", size=1, sha256="0" * 64, state="checked"
+        )
 
     def objects(self) -> dict:
         """Return what the matrix's arguments name: pks, or the topic's slug."""
@@ -388,6 +396,7 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
             "hidden_note": self.hidden_note.pk,
             "article": self.article.pk,
             "prisoner": self.detainee.pk,
+            "editors_job": self.editors_job.pk,
         }
 
     def users(self) -> dict:

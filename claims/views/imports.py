@@ -1,82 +1,64 @@
 """
-The spreadsheet import page: upload a CSV or XLSX of claims, see what every
-row would do (a dry run), then confirm (claims.spreadsheet does the work).
+The spreadsheet import pages: upload a CSV or XLSX of claims, watch the
+worker check it (a dry run: every row's outcome and error), then confirm;
+the worker imports it (claims.jobs has the job, claims.tasks the work,
+claims.spreadsheet the rules).
 
 Choices made here (the issue leaves them open):
 
-- One address, /claims/import/: GET shows the upload form; a POST with a file
-  checks it and shows every row's outcome and error, writing nothing; a POST
-  with `confirm` imports the file that was checked, all or nothing.
-- Between the dry run and the confirmation the file is kept on the server,
-  in settings.CLAIMS_IMPORT_DIR (var/imports/ by default), under a random
-  name. The confirm form carries a signed token (Django's signing, salted)
-  with that name, the file's SHA-256, the user's id and the "approve" choice;
-  the import reads the file, checks its hash against the token and runs the
-  whole check again before writing. So the file imported is exactly the one
-  checked, by the user who checked it, within an hour (TOKEN_MAX_AGE); the
-  file is deleted once imported, and files older than a day are deleted at
-  the next upload. With several app servers the directory must be shared
-  (a confirmation landing on a server without the file is told to upload
-  again; nothing is written).
+- /claims/import/: GET shows the upload form and the user's recent imports;
+  a POST with a file stores it (claims.jobs.ImportJob.stage: quota, disk),
+  queues its check and redirects to the job's page. Nothing is read or
+  checked in the request: a hostile file costs the web server only its upload.
+- /claims/import/<job>/: the job's page, for its owner only (others get
+  404). While the worker runs it shows the rows read or checked out of the
+  total and a progress bar; with htmx the bar's fragment is fetched again
+  every second (the same view, `{% partialdef status %}`), without
+  JavaScript a <meta refresh> in <noscript> reloads the page. Once checked
+  it shows every row with an error (up to claims.tasks.SHOWN_ERROR_ROWS) and
+  the first rows, then the confirm button; once imported, the summary.
+- /claims/import/<job>/confirm/: POST only. The job's id is the
+  confirmation's one-time token: ImportJob.confirm is one conditional UPDATE
+  (checked → importing), so two simultaneous confirmations import once and
+  both land on the job page, which shows the one import's result.
 - Size: a request whose Content-Length is over the cap is refused (413)
-  before a byte of its body is read; otherwise the upload streams to a
-  temporary file through a handler that stops at the cap, so a large file is
-  never held in memory. The cap is settings.CLAIMS_IMPORT_MAX_BYTES (20 MB).
-  That needs the upload handlers set before the CSRF check reads the body:
-  the view is csrf_exempt outside and csrf_protect inside, as Django's
-  documentation describes for custom upload handlers.
+  before a byte of its body is read; otherwise the upload streams to memory
+  (small files) or a temporary file through a handler that stops at the
+  cap. The cap is settings.CLAIMS_IMPORT_MAX_BYTES (20 MB). That needs the
+  upload handlers set before the CSRF check reads the body: the view is
+  csrf_exempt outside and csrf_protect inside, as Django's documentation
+  describes for custom upload handlers.
 - Access: claims.add_claim (editors, moderators, admins). "Approve on
   import" is offered to moderators (claims.moderate_claim) only; an editor
-  who sends it anyway is refused and nothing is written.
-- The results table lists every row with an error, and the first
-  SHOWN_ROWS rows in all; the counts above it cover the whole file.
+  who sends it anyway is refused and nothing is stored; a moderator who
+  lost the permission before confirming is refused at the confirmation.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core import signing
 from django.core.files.uploadhandler import (
     FileUploadHandler,
+    MemoryFileUploadHandler,
     StopUpload,
     TemporaryFileUploadHandler,
 )
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims.spreadsheet import (
-    COLUMNS,
-    ImportReport,
-    SpreadsheetError,
-    can_approve,
-    check_file,
-    import_file,
-    max_bytes,
-    size_message,
-)
+from claims.jobs import ImportJob, StagingError
+from claims.spreadsheet import COLUMNS, can_approve, max_bytes, size_message
+from claims.tasks import check_import, run_import
 
-SHOWN_ROWS = 1000
-TOKEN_SALT = "claims.spreadsheet-import"
-TOKEN_MAX_AGE = 3600
-STALE_AFTER = 24 * 3600
 # Room for the form's other fields and the multipart boundaries.
 FORM_OVERHEAD = 64 * 1024
 TEMPLATE = "claims/claim_import.html"
-
-
-def import_dir() -> Path:
-    path = Path(getattr(settings, "CLAIMS_IMPORT_DIR", settings.BASE_DIR / "var" / "imports"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+JOB_TEMPLATE = "claims/import_job.html"
+RECENT_JOBS = 10
 
 
 class CappedUploadHandler(FileUploadHandler):
@@ -103,14 +85,18 @@ class CappedUploadHandler(FileUploadHandler):
 @require_http_methods(["GET", "POST"])
 @csrf_exempt
 def claim_import(request: HttpRequest) -> HttpResponse:
-    """Upload a spreadsheet of claims, check it (dry run), and import it on confirmation."""
+    """Upload a spreadsheet of claims; the worker checks it, and imports it on confirmation."""
     cap = None
     if request.method == "POST":
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > max_bytes() + FORM_OVERHEAD:
             return page(request, errors=[size_message(length, max_bytes())], status=413)
         cap = CappedUploadHandler(request, max_bytes())
-        request.upload_handlers = [cap, TemporaryFileUploadHandler(request)]
+        request.upload_handlers = [
+            cap,
+            MemoryFileUploadHandler(request),
+            TemporaryFileUploadHandler(request),
+        ]
     return _claim_import(request, cap)
 
 
@@ -121,112 +107,76 @@ def _claim_import(request: HttpRequest, cap: CappedUploadHandler | None) -> Http
     request.FILES  # noqa: B018  Parse the body now, through the capped handler.
     if cap is not None and cap.exceeded:
         return page(request, errors=[size_message(cap.size, max_bytes())], status=413)
-    if "confirm" in request.POST:
-        return confirm(request)
-    return dry_run(request)
+    return upload(request)
 
 
 def page(
     request: HttpRequest,
     *,
-    report: ImportReport | None = None,
     errors: list[str] | None = None,
-    token: str = "",
     approve: bool = False,
     status: int = 200,
 ) -> HttpResponse:
-    rows = []
-    if report is not None:
-        shown = 0
-        for row in report.rows:
-            if row.errors or shown < SHOWN_ROWS:
-                rows.append(row)
-                shown += 1
     context = {
         "columns": COLUMNS,
-        "report": report,
-        "rows": rows,
-        "hidden_rows": len(report.rows) - len(rows) if report else 0,
         "errors": errors or [],
-        "token": token,
         "approve": approve,
         "may_approve": can_approve(request.user),
         "max_mb": max_bytes() / 1024 / 1024,
+        "jobs": ImportJob.objects.filter(user=request.user)[:RECENT_JOBS],
     }
     return render(request, TEMPLATE, context, status=status)
 
 
-def dry_run(request: HttpRequest) -> HttpResponse:
+def upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     approve = request.POST.get("approve") == "on"
     if upload is None:
-        return page(request, errors=["Choose a CSV or XLSX file to check."])
+        return page(request, errors=["Choose a CSV or XLSX file to check."], approve=approve)
     if approve and not can_approve(request.user):
         return page(
             request,
             errors=["Only a moderator may import claims as approved; nothing was checked."],
             status=403,
         )
-    data = b"".join(upload.chunks())
-    report = check_file(data, upload.name, user=request.user, approve=approve)
-    token = ""
-    if report.ok:
-        token = keep(data, upload.name, request.user, approve)
-    return page(request, report=report, token=token, approve=approve)
-
-
-def keep(data: bytes, filename: str, user, approve: bool) -> str:
-    """Store the checked file; return the signed token that names it for the confirmation."""
-    folder = import_dir()
-    now = time.time()
-    for old in folder.glob("*.upload"):
-        if now - old.stat().st_mtime > STALE_AFTER:
-            old.unlink(missing_ok=True)
-    name = uuid.uuid4().hex
-    (folder / f"{name}.upload").write_bytes(data)
-    return signing.dumps(
-        {
-            "file": name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "user": user.pk,
-            "approve": approve,
-            "name": filename,
-        },
-        salt=TOKEN_SALT,
-    )
-
-
-def confirm(request: HttpRequest) -> HttpResponse:
-    again = "Upload the file again to check it once more; nothing was imported."
     try:
-        ticket = signing.loads(
-            request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE
-        )
-    except signing.SignatureExpired:
-        return page(request, errors=[f"The check is more than an hour old. {again}"])
-    except signing.BadSignature:
-        return page(request, errors=[f"The confirmation is not valid. {again}"], status=400)
-    if ticket["user"] != request.user.pk:
-        return page(request, errors=[f"This check was made by another user. {again}"], status=403)
-    approve = bool(ticket["approve"])
-    if approve and not can_approve(request.user):
-        return page(request, errors=["Only a moderator may import claims as approved."], status=403)
-    path = import_dir() / f"{ticket['file']}.upload"
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return page(request, errors=[f"The checked file is no longer on the server. {again}"])
-    if hashlib.sha256(data).hexdigest() != ticket["sha256"]:
-        return page(request, errors=[f"The stored file changed since it was checked. {again}"])
-    try:
-        report = import_file(data, ticket["name"], user=request.user, approve=approve)
-    except SpreadsheetError as exc:
-        # The database changed since the dry run (a topic renamed, a claim added).
-        report = exc.report or ImportReport(file_errors=list(exc.errors))
-        return page(request, report=report, errors=[str(exc)], approve=approve)
-    path.unlink(missing_ok=True)
-    text = f"Imported {ticket['name']}: {report.summary()}."
-    if report.conflicts_opened:
-        text += f" {report.conflicts_opened} open conflicts involve the new claims."
-    messages.success(request, text)
-    return redirect("claims:dashboard" if not approve else "claims:conflicts")
+        job = ImportJob.stage(upload, user=request.user, approve=approve)
+    except StagingError as exc:
+        return page(request, errors=[str(exc)], approve=approve, status=exc.status)
+    check_import.enqueue(str(job.pk))
+    return redirect(job)
+
+
+@login_required
+@permission_required("claims.add_claim", raise_exception=True)
+@require_GET
+def import_job(request: HttpRequest, pk) -> HttpResponse:
+    """Show an import job: its progress while the worker runs, then its result."""
+    job = get_object_or_404(ImportJob, pk=pk, user=request.user)
+    template = f"{JOB_TEMPLATE}#status" if request.htmx else JOB_TEMPLATE
+    context = {
+        "job": job,
+        "result": job.result,
+        "expiry_hours": settings.CLAIMS_IMPORT_EXPIRY_HOURS,
+    }
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("claims.add_claim", raise_exception=True)
+@require_POST
+def import_job_confirm(request: HttpRequest, pk) -> HttpResponse:
+    """Import a checked job's file, once, however many times this is sent."""
+    job = get_object_or_404(ImportJob, pk=pk, user=request.user)
+    if job.approve and not can_approve(request.user):
+        messages.error(request, "Only a moderator may import claims as approved.")
+        return redirect(job)
+    if job.confirm(by=request.user):
+        run_import.enqueue(str(job.pk))
+    else:
+        job.refresh_from_db()
+        if job.state in (job.State.IMPORTING, job.State.IMPORTED, job.State.FAILED):
+            messages.info(request, "This import was already confirmed: here is its result.")
+        else:
+            messages.error(request, f"This file cannot be imported: {job.get_state_display()}.")
+    return redirect(job)

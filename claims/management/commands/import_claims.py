@@ -8,7 +8,10 @@ claim, and the claims land as that user's pending claims (`--approve`, for a
 user with claims.moderate_claim: approved, and detection runs). A dry run
 needs no user. The file-size cap is the web upload's
 (settings.CLAIMS_IMPORT_MAX_BYTES) unless `--max-mb` says otherwise (0: none):
-the shell is where files too large for the web page go.
+the shell is where files too large for the web page go. The file is
+streamed under the other limits of the web import (rows, columns, cells,
+an XLSX's unpacked size and declared dimension, seconds: the
+CLAIMS_IMPORT_* settings), in this process rather than the worker.
 
 On a terminal a progress bar (tqdm) shows the checking and the writing; in a
 pipe or a log it is left out. The summary line gives rows, claims added,
@@ -74,13 +77,13 @@ class Command(BaseCommand):
         if options["max_mb"] is not None:
             limit = int(options["max_mb"] * 1024 * 1024) if options["max_mb"] > 0 else 2**40
         path = options["file"]
-        data = self.read(path, limit)
+        source = self.read(path, limit)
         progress = Progress(enabled=sys.stderr.isatty())
         started = time.monotonic()
         try:
             if options["dry_run"]:
                 report = check_file(
-                    data,
+                    source,
                     path,
                     user=user,
                     approve=options["approve"],
@@ -91,7 +94,7 @@ class Command(BaseCommand):
                     raise SpreadsheetError(report.errors, report)
             else:
                 report = import_file(
-                    data,
+                    source,
                     path,
                     user=user,
                     approve=options["approve"],
@@ -117,19 +120,21 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user named {username!r}.") from None
 
-    def read(self, path: str, limit: int) -> bytes:
+    def read(self, path: str, limit: int) -> str:
+        """Return the path once it is known readable and within the size cap.
+
+        The file itself is streamed by claims.spreadsheet, as the worker
+        streams an upload, under the same limits (settings.CLAIMS_IMPORT_*).
+        """
         try:
             with open(path, "rb") as f:
                 # Refused from its size alone, before a byte of it is read.
                 size = os.fstat(f.fileno()).st_size
-                if size > limit:
-                    raise CommandError(size_message(size, limit))
-                data = f.read()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
-        if len(data) > limit:
-            raise CommandError(size_message(len(data), limit))
-        return data
+        if size > limit:
+            raise CommandError(size_message(size, limit))
+        return path
 
     def summarise(self, report: ImportReport, seconds: float, *, dry_run: bool) -> None:
         rate = len(report.rows) / seconds if seconds else 0.0
