@@ -258,6 +258,8 @@ class ClaimStance(models.TextChoices):
     AFFIRMS = rules.AFFIRMS, "Affirms"
     DENIES = rules.DENIES, "Denies"
     NO_INFORMATION = rules.NO_INFORMATION, "No information"
+    # A refusal to disclose, not a statement of not knowing: no gap (claims.conflicts).
+    DECLINES = rules.DECLINES, "Declines to say"
 
 
 class ClaimStatus(models.TextChoices):
@@ -513,7 +515,7 @@ class Claim(models.Model):
 
     def value_display(self) -> str:
         """Return what the claim asserts, in words: "1–53 prisoners released", "released"."""
-        if not self.is_fact or self.stance == self.Stance.NO_INFORMATION:
+        if not self.is_fact or self.stance in rules.UNKNOWN_STANCES:
             return ""
         if self.status:
             label = self.get_status_display()
@@ -560,7 +562,11 @@ class Claim(models.Model):
                 error("kind", "Only fact claims carry a quantity or a status.")
         elif self.kind == self.Kind.FACT:
             if not self.stance:
-                error("stance", "A fact claim needs a stance: affirms, denies or no information.")
+                error(
+                    "stance",
+                    "A fact claim needs a stance: affirms, denies, no information "
+                    "or declines to say.",
+                )
             self._clean_value(error)
 
         if self.status and self.detainee_id is None:
@@ -584,9 +590,10 @@ class Claim(models.Model):
     def _clean_value(self, error) -> None:
         lo, hi = self.quantity_min, self.quantity_max
         has_quantity = lo is not None or hi is not None
-        if self.stance == self.Stance.NO_INFORMATION:
+        if self.stance in rules.UNKNOWN_STANCES:
             if has_quantity or self.status:
-                error("stance", "A claim of no information carries no quantity or status.")
+                what = self.get_stance_display().lower()
+                error("stance", f"A claim of “{what}” carries no quantity or status.")
             return
         if self.detainee_id is not None:
             if has_quantity:
@@ -854,7 +861,7 @@ class Conflict(models.Model):
             return Claim.Verdict.UNVERIFIED
         if claim.pk == right[self.outcome]:
             return Claim.Verdict.CONFIRMED
-        if claim.stance == Claim.Stance.NO_INFORMATION:
+        if claim.stance in rules.UNKNOWN_STANCES:
             return Claim.Verdict.UNVERIFIED
         return Claim.Verdict.REFUTED
 

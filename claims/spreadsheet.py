@@ -120,7 +120,9 @@ COLUMNS = (
     Column("topic", "Topic", True, "An existing topic, by title."),
     Column("detainee", "Detainee", False, "An existing detainee, by name or alias."),
     Column("kind", "Kind", True, "fact or position."),
-    Column("stance", "Stance", False, "For a fact: affirms, denies or no information."),
+    Column(
+        "stance", "Stance", False, "For a fact: affirms, denies, no information or declines to say."
+    ),
     Column("quantity_min", "Quantity min", False, "A whole number within the topic's range."),
     Column("quantity_max", "Quantity max", False, "A whole number within the topic's range."),
     Column("status", "Status", False, "For a claim about a detainee, e.g. released."),

@@ -65,3 +65,12 @@ class DemoCaseTests(TestCase):
 
         self.assertContains(response, "shown as a position, never a contradiction of fact")
         self.assertEqual(list(response.context["conflicts"]), [])
+
+    def test_the_white_house_declining_to_name_the_53_forms_no_gap(self):
+        declined = Claim.objects.get(source__name="Josh Earnest")
+        names = declined.topic
+        response = self.client.get(names.get_absolute_url())
+
+        self.assertEqual(declined.stance, Claim.Stance.DECLINES)
+        self.assertContains(response, "Declines to say")
+        self.assertEqual(list(response.context["conflicts"]), [])
