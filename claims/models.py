@@ -262,6 +262,18 @@ class ClaimStance(models.TextChoices):
     DECLINES = rules.DECLINES, "Declines to say"
 
 
+class ClaimQuoteKind(models.TextChoices):
+    """Whether the quote is the speaker's own words or a report of them.
+
+    Reported speech ("urged Obama to cancel upcoming talks") is a reporter's
+    paraphrase: it is never shown in quotation marks, nor put in a citation
+    line or a ClaimReview as what the speaker said.
+    """
+
+    DIRECT = "direct", "Direct quote (the speaker's words)"
+    REPORTED = "reported", "Reported speech (a paraphrase)"
+
+
 class ClaimStatus(models.TextChoices):
     DETAINED = "detained", "Detained"
     PRETRIAL_DETENTION = "pretrial_detention", "Detained: pretrial detention"
@@ -302,6 +314,7 @@ class Claim(models.Model):
 
     Kind = ClaimKind
     Stance = ClaimStance
+    QuoteKind = ClaimQuoteKind
     Status = ClaimStatus
     State = ClaimState
     Verdict = ClaimVerdict
@@ -319,6 +332,13 @@ class Claim(models.Model):
     quote = models.TextField(
         validators=[MaxLengthValidator(QUOTE_MAX_LENGTH)],
         help_text=f"Verbatim, as said or written; at most {QUOTE_MAX_LENGTH:,} characters.",
+    )
+    quote_kind = models.CharField(
+        "quote is",
+        max_length=10,
+        choices=QuoteKind.choices,
+        default=QuoteKind.DIRECT,
+        help_text="Reported speech is never shown in quotation marks as the speaker's words.",
     )
     summary = models.CharField(max_length=300, help_text="One line, in the newsroom's words.")
     stated_on = models.DateField(help_text="When it was said.")
@@ -411,6 +431,9 @@ class Claim(models.Model):
                 name="claim_quantity_bounds_ordered",
             ),
             models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(quote_kind__in=ClaimQuoteKind.values), name="claim_quote_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -489,6 +512,10 @@ class Claim(models.Model):
     @property
     def effective_as_of(self) -> date:
         return self.as_of or self.stated_on
+
+    @property
+    def is_direct_quote(self) -> bool:
+        return self.quote_kind != self.QuoteKind.REPORTED
 
     @property
     def is_fact(self) -> bool:
