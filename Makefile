@@ -52,11 +52,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# import_case is idempotent: running it on every start keeps the demo case
-# loaded without duplicating it.
+# The demo case is loaded only into an empty database (--if-empty): a second
+# `make run` changes nothing a person did since (tests/test_demo_case.py).
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py import_case cases/cuba-2015-01.json
+	$(BIN)/python manage.py import_case --if-empty cases/cuba-2015-01.json
 # One demo user per role, printed with its password (refused when DEBUG=0).
 	@echo
 	$(BIN)/python manage.py create_demo_users

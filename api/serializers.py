@@ -167,6 +167,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "quantity_max",
             "status",
             "quote",
+            "quote_kind",
             "summary",
             "stated_on",
             "as_of",

@@ -73,18 +73,21 @@ STANCE_COLOURS = {
     rules.AFFIRMS: "#1b5e20",
     rules.DENIES: "#a4161a",
     rules.NO_INFORMATION: "#5c4400",
+    rules.DECLINES: "#37474f",
     POSITION: "#4a148c",
 }
 STANCE_SHAPES = {
     rules.AFFIRMS: "circle",
     rules.DENIES: "cross",
     rules.NO_INFORMATION: "diamond",
+    rules.DECLINES: "triangle",
     POSITION: "square",
 }
 STANCE_NAMES = {
     rules.AFFIRMS: "affirms",
     rules.DENIES: "denies",
     rules.NO_INFORMATION: "no information",
+    rules.DECLINES: "declines to say",
     POSITION: "position",
 }
 CONFLICT_COLOURS = {rules.Kind.GAP.value: "#7a4f00", rules.Kind.CONTRADICTION.value: "#a4161a"}
@@ -441,6 +444,9 @@ def shape_path(shape: str, x: float, y: float, r: float = MARK_R) -> str:
     if shape == "diamond":
         s = r * 1.3
         return f"M{_n(x)} {_n(y - s)}L{_n(x + s)} {_n(y)}L{_n(x)} {_n(y + s)}L{_n(x - s)} {_n(y)}Z"
+    if shape == "triangle":
+        s = r * 1.2
+        return f"M{_n(x)} {_n(y - s)}L{_n(x + s)} {_n(y + s)}H{_n(x - s)}Z"
     if shape == "square":
         s = r * 0.9
         return f"M{_n(x - s)} {_n(y - s)}H{_n(x + s)}V{_n(y + s)}H{_n(x - s)}Z"
@@ -595,7 +601,8 @@ def timeline(
     description = (
         f"{_plural(len(claims), 'claim')} from {_plural(len(rows), 'source')}, "
         f"{_span(scale.start, scale.end)}, one row per source. "
-        "Filled circle: affirms; cross: denies; diamond: no information; square: position. "
+        "Filled circle: affirms; cross: denies; diamond: no information; "
+        "triangle: declines to say; square: position. "
         + (
             f"{_plural(superseded, 'claim')} superseded by a later statement of the same "
             "source, drawn hollow and faded. "
@@ -771,8 +778,11 @@ def latest_statuses(claims: Sequence[ChartClaim]) -> list[StatusCell]:
     cells = []
     for lane, claim in latest.items():
         disagreements = []
+        if not rules.is_compared(claim.facts):  # A refusal to say disagrees with no one.
+            cells.append(StatusCell(claim.id, lane, ()))
+            continue
         for other, other_value in values.items():
-            if other == lane:
+            if other == lane or not rules.is_compared(latest[other].facts):
                 continue
             kind = rules.compare_values(values[lane], other_value)
             if kind is not None:

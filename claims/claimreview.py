@@ -10,7 +10,9 @@ Choices where schema.org and the issue leave room:
   and its rationale is `reviewBody`.
 - `claimReviewed` is the one-line summary, not the quote: consumers want "a
   short summary of the claim being evaluated"; a quote may run to 5,000
-  characters. The verbatim quote is the `text` of the reviewed Claim.
+  characters. The verbatim quote is the `text` of the reviewed Claim; reported
+  speech (a paraphrase) is not the speaker's words, so such a Claim has no
+  `text`, only its summary as `claimReviewed`.
 - The rating follows the common 1 (false) to 5 (true) scale: confirmed is 5,
   "True"; refuted is 1, "False". Unverified is no point on a true–false
   scale, so it has no ratingValue, only its name, "Unverified" (consumers
@@ -104,9 +106,10 @@ def reviewed_claim(claim: Claim) -> dict:
         "@type": "Claim",
         "author": speaker(claim.source),
         "datePublished": claim.stated_on.isoformat(),
-        "text": claim.quote,
         "inLanguage": claim.language,
     }
+    if claim.is_direct_quote:
+        item["text"] = claim.quote
     url = claim.citation_url or (claim.document.url if claim.document_id else "")
     if url:
         appearance = {"@type": "CreativeWork", "url": url}

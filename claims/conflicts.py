@@ -21,6 +21,21 @@ Choices DESIGN.md leaves open, made here:
   one source with equal `stated_on` and `as_of` supersede neither each other.
 - Sources are compared by identity: Jen Psaki and the U.S. Department of State
   are different sources, as DESIGN.md's "from different sources" reads.
+
+"Declines to say" (`declines`), a stance of its own (issue 11):
+
+- A source that declines to say ("we will not name them, for their safety")
+  refuses to disclose; it does not say it does not know. Its value is
+  UNKNOWN like `no_information`'s, but it is compared with no claim: it forms
+  no gap (against a known value) and no contradiction, and two refusals, or a
+  refusal and a "no information", form nothing either.
+- It is still the source's statement on the variable, so it supersedes and is
+  superseded like any other fact claim of that source: a source that said
+  "some were released" on Tuesday and declines to say on Wednesday has, as of
+  Wednesday, declined, and Tuesday's claim is shown as updated (its conflicts
+  close as superseded). A journalist reads a source's latest word as its
+  position; keeping the older claim live would flag a gap the source itself
+  has stepped back from.
 """
 
 from __future__ import annotations
@@ -39,6 +54,9 @@ POSITION = "position"
 AFFIRMS = "affirms"
 DENIES = "denies"
 NO_INFORMATION = "no_information"
+DECLINES = "declines"
+# Stances whose value is UNKNOWN; of these only no_information takes part in gaps.
+UNKNOWN_STANCES = (NO_INFORMATION, DECLINES)
 
 # The prisoner trackers' status tree: a status stands for the leaves under it.
 STATUS_TREE: dict[str, tuple[str, ...]] = {
@@ -120,7 +138,7 @@ def value_of(claim: ClaimFacts, topic: TopicRules) -> Value:
     """Return the set of answers a fact claim allows, or None for UNKNOWN."""
     if claim.kind != FACT:
         raise ValueError("a position asserts no value")
-    if claim.stance == NO_INFORMATION:
+    if claim.stance in UNKNOWN_STANCES:
         return None
     if claim.stance not in (AFFIRMS, DENIES):
         raise ValueError(f"unknown stance {claim.stance!r}")
@@ -174,6 +192,11 @@ def compare_values(a: Value, b: Value) -> Kind | None:
     return Kind.CONTRADICTION if disjoint(a, b) else None
 
 
+def is_compared(claim: ClaimFacts) -> bool:
+    """Return whether a claim is compared with others: a fact that does not decline to say."""
+    return claim.kind == FACT and claim.stance != DECLINES
+
+
 def within_window(a: ClaimFacts, b: ClaimFacts, topic: TopicRules) -> bool:
     return abs((a.effective_as_of - b.effective_as_of).days) <= topic.window_days
 
@@ -183,7 +206,7 @@ def compare(a: ClaimFacts, b: ClaimFacts, topic: TopicRules) -> Kind | None:
 
     Both are assumed approved and not superseded; `examine` sees to that.
     """
-    if a.kind != FACT or b.kind != FACT or a.source_id == b.source_id:
+    if not (is_compared(a) and is_compared(b)) or a.source_id == b.source_id:
         return None
     if not within_window(a, b, topic):
         return None
@@ -234,7 +257,8 @@ def examine(claims: Iterable[ClaimFacts], topic: TopicRules) -> Examination:
         (
             (c.effective_as_of, c.source_id, c.id, value_of(c, topic))
             for c in claims
-            if c.kind == FACT and c.id not in superseded
+            # A refusal is compared with nothing (it may still supersede, above).
+            if is_compared(c) and c.id not in superseded
         ),
         key=lambda fact: fact[0],
     )

@@ -458,7 +458,7 @@ def preview_approval(claim: Claim) -> ApprovalPreview:
     conflicts it would raise.
     """
     nothing = ApprovalPreview(conflicts=[], supersedes=[], superseded_by=None)
-    stances = (rules.AFFIRMS, rules.DENIES, rules.NO_INFORMATION)
+    stances = (rules.AFFIRMS, rules.DENIES, *rules.UNKNOWN_STANCES)
     if claim.kind != rules.FACT or claim.stance not in stances:
         return nothing
     if claim.topic_id is None or claim.stated_on is None:

@@ -234,6 +234,7 @@ class ClaimForm(ModelForm):
         "quantity_max",
         "status",
         "quote",
+        "quote_kind",
         "summary",
         "stated_on",
         "as_of",
@@ -285,7 +286,8 @@ class ClaimForm(ModelForm):
         required=False,
         max_length=QUOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"Verbatim, as said or written; at most {QUOTE_MAX_LENGTH:,} characters.",
+        help_text=f"Verbatim, as said or written, or a report of it (mark it below); "
+        f"at most {QUOTE_MAX_LENGTH:,} characters.",
         error_messages={
             "max_length": "The quote is %(show_value)d characters long; the limit is "
             "%(limit_value)d. Quote the passage that makes the claim and cite the full text."
@@ -328,6 +330,7 @@ class ClaimForm(ModelForm):
             "stance",
             "status",
             "quote",
+            "quote_kind",
             "summary",
             "stated_on",
             "as_of",
@@ -337,6 +340,7 @@ class ClaimForm(ModelForm):
         labels = {"stated_on": "Said on", "as_of": "About the situation on"}
         widgets = {
             "kind": forms.RadioSelect,
+            "quote_kind": forms.RadioSelect,
             "stated_on": forms.DateInput(**DATE_WIDGET),
             "as_of": forms.DateInput(**DATE_WIDGET),
         }
@@ -352,6 +356,8 @@ class ClaimForm(ModelForm):
         ]
         self.fields["status"].choices = [("", "— none"), *Claim.Status.choices]
         self.fields["status"].help_text = "Only for a claim about one detainee."
+        # Left out (an older client, a form without the choice), a quote is direct.
+        self.fields["quote_kind"].required = False
         self.new_source: Source | None = None
         self.new_document: Document | None = None
         claim = self.instance
@@ -396,6 +402,9 @@ class ClaimForm(ModelForm):
                 return
             error = ValidationError(routed)
         super().add_error(field, error)
+
+    def clean_quote_kind(self) -> str:
+        return self.cleaned_data.get("quote_kind") or Claim.QuoteKind.DIRECT
 
     def clean(self) -> dict:
         data = super().clean()

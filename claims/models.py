@@ -280,6 +280,20 @@ class ClaimStance(models.TextChoices):
     AFFIRMS = rules.AFFIRMS, "Affirms"
     DENIES = rules.DENIES, "Denies"
     NO_INFORMATION = rules.NO_INFORMATION, "No information"
+    # A refusal to disclose, not a statement of not knowing: no gap (claims.conflicts).
+    DECLINES = rules.DECLINES, "Declines to say"
+
+
+class ClaimQuoteKind(models.TextChoices):
+    """Whether the quote is the speaker's own words or a report of them.
+
+    Reported speech ("urged Obama to cancel upcoming talks") is a reporter's
+    paraphrase: it is never shown in quotation marks, nor put in a citation
+    line or a ClaimReview as what the speaker said.
+    """
+
+    DIRECT = "direct", "Direct quote (the speaker's words)"
+    REPORTED = "reported", "Reported speech (a paraphrase)"
 
 
 class ClaimStatus(models.TextChoices):
@@ -322,6 +336,7 @@ class Claim(TextPolicyModel, models.Model):
 
     Kind = ClaimKind
     Stance = ClaimStance
+    QuoteKind = ClaimQuoteKind
     Status = ClaimStatus
     State = ClaimState
     Verdict = ClaimVerdict
@@ -339,6 +354,13 @@ class Claim(TextPolicyModel, models.Model):
     quote = models.TextField(
         validators=[MaxLengthValidator(QUOTE_MAX_LENGTH)],
         help_text=f"Verbatim, as said or written; at most {QUOTE_MAX_LENGTH:,} characters.",
+    )
+    quote_kind = models.CharField(
+        "quote is",
+        max_length=10,
+        choices=QuoteKind.choices,
+        default=QuoteKind.DIRECT,
+        help_text="Reported speech is never shown in quotation marks as the speaker's words.",
     )
     summary = models.CharField(max_length=300, help_text="One line, in the newsroom's words.")
     stated_on = models.DateField(help_text="When it was said.")
@@ -431,6 +453,9 @@ class Claim(TextPolicyModel, models.Model):
                 name="claim_quantity_bounds_ordered",
             ),
             models.CheckConstraint(condition=~Q(quote=""), name="claim_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(quote_kind__in=ClaimQuoteKind.values), name="claim_quote_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -513,6 +538,10 @@ class Claim(TextPolicyModel, models.Model):
         return self.as_of or self.stated_on
 
     @property
+    def is_direct_quote(self) -> bool:
+        return self.quote_kind != self.QuoteKind.REPORTED
+
+    @property
     def is_fact(self) -> bool:
         return self.kind == self.Kind.FACT
 
@@ -537,7 +566,7 @@ class Claim(TextPolicyModel, models.Model):
 
     def value_display(self) -> str:
         """Return what the claim asserts, in words: "1–53 prisoners released", "released"."""
-        if not self.is_fact or self.stance == self.Stance.NO_INFORMATION:
+        if not self.is_fact or self.stance in rules.UNKNOWN_STANCES:
             return ""
         if self.status:
             label = self.get_status_display()
@@ -584,7 +613,11 @@ class Claim(TextPolicyModel, models.Model):
                 error("kind", "Only fact claims carry a quantity or a status.")
         elif self.kind == self.Kind.FACT:
             if not self.stance:
-                error("stance", "A fact claim needs a stance: affirms, denies or no information.")
+                error(
+                    "stance",
+                    "A fact claim needs a stance: affirms, denies, no information "
+                    "or declines to say.",
+                )
             self._clean_value(error)
 
         if self.status and self.detainee_id is None:
@@ -608,9 +641,10 @@ class Claim(TextPolicyModel, models.Model):
     def _clean_value(self, error) -> None:
         lo, hi = self.quantity_min, self.quantity_max
         has_quantity = lo is not None or hi is not None
-        if self.stance == self.Stance.NO_INFORMATION:
+        if self.stance in rules.UNKNOWN_STANCES:
             if has_quantity or self.status:
-                error("stance", "A claim of no information carries no quantity or status.")
+                what = self.get_stance_display().lower()
+                error("stance", f"A claim of “{what}” carries no quantity or status.")
             return
         if self.detainee_id is not None:
             if has_quantity:
@@ -885,7 +919,7 @@ class Conflict(TextPolicyModel, models.Model):
             return Claim.Verdict.UNVERIFIED
         if claim.pk == right[self.outcome]:
             return Claim.Verdict.CONFIRMED
-        if claim.stance == Claim.Stance.NO_INFORMATION:
+        if claim.stance in rules.UNKNOWN_STANCES:
             return Claim.Verdict.UNVERIFIED
         return Claim.Verdict.REFUTED
 

@@ -128,11 +128,14 @@ COLUMNS = (
     Column("topic", "Topic", True, "An existing topic, by title."),
     Column("detainee", "Detainee", False, "An existing detainee, by name or alias."),
     Column("kind", "Kind", True, "fact or position."),
-    Column("stance", "Stance", False, "For a fact: affirms, denies or no information."),
+    Column(
+        "stance", "Stance", False, "For a fact: affirms, denies, no information or declines to say."
+    ),
     Column("quantity_min", "Quantity min", False, "A whole number within the topic's range."),
     Column("quantity_max", "Quantity max", False, "A whole number within the topic's range."),
     Column("status", "Status", False, "For a claim about a detainee, e.g. released."),
     Column("quote", "Quote", True, "Verbatim."),
+    Column("quote_kind", "Quote kind", False, "direct or reported (a paraphrase); default direct."),
     Column("summary", "Summary", True, "One line, at most 300 characters."),
     Column("stated_on", "Stated on", True, "YYYY-MM-DD."),
     Column("as_of", "As of", False, "YYYY-MM-DD, if not the day it was said."),
@@ -703,6 +706,7 @@ CHOICES = {
     "kind": (Claim.Kind.choices, choice_map(Claim.Kind.choices)),
     "stance": (Claim.Stance.choices, choice_map(Claim.Stance.choices)),
     "status": (Claim.Status.choices, choice_map(Claim.Status.choices)),
+    "quote_kind": (Claim.QuoteKind.choices, choice_map(Claim.QuoteKind.choices)),
     "source_kind": (Source.Kind.choices, choice_map(Source.Kind.choices)),
 }
 
@@ -959,10 +963,10 @@ class SheetCheck:
             if not values.get(key):
                 wrong.add(key)
                 self.error(row, key, "This column is required; the cell is empty.")
-        for key in ("kind", "stance", "status"):
+        for key in ("kind", "stance", "status", "quote_kind"):
             text = values.get(key, "")
             if not text:
-                attrs[key] = ""
+                attrs[key] = Claim.QuoteKind.DIRECT if key == "quote_kind" else ""
                 continue
             found = choice(key, text)
             if found is None:

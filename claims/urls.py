@@ -62,6 +62,11 @@ urlpatterns = [
     path("moderation/claims/<int:pk>/retract/", moderation.claim_retract, name="claim_retract"),
     path("moderation/claims/<int:pk>/restore/", moderation.claim_restore, name="claim_restore"),
     path("moderation/conflicts/", moderation.conflicts_to_decide, name="moderation_conflicts"),
+    path(
+        "moderation/conflicts/decide/",
+        moderation.conflicts_bulk_decide,
+        name="conflicts_bulk_decide",
+    ),
     path("moderation/conflicts/<int:pk>/", moderation.conflict_decide, name="conflict_decide"),
     path(
         "moderation/conflicts/<int:pk>/resolve/",

@@ -4,6 +4,7 @@ import json
 from io import StringIO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
@@ -65,3 +66,42 @@ class DemoCaseTests(TestCase):
 
         self.assertContains(response, "shown as a position, never a contradiction of fact")
         self.assertEqual(list(response.context["conflicts"]), [])
+
+    def test_the_white_house_declining_to_name_the_53_forms_no_gap(self):
+        declined = Claim.objects.get(source__name="Josh Earnest")
+        names = declined.topic
+        response = self.client.get(names.get_absolute_url())
+
+        self.assertEqual(declined.stance, Claim.Stance.DECLINES)
+        self.assertContains(response, "Declines to say")
+        self.assertEqual(list(response.context["conflicts"]), [])
+
+
+class DemoReloadTests(TestCase):
+    """`make run` loads the demo with --if-empty: a second start changes nothing a person did."""
+
+    def test_a_second_load_keeps_an_edited_summary_and_a_retracted_claim(self):
+        call_command("import_case", "--if-empty", str(DEMO_CASE), stdout=StringIO())
+        editor = get_user_model().objects.create_user("ed")
+        edited = Claim.objects.get(
+            source__name="Elizardo Sanchez", topic__title__startswith="Release"
+        )
+        edited.summary = "CCDHRN: no names, no numbers"
+        edited.save()
+        retracted = Claim.objects.get(source__name="Jen Psaki", stated_on="2015-01-05")
+        retracted.retract(by=editor, reason="Misattributed")
+        before = sorted(Claim.objects.values_list("pk", "summary", "state", "version"))
+
+        out = StringIO()
+        call_command("import_case", "--if-empty", str(DEMO_CASE), stdout=out)
+
+        self.assertIn("was not imported, and nothing was changed", out.getvalue())
+        self.assertEqual(
+            sorted(Claim.objects.values_list("pk", "summary", "state", "version")), before
+        )
+        retracted.refresh_from_db()
+        self.assertEqual(retracted.state, Claim.State.RETRACTED)
+
+    def test_the_makefile_loads_the_demo_only_into_an_empty_database(self):
+        makefile = (settings.BASE_DIR / "Makefile").read_text()
+        self.assertIn("manage.py import_case --if-empty cases/cuba-2015-01.json", makefile)

@@ -157,6 +157,8 @@ MATRIX = [
     ("claims:claim_restore",        ("retracted",),                     "POST", L,   403, 403, 403, 302),
     ("claims:moderation_conflicts", (),                                 "GET",  L,   403, 403, 200, 200),
     ("claims:moderation_conflicts", (),                                 "POST", L,   405, 405, 405, 405),
+    ("claims:conflicts_bulk_decide", (),                                "GET",  L,   405, 405, 405, 405),
+    ("claims:conflicts_bulk_decide", (),                                "POST", L,   403, 403, 302, 302),
     ("claims:conflict_decide",      ("gap",),                           "GET",  L,   403, 403, 200, 200),
     ("claims:conflict_decide",      ("gap",),                           "POST", L,   405, 405, 405, 405),
     ("claims:conflict_resolve",     ("gap",),                           "GET",  L,   405, 405, 405, 405),
@@ -234,6 +236,11 @@ POST_DATA = {
         "evidence_url": "https://example.org/list",
     },
     "claims:conflict_dismiss": {"reason": "Not a real conflict"},
+    "claims:conflicts_bulk_decide": {
+        "conflicts": ["gap"],
+        "decision": "dismiss",
+        "rationale": "Not a real conflict",
+    },
     "claims:conflict_reopen": {"reason": "New evidence"},
     "claims:note_hide": {"reason": "Wrong source"},
 }

@@ -48,11 +48,19 @@ def citation_line(claim: Claim, permalink: str) -> str:
     Jen Psaki (U.S. Department of State), "They have already released some of
     the prisoners", Jan 6, 2015, in "US: Cuba Has Released Some of 53
     'Political' Prisoners" — Crosscheck claim #12, https://…/claims/12/
+
+    Reported speech is not the speaker's words: the line gives the newsroom's
+    summary instead, unquoted and said to be reported ("Marco Rubio, reported:
+    Talks should wait until all are released, Jan 6, 2015, …").
     """
-    quote = Truncator(" ".join(claim.quote.split())).chars(160)
+    if claim.is_direct_quote:
+        quote = Truncator(" ".join(claim.quote.split())).chars(160)
+        said = f'"{quote}"'
+    else:
+        said = f"reported: {claim.summary}"
     parts = [
         claim.source.speaker_line,
-        f'"{quote}"',
+        said,
         f"{claim.stated_on:%b} {claim.stated_on.day}, {claim.stated_on.year}",
     ]
     line = ", ".join(parts)

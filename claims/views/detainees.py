@@ -108,7 +108,12 @@ def status_board_rows(
     rows = []
     for detainee in detainees:
         cells = [latest.get((detainee.pk, source.pk)) for source in sources]
-        reported = [(c, rules.value_of(c.facts, topic_rules)) for c in cells if c is not None]
+        # A cell that declines to say is shown, but disagrees with no one (claims.conflicts).
+        reported = [
+            (c, rules.value_of(c.facts, topic_rules))
+            for c in cells
+            if c is not None and rules.is_compared(c.facts)
+        ]
         kinds, clashing = set(), set()
         for (a, value_a), (b, value_b) in combinations(reported, 2):
             kind = rules.compare_values(value_a, value_b)

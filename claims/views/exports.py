@@ -99,6 +99,7 @@ CLAIM_FIELDS = [
     ("quantity max", "quantity_max", "quantity_max", False),
     ("status", "status", "status", True),
     ("quote", "quote", "quote", False),
+    ("quote kind", "quote_kind", "quote_kind", False),
     ("summary", "summary", "summary", False),
     ("stated on", "stated_on", "stated_on", False),
     ("as of", "as_of", "as_of", False),

@@ -27,6 +27,16 @@ Choices made here (DESIGN.md leaves them open):
   more queries, whatever the number of pending claims.
 - Drafts are the editor's own until submitted: moderation pages answer 404
   for them.
+- Bulk decisions (issue 11: one new claim can open a dozen conflicts, one
+  per other source). On the conflicts page a moderator ticks several open
+  conflicts and resolves them with one outcome, rationale and evidence URL,
+  or dismisses them with one reason. Each goes through `Conflict.resolve` or
+  `Conflict.dismiss`, so each is recorded separately in its history with who,
+  when and why, and gets its verdicts. "A is right" means each conflict's own
+  claim A (the older claim of its pair, as every conflict page labels it).
+  All or nothing: the form is checked once, then every ticked conflict is
+  locked; any that is no longer open is left as it is and counted in a
+  warning, like a stale single decision.
 - Access, as in claims.views.editing: an anonymous visitor is sent to log
   in; then a wrong method answers 405; then a user without the permission
   gets 403.
@@ -137,6 +147,52 @@ class ResolveForm(TextPolicyForm, forms.Form):
         data = super().clean()
         outcome = data.get("outcome")
         if outcome and outcome != Conflict.Outcome.UNRESOLVABLE and not data.get("evidence_url"):
+            self.add_error(
+                "evidence_url",
+                "Link the evidence for this outcome; only “cannot be resolved yet” may go without.",
+            )
+        return data
+
+
+class BulkDecisionForm(forms.Form):
+    """One decision for several open conflicts: resolve them alike, or dismiss them alike."""
+
+    decision = forms.ChoiceField(
+        choices=[("resolve", "Resolve them"), ("dismiss", "Dismiss them")],
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.ChoiceField(
+        choices=[("", "—"), *Conflict.Outcome.choices],
+        required=False,
+        help_text="For a resolution. A and B are each conflict's own claims A and B.",
+    )
+    rationale = forms.CharField(
+        label="Rationale or reason",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
+        help_text="Recorded on each conflict: why this outcome, or why they are not real.",
+    )
+    evidence_url = forms.URLField(
+        label="Evidence URL",
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        validators=[http_url],
+        help_text="An http or https link; only “cannot be resolved yet” may go without.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_bulk_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") != "resolve":
+            return data
+        outcome = data.get("outcome")
+        if not outcome:
+            self.add_error("outcome", "Choose the outcome for the conflicts to resolve.")
+        elif outcome != Conflict.Outcome.UNRESOLVABLE and not data.get("evidence_url"):
             self.add_error(
                 "evidence_url",
                 "Link the evidence for this outcome; only “cannot be resolved yet” may go without.",
@@ -408,8 +464,59 @@ def conflicts_to_decide(request: HttpRequest) -> HttpResponse:
         }
         for conflict in page.object_list
     ]
-    context = {"page": page, "items": items, "formula": Source.RELIABILITY_FORMULA}
+    context = {
+        "page": page,
+        "items": items,
+        "formula": Source.RELIABILITY_FORMULA,
+        "bulk_form": BulkDecisionForm(),
+    }
     return render(request, "claims/moderation/conflicts.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("claims.resolve_conflict", raise_exception=True)
+def conflicts_bulk_decide(request: HttpRequest) -> HttpResponse:
+    """Resolve or dismiss the ticked open conflicts alike, each recorded on its own."""
+    default = reverse("claims:moderation_conflicts")
+    ids = sorted({int(pk) for pk in request.POST.getlist("conflicts") if pk.isdigit()})
+    form = BulkDecisionForm(request.POST)
+    if not ids:
+        messages.error(request, "Tick at least one conflict to decide. Nothing was changed.")
+        return back(request, default)
+    if not form.is_valid():
+        errors = "; ".join(m for messages_ in form.errors.values() for m in messages_)
+        messages.error(request, f"Nothing was changed: {errors}")
+        return back(request, default)
+    data = form.cleaned_data
+    with transaction.atomic():
+        conflicts = list(
+            Conflict.objects.select_for_update()
+            .filter(pk__in=ids, status=Conflict.Status.OPEN)
+            .order_by("pk")
+        )
+        for conflict in conflicts:
+            if data["decision"] == "resolve":
+                conflict.resolve(
+                    by=request.user,
+                    outcome=data["outcome"],
+                    rationale=data["rationale"],
+                    evidence_url=data["evidence_url"],
+                )
+            else:
+                conflict.dismiss(by=request.user, reason=data["rationale"])
+    done = "resolved" if data["decision"] == "resolve" else "dismissed"
+    if conflicts:
+        numbers = ", ".join(f"#{c.pk}" for c in conflicts)
+        messages.success(request, f"{len(conflicts)} conflicts {done}: {numbers}.")
+    skipped = len(ids) - len(conflicts)
+    if skipped:
+        messages.warning(
+            request,
+            f"{skipped} of the ticked conflicts {'was' if skipped == 1 else 'were'} no longer "
+            "open and left as they were.",
+        )
+    return back(request, default)
 
 
 def conflict_page(request: HttpRequest, pk: int, **forms_) -> HttpResponse:

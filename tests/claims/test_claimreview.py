@@ -268,3 +268,14 @@ class ClaimReviewTests(RoleCast, JanuaryCast, TestCase):
             response = self.client.get(url)
 
         self.assertContains(response, "application/ld+json")
+
+    def test_reported_speech_is_not_published_as_the_speakers_words(self):
+        Claim.objects.filter(pk=self.some_released.pk).update(quote_kind=Claim.QuoteKind.REPORTED)
+        self.resolve(self.gap, Conflict.Outcome.A_RIGHT)
+
+        item = self.review(self.some_released)["itemReviewed"]
+
+        self.assertNotIn("text", item)
+        self.assertEqual(
+            self.review(self.some_released)["claimReviewed"], "Some of the 53 released"
+        )

@@ -25,6 +25,7 @@ from claims import detection
 from claims.conflicts import (
     AFFIRMS,
     ALL_STATUS_LEAVES,
+    DECLINES,
     DENIES,
     FACT,
     NO_INFORMATION,
@@ -41,7 +42,7 @@ from sources.models import Source
 
 DAY_ONE = date(2015, 1, 1)
 SOURCES = (1, 2, 3)
-STANCES = (AFFIRMS, DENIES, NO_INFORMATION)
+STANCES = (AFFIRMS, DENIES, NO_INFORMATION, DECLINES)
 # Neighbours mostly disagree, so that statuses taken in turn conflict.
 STATUSES = (
     "released",
@@ -120,7 +121,7 @@ def claim_facts(
     stance = in_turn(draw, STANCES, turn)
     lo = hi = None
     status = ""
-    if stance != NO_INFORMATION:
+    if stance not in (NO_INFORMATION, DECLINES):
         if detainee_id is not None:
             status = in_turn(draw, STATUSES, turn)
         elif topic.has_quantity:
@@ -218,6 +219,24 @@ def test_it_finds_exactly_what_comparing_every_pair_finds(variable):
 
     assert found.superseded == superseded
     assert found.conflicts == conflicts
+
+
+@given(variables())
+def test_it_never_puts_a_refusal_to_say_in_a_conflict_yet_lets_it_update(variable):
+    """A source that declines to say forms no gap and no contradiction with
+    anyone, but its later refusal still updates its own earlier statements."""
+    topic, claims = variable
+    found = examine(claims, topic)
+    declined = {c.id for c in claims if c.stance == DECLINES}
+    assert not any(a in declined or b in declined for a, b in found.conflicts)
+    for claim in claims:
+        later = [
+            c
+            for c in claims
+            if c.kind == FACT and c.source_id == claim.source_id and c.recency > claim.recency
+        ]
+        if claim.kind == FACT and any(c.stance == DECLINES for c in later):
+            assert claim.id in found.superseded
 
 
 @given(st.data())

@@ -17,6 +17,7 @@ import pytest
 from claims.conflicts import (
     AFFIRMS,
     ALL_STATUS_LEAVES,
+    DECLINES,
     DENIES,
     FACT,
     NO_INFORMATION,
@@ -82,6 +83,11 @@ def denies(lo: int | None = None, hi: int | None = None, **kwargs) -> ClaimFacts
 
 def no_information(**kwargs) -> ClaimFacts:
     return fact(NO_INFORMATION, **kwargs)
+
+
+def declines(**kwargs) -> ClaimFacts:
+    """A refusal to disclose: "we will not name them, for their safety"."""
+    return fact(DECLINES, **kwargs)
 
 
 def reports(status: str, **kwargs) -> ClaimFacts:
@@ -159,6 +165,7 @@ VALUES = [
     pytest.param(no_information(), THE_53, None, id="no information is UNKNOWN"),
     pytest.param(no_information(), YES_NO, None, id="no information on yes/no is UNKNOWN"),
     pytest.param(on_detainee(no_information()), THE_53, None, id="whereabouts unknown is UNKNOWN"),
+    pytest.param(declines(), THE_53, None, id="declining to say asserts no value"),
 ]
 
 
@@ -297,6 +304,22 @@ PAIRS = [
     pytest.param(
         no_information(), no_information(), THE_53, NOTHING, id="no information vs no information"
     ),
+    # Declining to say is not saying one does not know: no gap, no contradiction.
+    pytest.param(affirms(1, 53), declines(), THE_53, NOTHING, id="some vs declines to say"),
+    pytest.param(denies(), declines(), THE_53, NOTHING, id="none vs declines to say"),
+    pytest.param(affirms(), declines(), YES_NO, NOTHING, id="yes vs declines to say"),
+    pytest.param(
+        reports("released"),
+        on_detainee(declines()),
+        THE_53,
+        NOTHING,
+        id="released vs declines to say where",
+    ),
+    pytest.param(
+        no_information(), declines(), THE_53, NOTHING, id="no information vs declines to say"
+    ),
+    pytest.param(declines(), declines(), THE_53, NOTHING, id="declines vs declines"),
+    pytest.param(position(), declines(), THE_53, NOTHING, id="position vs declines to say"),
     # Positions are shown, never flagged.
     pytest.param(position(), denies(), THE_53, NOTHING, id="position vs none"),
     pytest.param(position(), no_information(), THE_53, NOTHING, id="position vs no information"),
@@ -462,6 +485,16 @@ SUPERSESSIONS = [
         [no_information(id=1, stated_on=TUE), no_information(id=2, stated_on=MON)],
         {2: 1},
         id="no information supersedes too",
+    ),
+    pytest.param(
+        [affirms(id=1, stated_on=MON), declines(id=2, stated_on=TUE)],
+        {1: 2},
+        id="declining to say supersedes the source's earlier statement",
+    ),
+    pytest.param(
+        [declines(id=1, stated_on=MON), affirms(id=2, stated_on=TUE)],
+        {1: 2},
+        id="a refusal is superseded by the source's later statement",
     ),
 ]
 

@@ -130,7 +130,7 @@ class ValidateCaseTests(TestCase):
         data["claims"][1]["stance"] = "maybe"
         self.assertEqual(
             messages(data),
-            ["claims[1].stance: 'maybe' is not one of affirms, denies, no_information"],
+            ["claims[1].stance: 'maybe' is not one of affirms, denies, no_information, declines"],
         )
 
     def test_it_reports_every_error_with_its_path(self):
@@ -147,7 +147,7 @@ class ValidateCaseTests(TestCase):
                 "sources[2].kind: 'ngo' is not one of "
                 "government, official, monitor, legislator, media, other",
                 "topics[0].window_days: 'seven' is not a whole number",
-                "claims[0].stance: 'maybe' is not one of affirms, denies, no_information",
+                "claims[0].stance: 'maybe' is not one of affirms, denies, no_information, declines",
                 "claims[0].stated_on: '2015-02-30' is an impossible date: "
                 "February 2015 has 28 days",
                 "claims[1].source: 'Elizardo Sanches' is not a source in this file "
@@ -406,7 +406,7 @@ class ImportCaseTests(TestCase):
             import_case(data)
         self.assertEqual(
             [str(e) for e in raised.exception.errors],
-            ["claims[2].stance: 'maybe' is not one of affirms, denies, no_information"],
+            ["claims[2].stance: 'maybe' is not one of affirms, denies, no_information, declines"],
         )
         self.assertEqual(row_counts(), before)
         self.assertFalse(Source.objects.exists())
@@ -581,7 +581,7 @@ class ImportCaseCommandTests(TestCase):
         self.assertEqual(
             err.getvalue().splitlines(),
             [
-                "claims[0].stance: 'maybe' is not one of affirms, denies, no_information",
+                "claims[0].stance: 'maybe' is not one of affirms, denies, no_information, declines",
                 "claims[1].stated_on: '2015-02-30' is an impossible date: "
                 "February 2015 has 28 days",
             ],

@@ -61,7 +61,7 @@ class ImportClaimsCommandTests(RoleCast, JanuaryCast, TestCase):
         self.assertIn("60 errors in the file; nothing was imported.", str(caught.exception))
         lines = err.getvalue().splitlines()
         self.assertEqual(lines[0], "Row 2, Stance: “maybe” is not one of: Affirms, Denies, "
-                         "No information.")  # fmt: skip
+                         "No information, Declines to say.")  # fmt: skip
         self.assertEqual(len(lines), 51)
         self.assertEqual(lines[-1], "… and 10 more.")
         self.assertEqual(Claim.objects.count(), before)

@@ -278,3 +278,104 @@ class DecisionListQueryCountTests(RoleCast, JanuaryCast, TestCase):
         with self.assertNumQueries(11):
             response = self.client.get(TO_DECIDE)
         self.assertEqual(len(response.context["items"]), 25)
+
+
+class BulkDecisionTests(RoleCast, JanuaryCast, TestCase):
+    """One new claim opens a conflict with each other source: decide them together."""
+
+    url = reverse("claims:conflicts_bulk_decide")
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.cubaminrex = Source.objects.create(name="Cuban Foreign Ministry", kind="government")
+        cls.granma = Source.objects.create(name="Granma", kind="media")
+        # "None released" from two more sources: each contradicts Psaki's "some released".
+        for source in (cls.cubaminrex, cls.granma):
+            cls.claim(source, stance="denies", quote=f"{source.name}: none", summary="None")
+        cls.conflicts = list(Conflict.objects.filter(claim_a=cls.some_released).order_by("pk"))
+
+    def setUp(self) -> None:
+        self.client.force_login(self.moderator)
+
+    def decide(self, ticked, **data):
+        data.setdefault("conflicts", [c.pk for c in ticked])
+        return self.client.post(self.url, data)
+
+    def test_it_resolves_the_ticked_conflicts_alike_each_in_its_own_history(self):
+        self.assertEqual(len(self.conflicts), 3)
+        ticked, left = self.conflicts[:2], self.conflicts[2]
+
+        response = self.decide(
+            ticked,
+            decision="resolve",
+            outcome=Conflict.Outcome.A_RIGHT,
+            rationale="The Jan 12 list names 53 released.",
+            evidence_url=EVIDENCE,
+        )
+
+        self.assertRedirects(response, TO_DECIDE, fetch_redirect_response=False)
+        for conflict in ticked:
+            conflict.refresh_from_db()
+            self.assertEqual(conflict.status, Conflict.Status.RESOLVED)
+            self.assertEqual(conflict.outcome, Conflict.Outcome.A_RIGHT)
+            self.assertEqual(conflict.status_reason, "The Jan 12 list names 53 released.")
+            latest = conflict.history.first()
+            self.assertEqual(
+                (latest.status, latest.history_user), (Conflict.Status.RESOLVED, self.moderator)
+            )
+            self.assertEqual(conflict.history.count(), 2)  # opened, then resolved
+        left.refresh_from_db()
+        self.assertEqual(left.status, Conflict.Status.OPEN)
+        self.some_released.refresh_from_db()
+        self.assertEqual(self.some_released.verdict, Claim.Verdict.CONFIRMED)
+
+    def test_it_dismisses_the_ticked_conflicts_with_one_reason(self):
+        self.decide(self.conflicts, decision="dismiss", rationale="Different questions.")
+
+        ticked = Conflict.objects.filter(pk__in=[c.pk for c in self.conflicts])
+        self.assertEqual(
+            set(ticked.values_list("status", "status_reason")),
+            {(Conflict.Status.DISMISSED, "Different questions.")},
+        )
+
+    def test_it_changes_nothing_without_an_outcome_evidence_or_reason(self):
+        for data in (
+            {"decision": "resolve", "rationale": "Because."},
+            {"decision": "resolve", "outcome": Conflict.Outcome.A_RIGHT, "rationale": "Because."},
+            {"decision": "dismiss", "rationale": ""},
+            {"decision": "resolve", "outcome": "both_partly", "rationale": "x", "conflicts": []},
+        ):
+            with self.subTest(data=data):
+                self.decide(self.conflicts, **data)
+                self.assertFalse(Conflict.objects.exclude(status=Conflict.Status.OPEN).exists())
+
+    def test_it_leaves_a_conflict_already_decided_as_it_was(self):
+        first = self.conflicts[0]
+        first.dismiss(by=self.moderator, reason="Not real.")
+
+        response = self.decide(
+            self.conflicts,
+            decision="resolve",
+            outcome=Conflict.Outcome.UNRESOLVABLE,
+            rationale="Too early to say.",
+        )
+
+        first.refresh_from_db()
+        self.assertEqual(first.status, Conflict.Status.DISMISSED)
+        self.assertEqual(Conflict.objects.filter(status=Conflict.Status.RESOLVED).count(), 2)
+        shown = [str(m) for m in response.wsgi_request._messages]
+        self.assertIn("1 of the ticked conflicts was no longer open and left as they were.", shown)
+
+    def test_the_conflicts_page_offers_the_bulk_form_and_a_tick_per_conflict(self):
+        response = self.client.get(TO_DECIDE)
+
+        self.assertContains(response, 'id="bulk-decide"')
+        for conflict in self.conflicts:
+            self.assertContains(response, f'id="tick-conflict-{conflict.pk}" form="bulk-decide"')
+
+    def test_only_a_moderator_may_decide_in_bulk(self):
+        self.client.force_login(self.editor)
+        response = self.decide(self.conflicts, decision="dismiss", rationale="x")
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(Conflict.objects.exclude(status=Conflict.Status.OPEN).exists())

@@ -94,6 +94,31 @@ class StatusBoardTests(JanuaryCast, TestCase):
 
         self.assertEqual(rows[self.unidentified].disagreement, "gap")
 
+    def test_it_shows_a_refusal_to_say_but_marks_no_gap_for_it(self):
+        declined = self.claim(
+            self.ccdhrn,
+            detainee=self.silent,
+            stance="declines",
+            quote="We will not say where she is, for her safety",
+            summary="Declines to say",
+            stated_on=date(2015, 1, 6),
+        )
+        self.claim(
+            self.state_dept,
+            detainee=self.silent,
+            stance="affirms",
+            status="released",
+            quote="Zoe Silent has been released",
+            summary="Released",
+            stated_on=date(2015, 1, 6),
+        )
+        response = self.board()
+        row = self.rows(response)[self.silent]
+
+        self.assertIn(declined, row.cells)
+        self.assertEqual(row.disagreement, "")
+        self.assertContains(response, "Declines to say")
+
     def test_it_shows_statuses_dates_and_marks_in_words(self):
         response = self.board()
 

@@ -1,4 +1,10 @@
-"""Import a case file (DESIGN.md "Case files"): all of it, or nothing."""
+"""Import a case file (DESIGN.md "Case files"): all of it, or nothing.
+
+`--if-empty` imports only into a database that holds no case yet (no source,
+topic or claim): what `make run` uses for the demo, so that starting the app
+again never reverts what a person did since (an edited summary, a retracted
+claim). Importing over existing rows stays what it was, a deliberate act.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +28,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", help="Username recorded in history as the author of the import."
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Import only if the database holds no sources, topics or claims yet.",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["if_empty"] and self.holds_a_case():
+            self.stdout.write(
+                f"The database already holds a case: {options['file']} was not imported, "
+                "and nothing was changed."
+            )
+            return
         data = self.read(options["file"])
         user = None
         if options["user"]:
@@ -46,6 +63,12 @@ class Command(BaseCommand):
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
         self.stdout.write(f"Imported {options['file']}: {result.summary()}")
+
+    def holds_a_case(self) -> bool:
+        from claims.models import Claim, Topic
+        from sources.models import Source
+
+        return any(model.objects.exists() for model in (Source, Topic, Claim))
 
     def read(self, path: str):
         name = "standard input" if path == "-" else path
