@@ -43,7 +43,11 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     claims = (
-        Claim.objects.public().filter(source=source).for_display().order_by("-stated_on", "-pk")
+        Claim.objects.public()
+        .filter(source=source)
+        .for_display()
+        .with_standing()
+        .order_by("-stated_on", "-pk")
     )
     conflicts = list(
         Conflict.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))

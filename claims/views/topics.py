@@ -141,9 +141,9 @@ def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
         .values("pk")
     )
     word = list(
-        claims.filter(
-            Q(kind=Claim.Kind.FACT, superseded_by=None) | Q(pk__in=positions)
-        ).for_display()
+        claims.filter(Q(kind=Claim.Kind.FACT, superseded_by=None) | Q(pk__in=positions))
+        .for_display()
+        .with_standing()
     )
     ranked = (
         claims.exclude(pk__in=[c.pk for c in word])
@@ -155,7 +155,7 @@ def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
         .values_list("pk", "earlier_count")
     )
     counts = dict(ranked)
-    earlier = list(claims.filter(pk__in=counts).for_display())
+    earlier = list(claims.filter(pk__in=counts).for_display().with_standing())
     for claim in earlier:
         claim.earlier_count = counts[claim.pk]
     return word, earlier
