@@ -192,3 +192,12 @@ class ClaimPageStandingFirstTests(StandingTestCase):
         body = self.page(self.demand.get_absolute_url())
 
         self.assertLess(body.index("No source disputes this claim"), body.index("<blockquote"))
+
+
+class RangeChartLegendTests(StandingTestCase):
+    def test_the_topic_pages_count_chart_explains_a_range_in_its_legend(self):
+        body = self.page(self.release.get_absolute_url())
+
+        self.assertIn("A range: “some of 53” is drawn from 1 to 53, capped at both ends", body)
+        self.assertIn('class="range-cap"', body)
+        self.assertIn('fill-opacity="0.3"', body)
