@@ -59,6 +59,11 @@ RANGE_TOP = 30
 RANGE_PLOT_HEIGHT = 220
 BAR_WIDTH = 8
 BAR_MIN_HEIGHT = 6  # a single number ("36") still shows as a bar
+# A range ("some of 53": 1 to 53) is drawn as an interval, not a column: caps
+# wider than the bar at both ends, and a light fill, so that it never reads
+# as "53 released"; a single number is a solid block.
+CAP_WIDTH = 18
+RANGE_FILL_OPACITY = 0.3
 SOURCE_OFFSET = 14
 SOURCE_SPAN = 84
 
@@ -233,6 +238,9 @@ class RangeMark:
     key: int  # the source's number in the chart's key
     x: float
     bars: tuple[str, ...]  # one path per interval the claim allows
+    # Per bar: the end caps of a range ("some of 53" is 1 to 53, capped at
+    # both ends and lightly filled), or "" for a single number (a solid block).
+    caps: tuple[str, ...]
     unknown: str  # a diamond on the axis, for "no information"
     key_y: float
     fill: str
@@ -245,6 +253,14 @@ class RangeMark:
     @property
     def dom_id(self) -> str:
         return f"range-claim-{self.claim_id}"
+
+    @property
+    def drawn(self) -> tuple[tuple[str, str, float], ...]:
+        """Return each bar's path, its caps and its fill opacity: a range is lightly filled."""
+        return tuple(
+            (bar, cap, RANGE_FILL_OPACITY if cap else 1.0)
+            for bar, cap in zip(self.bars, self.caps, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -677,7 +693,7 @@ def range_chart(
     for claim in counted:
         x = _r(scale.x(claim.on) + source_dx[claim.lane] + same_day[claim.id] / 2)
         value = values[claim.id]
-        bars, unknown, key_y = [], "", axis_y - 12
+        bars, caps, unknown, key_y = [], [], "", axis_y - 12
         if value is None:
             unknown = shape_path("diamond", x, axis_y, 6)
             key_y = axis_y - 14
@@ -685,6 +701,14 @@ def range_chart(
             tops = []
             for lo, hi in value:
                 top, bottom = y(hi), y(lo)
+                is_range = hi != lo and bottom - top >= BAR_MIN_HEIGHT
+                cap = ""
+                if is_range:
+                    left, right = _n(x - CAP_WIDTH / 2), _n(x + CAP_WIDTH / 2)
+                    cap = f"M{left} {_n(bottom)}H{right}"
+                    if hi != math.inf:
+                        cap = f"M{left} {_n(top)}H{right}" + cap
+                caps.append(cap)
                 if bottom - top < BAR_MIN_HEIGHT:
                     middle = (top + bottom) / 2
                     top, bottom = middle - BAR_MIN_HEIGHT / 2, middle + BAR_MIN_HEIGHT / 2
@@ -707,6 +731,7 @@ def range_chart(
                 key=number[claim.lane],
                 x=x,
                 bars=tuple(bars),
+                caps=tuple(caps),
                 unknown=unknown,
                 key_y=_r(key_y),
                 # Affirmed intervals are filled; what a denial leaves open is hollow.
@@ -724,9 +749,10 @@ def range_chart(
     description = (
         f"What {_plural(len(counted), 'claim')} from {_plural(len(drawn_lanes), 'source')} "
         f"say the count is, {_span(scale.start, scale.end)}{bound}. Each bar runs from the "
-        "lowest to the highest number a claim allows; a single number is a short bar. "
-        "Filled bars affirm; hollow bars are what a denial leaves open; dashed, faded bars "
-        "are superseded. "
+        "lowest to the highest number a claim allows: a range, such as “some of 53” drawn from "
+        "1 to 53, has a cap at each end and a light fill, and says the count is somewhere "
+        "between them, not at the top; a single number is a short solid block. Filled bars "
+        "affirm; hollow bars are what a denial leaves open; dashed, faded bars are superseded. "
         + (
             f"{_plural(unknowns, 'claim')} of no information, drawn as diamonds on the date axis. "
             if unknowns

@@ -188,6 +188,7 @@ class TopicClaimsFeed(CrosscheckFeed):
             Claim.objects.public()
             .filter(topic=topic)
             .for_display()
+            .with_standing()
             .order_by(F("state_changed_at").desc(nulls_last=True), "-pk")[:FEED_LIMIT]
         )
 

@@ -332,6 +332,14 @@ class ConflictFilterSet(django_filters.FilterSet):
     detainee = NamedChoiceFilter(
         queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
     )
+    # Where a claim card's badge links ("In open conflicts with 3 claims"):
+    # hidden in the form, named on the page above the results.
+    claim = django_filters.NumberFilter(
+        method="filter_claim",
+        label="Claim (either side)",
+        widget=forms.HiddenInput,
+        min_value=1,
+    )
 
     class Meta:
         model = Conflict
@@ -349,6 +357,9 @@ class ConflictFilterSet(django_filters.FilterSet):
     @extend_schema_field(OpenApiTypes.INT)  # The API's schema: a source's id.
     def filter_source(self, queryset, name, value):
         return queryset.filter(Q(claim_a__source=value) | Q(claim_b__source=value))
+
+    def filter_claim(self, queryset, name, value):
+        return queryset.filter(Q(claim_a=value) | Q(claim_b=value))
 
 
 class DetaineeFilterSet(django_filters.FilterSet):

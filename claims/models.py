@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -270,6 +272,48 @@ class ClaimQuerySet(models.QuerySet):
             "source__affiliation", "topic", "detainee", "document", "superseded_by"
         )
 
+    def with_standing(self) -> ClaimQuerySet:
+        """Annotate what a card's status badge needs (`Claim.standing`), in the list's own query.
+
+        Correlated subqueries, each behind a CASE on a column of the row, so
+        that they run only for the rows that need them: the open-conflict
+        counts, newest open conflict and its other side only for a claim the
+        database marks `in_open_conflict` (migration 0005), the resolution
+        only for a claim with a verdict. A page of 50 claims stays one query,
+        and a claim in no conflict costs nothing more. Unannotated claims
+        (joined from a conflict, say) still get a badge, with less detail.
+        """
+        mine = Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk"))
+        open_ = Conflict.objects.open().filter(mine).order_by()
+        newest = open_.order_by("-opened_at", "-pk")
+        marked = Q(in_open_conflict=True)
+
+        def open_count(kind: str) -> Case:
+            counted = open_.filter(kind=kind).values("status").annotate(n=Count("*")).values("n")
+            return Case(
+                When(marked, then=Coalesce(Subquery(counted, output_field=IntegerField()), 0)),
+                default=Value(0),
+            )
+
+        other_side = newest.annotate(
+            other=Case(
+                When(claim_a=OuterRef("pk"), then=F("claim_b__source__name")),
+                default=F("claim_a__source__name"),
+            )
+        )
+        resolution = (
+            Conflict.objects.filter(mine, status=ConflictStatus.RESOLVED)
+            .order_by("-status_changed_at", "-pk")
+            .values("pk")[:1]
+        )
+        return self.annotate(
+            open_gap_count=open_count(ConflictKind.GAP),
+            open_contradiction_count=open_count(ConflictKind.CONTRADICTION),
+            newest_open_conflict_id=Case(When(marked, then=Subquery(newest.values("pk")[:1]))),
+            newest_open_other=Case(When(marked, then=Subquery(other_side.values("other")[:1]))),
+            resolution_id=Case(When(~Q(verdict=""), then=Subquery(resolution))),
+        )
+
 
 class ClaimKind(models.TextChoices):
     FACT = rules.FACT, "Fact (checkable)"
@@ -320,6 +364,15 @@ class ClaimVerdict(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     REFUTED = "refuted", "Refuted"
     UNVERIFIED = "unverified", "Unverified"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a claim stands, as its card's badge says it: a key for the style, words, a link."""
+
+    key: str  # open-gap, open-contradiction, open, superseded, confirmed, refuted, unverified
+    text: str
+    url: str
 
 
 # What Claim.search_text is built from: a save of other fields leaves it as it is.
@@ -564,6 +617,63 @@ class Claim(TextPolicyModel, models.Model):
             detainee_id=self.detainee_id,
         )
 
+    @property
+    def standing(self) -> Standing | None:
+        """Return the one badge a claim card shows, or None when nothing is to be said.
+
+        The badge rule, when several apply (README, "Status badges"):
+
+        1. In an open conflict: a live dispute outranks any past decision, and
+           a reader must see it before quoting the claim. "In an open gap with
+           Elizardo Sanchez" (one conflict, linked), or "In open conflicts with
+           3 claims" (several, linked to the conflicts list filtered to it).
+        2. Superseded: the source itself has replaced this statement with a
+           later one (linked). A verdict it had concerns words that are no
+           longer the source's position; its own page still shows it.
+        3. The verdict of the newest resolution it was in: refuted, confirmed
+           or unverified (a claim holds one), linked to that resolution.
+
+        A claim in none of these (never disputed) carries no badge. The
+        details come from `ClaimQuerySet.with_standing()`; without it the
+        badge says the same with less detail, and never runs a query.
+        """
+        conflicts = reverse("claims:conflicts")
+        if self.in_open_conflict and self.state == self.State.APPROVED:
+            gaps = getattr(self, "open_gap_count", None)
+            contradictions = getattr(self, "open_contradiction_count", None)
+            if gaps is None or contradictions is None or gaps + contradictions == 0:
+                return Standing("open", "In an open conflict", f"{conflicts}?claim={self.pk}")
+            total = gaps + contradictions
+            if total == 1:
+                kind = "gap" if gaps else "contradiction"
+                other = getattr(self, "newest_open_other", None)
+                text = f"In an open {kind} with {other}" if other else f"In an open {kind}"
+                url = reverse("claims:conflict", args=[self.newest_open_conflict_id])
+                return Standing(f"open-{kind}", text, url)
+            if not contradictions:
+                text, key = f"In open gaps with {total} claims", "open-gap"
+            elif not gaps:
+                text, key = f"In open contradictions with {total} claims", "open-contradiction"
+            else:
+                text = (
+                    f"In open conflicts with {total} claims "
+                    f"({contradictions} contradiction{'s' if contradictions > 1 else ''}, "
+                    f"{gaps} gap{'s' if gaps > 1 else ''})"
+                )
+                key = "open-contradiction"
+            return Standing(key, text, f"{conflicts}?claim={self.pk}")
+        if self.superseded_by_id:
+            url = reverse("claims:detail", args=[self.superseded_by_id])
+            return Standing("superseded", "Superseded by a later statement", url)
+        if self.verdict:
+            resolution = getattr(self, "resolution_id", None)
+            if resolution:
+                url = reverse("claims:conflict", args=[resolution])
+            else:
+                url = f"{conflicts}?claim={self.pk}&status={ConflictStatus.RESOLVED}"
+            return Standing(self.verdict, f"Verdict: {self.get_verdict_display().lower()}", url)
+        return None
+
     def value_display(self) -> str:
         """Return what the claim asserts, in words: "1–53 prisoners released", "released"."""
         if not self.is_fact or self.stance in rules.UNKNOWN_STANCES:
@@ -771,6 +881,8 @@ class ConflictQuerySet(models.QuerySet):
         queryset = self.select_related(
             "topic",
             "detainee",
+            # Who closed it: the pages say who resolved a conflict, and when.
+            "status_changed_by",
             *(
                 f"{side}__{related}"
                 for side in ("claim_a", "claim_b")
@@ -900,6 +1012,29 @@ class Conflict(TextPolicyModel, models.Model):
     @property
     def claims(self) -> tuple[Claim, Claim]:
         return (self.claim_a, self.claim_b)
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == self.Status.RESOLVED
+
+    @property
+    def decided_by(self) -> str:
+        """Return who last moved the conflict (a person's name, or "Crosscheck" for detection).
+
+        Read through `status_changed_by`, which `ConflictQuerySet.for_display` joins.
+        """
+        user = self.status_changed_by
+        if user is None:
+            return "Crosscheck (automatically)"
+        return user.get_full_name() or user.get_username()
+
+    def side_of(self, claim: Claim) -> str:
+        """Return "A" or "B": the side `claim` is on, as the conflict page labels them."""
+        return "A" if claim.pk == self.claim_a_id else "B"
+
+    def other_side(self, claim: Claim) -> Claim:
+        """Return the claim on the other side from `claim`."""
+        return self.claim_b if claim.pk == self.claim_a_id else self.claim_a
 
     def verdict_for(self, claim: Claim) -> str:
         """Return the verdict this resolution gives one of its claims.

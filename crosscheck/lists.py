@@ -52,19 +52,24 @@ class BoundedPaginator(Paginator):
         return self.counted > self.limit
 
 
-def paginate(request: HttpRequest, object_list, per_page: int = PAGE_SIZE) -> tuple[Page, str]:
-    """Return the requested page of object_list and, if there is no such page, why it differs."""
-    return page_of(request, BoundedPaginator(object_list, per_page))
+def paginate(
+    request: HttpRequest, object_list, per_page: int = PAGE_SIZE, *, param: str = "page"
+) -> tuple[Page, str]:
+    """Return the requested page of object_list and, if there is no such page, why it differs.
+
+    `param` names the page in the query string, for a page with two lists.
+    """
+    return page_of(request, BoundedPaginator(object_list, per_page), param=param)
 
 
-def page_of(request: HttpRequest, paginator: Paginator) -> tuple[Page, str]:
+def page_of(request: HttpRequest, paginator: Paginator, *, param: str = "page") -> tuple[Page, str]:
     """Return the requested page and, when the request asked for no such page, why it differs.
 
     A shared link may name a page that no longer exists, and a hand-edited
     one anything at all: the reader gets the nearest page and a notice, never
     an error.
     """
-    raw = request.GET.get("page", "")
+    raw = request.GET.get(param, "")
     try:
         number = int(raw)
     except ValueError:

@@ -44,6 +44,18 @@ class SourceQuerySet(models.QuerySet):
             )
         )
 
+    def speaking_for(self, source: Source) -> SourceQuerySet:
+        """Return the source, those who speak for it, and those who speak for them, in one query.
+
+        An organisation's page rolls up their claims. Three levels (a
+        department, its press office, its spokeswoman) in one subquery, so
+        the page's queries stay constant; `with_affiliated` walks any depth,
+        one query per level, for the claims list's filter.
+        """
+        return self.filter(
+            Q(pk=source.pk) | Q(affiliation=source) | Q(affiliation__affiliation=source)
+        )
+
     def with_affiliated(self, source: Source) -> SourceQuerySet:
         """Return the source and every source affiliated to it, however deep."""
         ids, frontier = {source.pk}, {source.pk}

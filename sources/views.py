@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -32,31 +32,56 @@ def source_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "sources/source_list.html", context)
 
 
+# How many claims and conflicts a source's page lists at once: the largest
+# source holds thousands of claims; the rest are on the next pages.
+SOURCE_CLAIMS_PAGE = 20
+SOURCE_CONFLICTS_PAGE = 20
+
+
 @require_safe
 @reader_view
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Who the source is, the editors' notes on it, and apart from them its record."""
+    """Who the source is, the editors' notes on it, apart from them its record, then its claims.
+
+    An organisation's page rolls up the claims and conflicts of those who
+    speak for it (the CCDHRN's shows Elizardo Sanchez's), each card naming
+    who made it. Both lists are paged, in a constant number of queries.
+    """
     source = get_object_or_404(
         Source.objects.with_record()
         .select_related("affiliation")
         .prefetch_related(Prefetch("affiliates", queryset=Source.objects.order_by("name"))),
         pk=pk,
     )
+    speakers = Source.objects.speaking_for(source).values("pk")
     claims = (
-        Claim.objects.public().filter(source=source).for_display().order_by("-stated_on", "-pk")
-    )
-    conflicts = list(
-        Conflict.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
+        Claim.objects.public()
+        .filter(source__in=speakers)
         .for_display()
-        .order_by("-opened_at", "-pk")
+        .with_standing()
+        .order_by("-stated_on", "-pk")
+    )
+    claims_page, claims_notice = paginate(request, claims, SOURCE_CLAIMS_PAGE)
+    # Open ones first: what is still disputed, then what was decided, newest first.
+    conflicts = (
+        Conflict.objects.filter(Q(claim_a__source__in=speakers) | Q(claim_b__source__in=speakers))
+        .for_display()
+        .order_by(
+            Case(When(status=Conflict.Status.OPEN, then=Value(0)), default=Value(1)),
+            "-opened_at",
+            "-pk",
+        )
+    )
+    conflicts_page, conflicts_notice = paginate(
+        request, conflicts, SOURCE_CONFLICTS_PAGE, param="conflicts_page"
     )
     context = {
         "source": source,
         "notes": source.notes.visible().select_related("created_by"),
-        "claims": claims,
-        "conflicts": conflicts,
-        "open_conflicts": [c for c in conflicts if c.is_open],
-        "closed_conflicts": [c for c in conflicts if not c.is_open],
+        "claims_page": claims_page,
+        "claims_notice": claims_notice,
+        "conflicts_page": conflicts_page,
+        "conflicts_notice": conflicts_notice,
         "open_conflict_count": source.open_conflict_count,
         "formula": Source.RELIABILITY_FORMULA,
     }

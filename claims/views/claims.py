@@ -20,6 +20,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(
         Claim.objects.linkable()
         .for_display()
+        .with_standing()
         .select_related(
             *(
                 f"superseded_by__{r}"
@@ -30,6 +31,12 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     conflicts = conflicts_for_display(Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)))
+    # What the top of the page says first: the open disputes, then the decisions.
+    conflicts = sorted(conflicts, key=lambda c: (not c.is_open, -c.status_changed_at.timestamp()))
+    for conflict in conflicts:
+        conflict.here = conflict.side_of(claim)
+        conflict.other = conflict.other_side(claim)
+        conflict.verdict_here = conflict.verdict_for(claim)
     supersedes = claim.supersedes.public().for_display()
     context = {
         "claim": claim,
@@ -78,7 +85,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """The claims browser: filter, search, sort; htmx swaps in just the results."""
     filterset = ClaimFilterSet(
         request.GET,
-        queryset=Claim.objects.public().for_display().prefetch_related(*source_notes()),
+        queryset=Claim.objects.public()
+        .for_display()
+        .with_standing()
+        .prefetch_related(*source_notes()),
         request=request,
     )
     claims = filterset.qs

@@ -13,7 +13,12 @@ from crosscheck.lists import paginate, render_list
 @reader_view
 def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = get_object_or_404(conflicts_for_display(Conflict.objects.all()), pk=pk)
-    return render(request, "claims/conflict_detail.html", {"conflict": conflict})
+    context = {
+        "conflict": conflict,
+        "verdict_a": conflict.verdict_for(conflict.claim_a),
+        "verdict_b": conflict.verdict_for(conflict.claim_b),
+    }
+    return render(request, "claims/conflict_detail.html", context)
 
 
 @require_safe

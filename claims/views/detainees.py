@@ -48,6 +48,7 @@ def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Claim.objects.public()
         .filter(detainee=detainee)
         .for_display()
+        .with_standing()
         .prefetch_related(*source_notes())
         .order_by("stated_on", "pk")
     )

@@ -34,7 +34,13 @@ def home(request: HttpRequest) -> HttpResponse:
     ).order_by("-open_conflict_count", "title", "pk")
     page, page_notice = paginate(request, topics)
     conflicts = conflicts_for_display(Conflict.objects.open())[:10]
-    context = {"topics": page, "page": page, "page_notice": page_notice, "conflicts": conflicts}
+    context = {
+        "topics": page,
+        "page": page,
+        "page_notice": page_notice,
+        "conflicts": conflicts,
+        "resolutions": recent_resolutions(Conflict.objects.all(), HOME_RESOLUTIONS),
+    }
     return render(request, "claims/home.html", context)
 
 
@@ -48,6 +54,8 @@ SHOWN_SOURCES = 20  # those who spoke last, each with its whole current word
 SHOWN_EARLIER = 3  # per source, under "Earlier statements"
 SHOWN_CONFLICTS = 20  # the newest open ones
 SHOWN_DETAINEES = 20  # by name
+SHOWN_RESOLUTIONS = 3  # the newest, in "Where this stands" at the top
+HOME_RESOLUTIONS = 5  # the newest on any topic, on the home page
 
 
 @require_safe
@@ -70,6 +78,9 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 Count("source", distinct=True),
             ),
             open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
+            resolved_count=count_per_row(
+                Conflict.objects.filter(status=Conflict.Status.RESOLVED), "topic"
+            ),
             detainee_count=count_per_row(Detainee.topics.through.objects.all(), "topic"),
         ),
         slug=slug,
@@ -81,6 +92,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     word, earlier = current_word(public.filter(detainee=None))
     conflicts = list(topic.conflicts.open().for_display()[:SHOWN_CONFLICTS])
+    resolutions = list(recent_resolutions(topic.conflicts.all(), SHOWN_RESOLUTIONS))
     detainees = list(topic.detainees.order_by("name", "pk")[:SHOWN_DETAINEES])
     statuses = public.current().filter(kind=Claim.Kind.FACT, detainee__in=detainees)
     statuses = list(statuses.for_display())
@@ -100,6 +112,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "topic": topic,
         "claims": shown,
         "conflicts": conflicts,
+        "resolutions": resolutions,
         "picture": current_picture(word, earlier),
         "detainees": detainees,
         "detainee_statuses": detainee_statuses(detainees, statuses),
@@ -107,6 +120,15 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "range_chart": charts.range_chart(facts, lanes, topic.rules),
     }
     return render(request, "claims/topic_detail.html", context)
+
+
+def recent_resolutions(conflicts, limit: int):
+    """Return the newest `limit` resolved conflicts, joined for a one-line summary each.
+
+    A resolved conflict leaves the open lists; this keeps the decision in view.
+    """
+    resolved = conflicts.filter(status=Conflict.Status.RESOLVED)
+    return resolved.for_display().order_by("-status_changed_at", "-pk")[:limit]
 
 
 def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
@@ -141,9 +163,9 @@ def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
         .values("pk")
     )
     word = list(
-        claims.filter(
-            Q(kind=Claim.Kind.FACT, superseded_by=None) | Q(pk__in=positions)
-        ).for_display()
+        claims.filter(Q(kind=Claim.Kind.FACT, superseded_by=None) | Q(pk__in=positions))
+        .for_display()
+        .with_standing()
     )
     ranked = (
         claims.exclude(pk__in=[c.pk for c in word])
@@ -155,7 +177,7 @@ def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
         .values_list("pk", "earlier_count")
     )
     counts = dict(ranked)
-    earlier = list(claims.filter(pk__in=counts).for_display())
+    earlier = list(claims.filter(pk__in=counts).for_display().with_standing())
     for claim in earlier:
         claim.earlier_count = counts[claim.pk]
     return word, earlier

@@ -250,6 +250,34 @@ class RangeChartTests(TestCase):
         self.assertLess(self.bar(all_53)[0], top)
         self.assertEqual(len({m.x for m in chart.marks}), 3)
 
+    def test_it_draws_some_of_53_as_the_interval_1_to_53_visibly_not_53_released(self):
+        chart = self.chart(
+            [
+                claim(1, PSAKI, quantity_min=1, quantity_max=53),
+                claim(2, RUBIO, quantity_min=53, quantity_max=53),
+            ]
+        )
+        some, all_53 = chart.marks
+
+        [(_, cap, fill_opacity)] = some.drawn
+        top, bottom = self.scale(chart, 53), self.scale(chart, 1)
+        # A cap at each end, wider than the bar, and a light fill: an interval.
+        self.assertIn(f" {top:g}H", cap)
+        self.assertIn(f" {bottom:g}H", cap)
+        self.assertEqual(fill_opacity, charts.RANGE_FILL_OPACITY)
+        self.assertLess(fill_opacity, 1)
+        # "All 53" is a solid block, with no caps: a single number.
+        self.assertEqual(all_53.drawn[0][1:], ("", 1.0))
+        self.assertIn("“some of 53” drawn from 1 to 53", chart.description)
+        self.assertIn("not at the top", chart.description)
+
+    def test_an_open_ended_range_has_a_cap_at_its_foot_only(self):
+        open_ended = rules.TopicRules(has_quantity=True, quantity_min=0, quantity_max=None)
+        chart = self.chart([claim(1, PSAKI, quantity_min=10)], open_ended)
+
+        [(_, cap, _)] = chart.marks[0].drawn
+        self.assertEqual(cap.count("M"), 1)
+
     def test_it_draws_no_information_as_a_diamond_on_the_date_axis(self):
         chart = self.chart(january())
         unknown = next(m for m in chart.marks if m.claim_id == 3)

@@ -41,9 +41,10 @@ class HomePageTests(JanuaryCast, TestCase):
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_conflicts(self):
         # 1. how many topics (for the pages), 2. a page of topics with counts,
         # 3. open conflicts joined to both claims, their sources, affiliations,
-        # topics, detainees and documents, 4.-7. the visible notes of the A and
-        # B sources and of their affiliations.
-        with self.assertNumQueries(7):
+        # topics, detainees and documents, and who last moved them, 4.-7. the
+        # visible notes of the A and B sources and of their affiliations,
+        # 8. the newest resolved conflicts, joined likewise.
+        with self.assertNumQueries(8):
             self.client.get(reverse("claims:home"))
 
         for n in range(8):
@@ -56,7 +57,7 @@ class HomePageTests(JanuaryCast, TestCase):
             )
         self.assertEqual(Conflict.objects.open().count(), 9)
 
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get(reverse("claims:home"))
 
     def test_it_lists_topics_with_the_most_open_conflicts_first_fifty_a_page(self):

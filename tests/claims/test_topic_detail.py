@@ -243,16 +243,17 @@ class TopicPageTests(JanuaryCast, TestCase):
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
         # 1. topic with its counts, 2. the newest claims joined to source,
         # affiliation, topic, detainee, document and update, 3. the current
-        # word of the sources who spoke last, 4. their earlier statements'
-        # ids, 5. those statements, 6. open conflicts joined to both claims
-        # and theirs, 7. detainees, 8. their current status, 9.-10. visible
-        # notes of every source and affiliation shown.
+        # word of the sources who spoke last (with their badges' standing),
+        # 4. their earlier statements' ids, 5. those statements, 6. open
+        # conflicts joined to both claims and theirs, 7. the newest resolved
+        # conflicts, joined likewise, 8. detainees, 9. their current status,
+        # 10.-11. visible notes of every source and affiliation shown.
         add_claims(self.release, 10, start=0)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(11):
             small = self.get()
 
         add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(11):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from claims import detection
 from claims.models import Claim, Conflict, Topic
 from sources.models import CredibilityNote, Source
+from sources.views import SOURCE_CLAIMS_PAGE, SOURCE_CONFLICTS_PAGE
 from tests.cast import JanuaryCast
 
 
@@ -33,8 +34,9 @@ class SourcePageTests(JanuaryCast, TestCase):
     def test_it_lists_the_sources_claims_and_conflicts(self):
         response = self.get(self.psaki)
 
-        self.assertEqual(set(response.context["claims"]), {self.monday, self.some_released})
+        self.assertEqual(set(response.context["claims_page"]), {self.monday, self.some_released})
         self.assertEqual(response.context["open_conflict_count"], 1)
+        self.assertEqual(len(response.context["conflicts_page"]), 1)
 
     def test_it_keeps_judgement_apart_from_record(self):
         response = self.get(self.psaki)
@@ -84,7 +86,7 @@ class SourcePageTests(JanuaryCast, TestCase):
         self.assertEqual(Conflict.objects.get(pk=conflict.pk).status, Conflict.Status.SUPERSEDED)
         self.assertContains(self.get(self.sanchez), "= (0 + 1) ÷ (0 + 1 + 2) = 0.33")
 
-    def test_it_lists_open_and_closed_conflicts_apart(self):
+    def test_it_lists_open_conflicts_before_closed_ones_with_what_was_decided(self):
         later = self.claim(
             self.sanchez,
             stance=Claim.Stance.DENIES,
@@ -95,22 +97,24 @@ class SourcePageTests(JanuaryCast, TestCase):
 
         response = self.get(self.sanchez)
 
-        [open_conflict] = response.context["open_conflicts"]
-        [closed] = response.context["closed_conflicts"]
+        open_conflict, closed = response.context["conflicts_page"]
         self.assertEqual(open_conflict.claim_b, later)
+        self.assertTrue(open_conflict.is_open)
         self.assertEqual(closed.status, Conflict.Status.SUPERSEDED)
-        self.assertContains(response, "Open (1)")
-        self.assertContains(response, "Closed (1)")
+        self.assertContains(response, '<span class="badge badge-open">Open</span>')
+        self.assertContains(response, "<strong>Superseded</strong> by")
 
     def test_it_says_a_source_speaks_for_itself_when_it_has_no_affiliation(self):
         self.assertContains(self.get(self.rubio), "None recorded: speaks for itself.")
 
     def test_it_says_what_to_expect_when_a_source_has_no_claims_or_notes(self):
-        response = self.get(self.state_dept)
+        self.demand.retract(by=None, reason="Not his words.")
+        response = self.get(self.rubio)
 
-        self.assertContains(response, "No approved claims from U.S. Department of State yet.")
+        self.assertContains(response, "No approved claims from Marco Rubio yet.")
+        self.assertContains(response, "No conflict involves Marco Rubio’s claims.")
+        response = self.get(self.state_dept)
         self.assertContains(response, "No credibility notes on U.S. Department of State yet.")
-        self.assertContains(response, "No open conflict involves")
 
     def test_it_keeps_headings_in_order_without_inline_style(self):
         body = self.get(self.psaki).content.decode()
@@ -125,22 +129,31 @@ class SourcePageTests(JanuaryCast, TestCase):
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
         # 1. source with its record (counts and subqueries) joined to its
-        # affiliation, 2. sources affiliated to it, 3. conflicts its claims are
-        # in, joined to both claims, sources, affiliations, topics, detainees and
-        # documents, 4. visible notes with their authors, 5. approved claims
-        # joined to affiliation, topic, detainee, document and update.
+        # affiliation, 2. sources affiliated to it, 3. how many approved
+        # claims it and those who speak for it made, 4. how many conflicts
+        # those claims are in, 5. visible notes with their authors, 6. a page
+        # of those claims joined to source, affiliation, topic, detainee,
+        # document and update, with their badges' standing, 7. a page of
+        # those conflicts, joined to both claims, sources, affiliations,
+        # topics, detainees, documents and who decided.
         add_claims(self.psaki, 10, start=0)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(7):
             small = self.get(self.psaki)
 
         add_claims(self.psaki, 190, start=10)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(7):
             large = self.get(self.psaki)
 
-        self.assertEqual(len(small.context["claims"]), 2 + 10)
-        self.assertEqual(len(large.context["claims"]), 2 + 200)
-        self.assertEqual(len(small.context["open_conflicts"]), 1 + 10)
-        self.assertEqual(len(large.context["open_conflicts"]), 1 + 200)
+        self.assertEqual(small.context["claims_page"].paginator.count, 2 + 10)
+        self.assertEqual(large.context["claims_page"].paginator.count, 2 + 200)
+        self.assertEqual(len(large.context["claims_page"]), SOURCE_CLAIMS_PAGE)
+        self.assertEqual(small.context["conflicts_page"].paginator.count, 1 + 10)
+        self.assertEqual(large.context["conflicts_page"].paginator.count, 1 + 200)
+        self.assertEqual(len(large.context["conflicts_page"]), SOURCE_CONFLICTS_PAGE)
+        # An organisation's page, rolling up its spokeswoman's: as many queries.
+        with self.assertNumQueries(7):
+            department = self.get(self.state_dept)
+        self.assertEqual(department.context["claims_page"].paginator.count, 2 + 200)
 
 
 def add_claims(source: Source, n: int, *, start: int) -> None:
@@ -170,3 +183,81 @@ def add_claims(source: Source, n: int, *, start: int) -> None:
     Claim.objects.bulk_create(claims)
     for topic in topics:
         detection.refresh_variable(topic.pk, None)
+
+
+class OrganisationRollUpTests(JanuaryCast, TestCase):
+    def get(self, source, **params):
+        return self.client.get(reverse("sources:detail", args=[source.pk]), params)
+
+    def test_the_ccdhrn_page_shows_sanchezs_claim_and_the_open_gap_labelled_as_his(self):
+        response = self.get(self.ccdhrn)
+        body = response.content.decode()
+
+        self.assertEqual(list(response.context["claims_page"]), [self.no_information])
+        [gap] = response.context["conflicts_page"]
+        self.assertEqual(gap.kind, Conflict.Kind.GAP)
+        self.assertTrue(gap.is_open)
+        self.assertIn(
+            "Claims by Cuban Commission for Human Rights and National Reconciliation", body
+        )
+        self.assertIn(
+            f'Made by <a href="{self.sanchez.get_absolute_url()}">Elizardo Sanchez</a>, '
+            "who speaks for Cuban Commission for Human Rights and National Reconciliation",
+            body,
+        )
+        self.assertIn("In an open gap with Jen Psaki", body)
+
+    def test_a_person_s_own_page_does_not_label_its_claims_as_someone_elses(self):
+        self.assertNotContains(self.get(self.sanchez), "Made by")
+
+    def test_it_rolls_up_two_levels_down(self):
+        desk = Source.objects.create(
+            name="Havana desk", kind=Source.Kind.MONITOR, affiliation=self.sanchez
+        )
+        reporter_claim = self.claim(
+            desk, stance=Claim.Stance.NO_INFORMATION, quote="Nothing yet", summary="Nothing yet"
+        )
+
+        response = self.get(self.ccdhrn)
+
+        self.assertIn(reporter_claim, list(response.context["claims_page"]))
+
+    def test_it_pages_the_claims_and_the_conflicts_apart(self):
+        add_claims(self.sanchez, SOURCE_CLAIMS_PAGE + 5, start=0)
+
+        first = self.get(self.ccdhrn)
+        second = self.get(self.ccdhrn, page=2, conflicts_page=2)
+
+        self.assertEqual(len(first.context["claims_page"]), SOURCE_CLAIMS_PAGE)
+        self.assertEqual(len(second.context["claims_page"]), 1 + 5)
+        self.assertEqual(len(second.context["conflicts_page"]), 1 + 5)
+        self.assertContains(first, "page=2#claims")
+        self.assertContains(first, "conflicts_page=2#conflicts")
+
+    def test_a_page_past_the_end_shows_the_last_with_a_notice(self):
+        response = self.get(self.ccdhrn, page=9)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "There is no page “9”")
+
+
+class NoRecordYetTests(JanuaryCast, TestCase):
+    def test_a_source_with_no_resolved_claim_shows_no_record_yet_never_a_bare_half(self):
+        for url in (
+            reverse("sources:detail", args=[self.psaki.pk]),
+            reverse("sources:list"),
+        ):
+            with self.subTest(url):
+                response = self.client.get(url)
+                self.assertContains(response, "No record yet")
+                self.assertNotContains(response, "0.50")
+
+    def test_a_source_with_a_verdict_shows_its_estimate(self):
+        Conflict.objects.get(claim_a=self.some_released).resolve(
+            by=None, outcome=Conflict.Outcome.A_RIGHT, rationale="Confirmed."
+        )
+
+        self.assertContains(
+            self.client.get(reverse("sources:detail", args=[self.psaki.pk])),
+            "= (1 + 1) ÷ (1 + 0 + 2) = 0.67",
+        )
