@@ -340,9 +340,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# The spreadsheet import of claims (claims.spreadsheet, claims.views.imports):
-# the largest file the upload page takes (the command has --max-mb), and where
-# a checked file waits for its confirmation (shared, with several app servers).
+# The spreadsheet import of claims (claims.spreadsheet, claims.jobs,
+# claims.tasks, claims.views.imports): the largest file the upload page takes
+# (the command has --max-mb), and where an uploaded file waits for the worker
+# and its confirmation (shared by the app servers and the worker).
 CLAIMS_IMPORT_MAX_BYTES = envint("CLAIMS_IMPORT_MAX_MB", "20") * 1024 * 1024
 CLAIMS_IMPORT_DIR = Path(os.environ.get("CLAIMS_IMPORT_DIR", BASE_DIR / "var" / "imports"))
 
