@@ -74,6 +74,11 @@ class BoardRow:
     # "contradiction", "gap" or "": the strongest disagreement between two cells.
     disagreement: str
     clashing: frozenset[int]  # ids of the claims in a contradiction
+    labels: tuple[str, ...] = ()  # the sources' names, one per cell: the narrow cards' labels
+
+    @property
+    def labelled_cells(self) -> list[tuple[str, Claim | None]]:
+        return list(zip(self.labels, self.cells, strict=True))
 
     @property
     def reports(self) -> int:
@@ -124,7 +129,8 @@ def status_board_rows(
         disagreement = next(
             (str(k) for k in (rules.Kind.CONTRADICTION, rules.Kind.GAP) if k in kinds), ""
         )
-        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing)))
+        labels = tuple(source.name for source in sources)
+        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing), labels))
     return sources, rows
 
 

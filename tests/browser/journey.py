@@ -70,6 +70,9 @@ class BrowserTestCase(StaticLiveServerTestCase):
 
     # The journey's name: its screenshots go to test-artifacts/screenshots/<journey>/.
     journey = "journey"
+    # The viewport's width: each journey runs again at 360 px, a small phone,
+    # where no page may scroll sideways.
+    width = 1280
     # 127.0.0.1 rather than localhost, which Chromium may resolve to ::1 first.
     host = "127.0.0.1"
     # Each test flushes the database; this restores what migrations wrote
@@ -99,7 +102,7 @@ class BrowserTestCase(StaticLiveServerTestCase):
     def new_context(self, **options) -> BrowserContext:
         """Open a fresh browser context (its own cookies) that reports what goes wrong."""
         context = self.browser.new_context(
-            base_url=self.live_server_url, viewport={"width": 1280, "height": 900}, **options
+            base_url=self.live_server_url, viewport={"width": self.width, "height": 900}, **options
         )
         context.set_default_timeout(10_000)
         if options.get("java_script_enabled") is False:
@@ -185,7 +188,24 @@ class BrowserTestCase(StaticLiveServerTestCase):
         page.screenshot(path=folder / name, full_page=True)
         if problems:
             self.fail(f"step {step!r} at {page.url}:\n- " + "\n- ".join(problems))
+        self.assert_no_sideways_scroll(page, step)
         self.assert_accessible(page, step)
+
+    @property
+    def narrow(self) -> bool:
+        return self.width < 720
+
+    def assert_no_sideways_scroll(self, page: Page, step: str) -> None:
+        """Fail when the page is wider than the viewport (it would scroll sideways)."""
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > self.width:
+            wide = page.evaluate(
+                """limit => [...document.querySelectorAll("main *")]
+                    .filter(e => e.getBoundingClientRect().right > limit + 1)
+                    .slice(0, 5).map(e => e.tagName.toLowerCase() + "." + e.className)""",
+                self.width,
+            )
+            self.fail(f"step {step!r} at {page.url} is {width} px wide at {self.width}: {wide}")
 
     def assert_accessible(self, page: Page, step: str) -> None:
         """Run axe-core on the page; fail on any serious or critical violation."""

@@ -98,3 +98,11 @@ class EditorJourneyTests(BrowserTestCase):
         self.assertEqual((claim.quantity_min, claim.quantity_max), (1, 53))
         self.assertEqual(claim.source.name, NEW_SOURCE)
         self.assertEqual(claim.created_by, self.erin)
+
+
+@pytest.mark.browser
+class NarrowEditorJourneyTests(EditorJourneyTests):
+    """The same journey on a 360 px phone: no page may scroll sideways."""
+
+    journey = "editor-360"
+    width = 360

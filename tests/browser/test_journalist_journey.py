@@ -55,6 +55,10 @@ class JournalistJourneyTests(BrowserTestCase):
         expect(self.results(page)).to_contain_text(NO_NAMES)
         expect(self.results(page)).not_to_contain_text(DECLINES)
         expect(page).to_have_title(re.compile("^Claims matching “released”"))
+        # Psaki's card says it is disputed, and links to the gap.
+        psaki_card = self.results(page).locator("article.claim").filter(has_text=SOME_RELEASED)
+        badge = psaki_card.get_by_role("link", name="In an open gap with Elizardo Sanchez")
+        expect(badge).to_be_visible()
         self.arrive(page, "search released")
 
         # With JavaScript on, htmx swaps in the results without leaving the
@@ -92,8 +96,12 @@ class JournalistJourneyTests(BrowserTestCase):
         expect(psaki.get_by_role("complementary").get_by_text(STATE_NOTE)).to_be_visible()
         expect(sanchez.get_by_role("complementary").get_by_text(CCDHRN_NOTE)).to_be_visible()
         left, right = psaki.bounding_box(), sanchez.bounding_box()
-        self.assertLess(abs(left["y"] - right["y"]), 5, "the two claims are not side by side")
-        self.assertNotEqual(left["x"], right["x"])
+        if self.narrow:  # One above the other on a phone.
+            self.assertLess(abs(left["x"] - right["x"]), 5, "the two claims are not stacked")
+            self.assertGreater(right["y"], left["y"])
+        else:
+            self.assertLess(abs(left["y"] - right["y"]), 5, "the two claims are not side by side")
+            self.assertNotEqual(left["x"], right["x"])
         self.arrive(page, "topic of the 53")
 
         # The timeline: a mark per claim, each a link with a text alternative.
@@ -108,6 +116,12 @@ class JournalistJourneyTests(BrowserTestCase):
         expect(page.get_by_role("heading", level=1)).to_have_text(SOME_RELEASED)
         expect(page.locator("blockquote").first).to_contain_text(
             "They have already released some of the prisoners"
+        )
+        # The dispute comes first, above the quote.
+        standing = page.get_by_role("region", name="Where this claim stands")
+        expect(standing).to_contain_text("Open gap")
+        self.assertLess(
+            standing.bounding_box()["y"], page.locator("blockquote").first.bounding_box()["y"]
         )
         self.arrive(page, "claim")
 
@@ -137,3 +151,11 @@ class JournalistJourneyTests(BrowserTestCase):
         expect(self.results(page)).not_to_contain_text(SOME_RELEASED)
         expect(field(page, "Source kind")).to_have_value("monitor")
         self.arrive(page, "search and filter")
+
+
+@pytest.mark.browser
+class NarrowJournalistJourneyTests(JournalistJourneyTests):
+    """The same journey on a 360 px phone: no page may scroll sideways."""
+
+    journey = "journalist-360"
+    width = 360

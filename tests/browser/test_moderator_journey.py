@@ -92,7 +92,8 @@ class ModeratorJourneyTests(BrowserTestCase):
         expect(reader.get_by_role("heading", level=1)).to_contain_text(NEW_SOURCE)
         expect(record_count(reader, "Open conflicts")).to_have_text("1")
         expect(record_count(reader, "Claims confirmed")).to_have_text("0")
-        expect(record_count(reader, "Reliability estimate")).to_have_text("0.50")
+        # No verdict yet: no record, never a bare 0.50.
+        expect(record_count(reader, "Reliability estimate")).to_have_text("No record yet")
         self.arrive(reader, "source record before")
 
         # Resolve: the new source was right, with the rationale and evidence.
@@ -127,3 +128,24 @@ class ModeratorJourneyTests(BrowserTestCase):
         self.arrive(reader, "source record after")
         self.claim.refresh_from_db()
         self.assertEqual(self.claim.verdict, Claim.Verdict.CONFIRMED)
+
+        # The topic page says it at the top: no longer open, and who decided what, and why.
+        reader.goto(conflict.topic.get_absolute_url())
+        stands = reader.get_by_role("region", name="Where this stands")
+        expect(stands).to_contain_text("Claim B is right")
+        expect(stands).to_contain_text(NEW_SOURCE)
+        expect(stands).to_contain_text("Resolved by morgan")
+        expect(stands).to_contain_text(RATIONALE)
+        self.assertLess(
+            stands.bounding_box()["y"],
+            reader.get_by_role("heading", name="At a glance").bounding_box()["y"],
+        )
+        self.arrive(reader, "topic after the resolution")
+
+
+@pytest.mark.browser
+class NarrowModeratorJourneyTests(ModeratorJourneyTests):
+    """The same journey on a 360 px phone: no page may scroll sideways."""
+
+    journey = "moderator-360"
+    width = 360

@@ -208,7 +208,11 @@ class ClaimListTests(JanuaryCast, TestCase):
         response = self.get()
 
         self.assertContains(response, '<form class="filters" method="get" action="/claims/"')
-        self.assertContains(response, '<button type="submit">Show results</button>', html=True)
+        self.assertContains(
+            response,
+            '<button type="submit" class="button button-primary">Show results</button>',
+            html=True,
+        )
         self.assertContains(response, "<legend>Filter and search the claims</legend>", html=True)
         self.assertContains(response, 'id="results" class="results" aria-live="polite"')
         self.assertContains(response, '<label for="id_q">Search:</label>', html=True)
