@@ -78,19 +78,22 @@ def claim_review(request: HttpRequest, claim: Claim, conflicts: Iterable[Conflic
     if resolution is None:
         return None
     value, label = RATINGS[claim.verdict]
-    rating: dict = {"@type": "Rating", "alternateName": label}
+    # Google's ClaimReview guidelines read the rating's `name` (as well as
+    # `alternateName`): "True", "False", "Unverified".
+    rating: dict = {"@type": "Rating", "name": label, "alternateName": label}
     if value is not None:
         rating |= {"ratingValue": value, "bestRating": BEST_RATING, "worstRating": WORST_RATING}
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": request.build_absolute_uri(claim.get_absolute_url()),
+        # On SITE_URL, not the request's host: one review has one address.
+        "url": settings.SITE_URL + claim.get_absolute_url(),
         "claimReviewed": claim.summary,
         "datePublished": timezone.localdate(resolution.status_changed_at).isoformat(),
         "author": {
             "@type": "Organization",
             "name": settings.NEWSROOM_NAME,
-            "url": request.build_absolute_uri(settings.NEWSROOM_URL or reverse("claims:home")),
+            "url": settings.NEWSROOM_URL or settings.SITE_URL + reverse("claims:home"),
         },
         "itemReviewed": reviewed_claim(claim),
         "reviewRating": rating,

@@ -19,6 +19,11 @@ Choices DESIGN.md leaves open, made here:
 - A claim is superseded by the *next* later fact claim of the same source on
   the variable, so a chain Mon -> Tue -> Wed reads as two updates. Claims of
   one source with equal `stated_on` and `as_of` supersede neither each other.
+- A topic may set a tolerance, absolute (10 people) or relative (1%), within
+  which two counts agree: "4,183" and "4,190" do not contradict on a topic
+  whose tolerance is 1%. The gap between the two intervals is compared with
+  the absolute amount and with the percentage of the larger count at the gap.
+  It applies to counts only (not statuses, not yes/no).
 - Sources are compared by identity: Jen Psaki and the U.S. Department of State
   are different sources, as DESIGN.md's "from different sources" reads.
 
@@ -85,6 +90,11 @@ class TopicRules:
     quantity_min: int = 0
     quantity_max: int | None = None
     window_days: int = 7
+    # Two counts agree when they are at most this far apart: an absolute
+    # amount, or a percentage of the larger of the two (the one nearer zero
+    # would make 1% of "0" no tolerance at all). Either suffices. 0: exact.
+    tolerance: int = 0
+    tolerance_percent: float = 0.0
 
     @property
     def upper(self) -> float:
@@ -172,24 +182,36 @@ def value_of(claim: ClaimFacts, topic: TopicRules) -> Value:
     return frozenset({YES if affirms else NO})
 
 
-def disjoint(a: Value, b: Value) -> bool:
-    """Return whether two known values share no possible answer."""
+def near(a: tuple[float, float], b: tuple[float, float], topic: TopicRules | None) -> bool:
+    """Return whether two count intervals overlap, or lie within the topic's tolerance."""
+    (alo, ahi), (blo, bhi) = a, b
+    if alo <= bhi and blo <= ahi:
+        return True
+    if topic is None or not (topic.tolerance or topic.tolerance_percent):
+        return False
+    low, high = (ahi, blo) if ahi < blo else (bhi, alo)
+    gap = high - low
+    return gap <= topic.tolerance or gap <= topic.tolerance_percent / 100 * high
+
+
+def disjoint(a: Value, b: Value, topic: TopicRules | None = None) -> bool:
+    """Return whether two known values share no possible answer (within the topic's tolerance)."""
     if isinstance(a, frozenset) and isinstance(b, frozenset):
         return a.isdisjoint(b)
     if isinstance(a, tuple) and isinstance(b, tuple):
-        return not any(alo <= bhi and blo <= ahi for alo, ahi in a for blo, bhi in b)
+        return not any(near(x, y, topic) for x in a for y in b)
     # A status against a yes/no or a quantity: the claims answer different
     # questions, so neither can prove the other wrong.
     return False
 
 
-def compare_values(a: Value, b: Value) -> Kind | None:
+def compare_values(a: Value, b: Value, topic: TopicRules | None = None) -> Kind | None:
     """Return how two values conflict: contradiction, gap, or None."""
     if a is None and b is None:
         return None
     if a is None or b is None:
         return Kind.GAP
-    return Kind.CONTRADICTION if disjoint(a, b) else None
+    return Kind.CONTRADICTION if disjoint(a, b, topic) else None
 
 
 def is_compared(claim: ClaimFacts) -> bool:
@@ -210,7 +232,7 @@ def compare(a: ClaimFacts, b: ClaimFacts, topic: TopicRules) -> Kind | None:
         return None
     if not within_window(a, b, topic):
         return None
-    return compare_values(value_of(a, topic), value_of(b, topic))
+    return compare_values(value_of(a, topic), value_of(b, topic), topic)
 
 
 def supersessions(claims: Iterable[ClaimFacts]) -> dict[int, int]:
@@ -272,7 +294,7 @@ def examine(claims: Iterable[ClaimFacts], topic: TopicRules) -> Examination:
                 break
             if source_a == source_b:
                 continue
-            kind = compare_values(value_a, value_b)
+            kind = compare_values(value_a, value_b, topic)
             if kind is not None:
                 conflicts[(min(id_a, id_b), max(id_a, id_b))] = kind
     return Examination(superseded=superseded, conflicts=conflicts)

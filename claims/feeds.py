@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -62,7 +63,19 @@ class PrintableXMLGenerator(SimplerXMLGenerator):
         super().startElement(name, {key: printable(value) for key, value in attrs.items()})
 
 
+# The `updated` of a feed with no entries. Django gives the time of the
+# request, so an empty feed changed on every fetch and feed readers fetched it
+# again and again. An empty feed has nothing that was updated: a fixed epoch
+# is stable, and any entry that arrives later is newer than it.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class PrintableAtom1Feed(Atom1Feed):
+    def latest_post_date(self) -> datetime:
+        if not any(item.get("updateddate") or item.get("pubdate") for item in self.items):
+            return EMPTY_FEED_UPDATED
+        return super().latest_post_date()
+
     def write(self, outfile, encoding) -> None:
         # Atom1Feed.write, with the writer above.
         handler = PrintableXMLGenerator(outfile, encoding, short_empty_elements=True)
@@ -82,13 +95,30 @@ class CrosscheckFeed(Feed):
         return settings.NEWSROOM_NAME
 
     def get_feed(self, obj, request: HttpRequest):
+        """Build the feed, with every address of this site on SITE_URL, not the Host header.
+
+        Django builds the feed's, and each entry's, link and id from the
+        request's host: the same entry read as 127.0.0.1 and as localhost was
+        two entries to a feed reader.
+        """
         feed = super().get_feed(obj, request)
+        origin = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+
+        def canonical(url):
+            if isinstance(url, str) and url.startswith(origin):
+                return settings.SITE_URL + url[len(origin) :]
+            return url
+
+        for key in ("link", "feed_url"):
+            feed.feed[key] = canonical(feed.feed[key])
         feed.feed["id"] = feed.feed["feed_url"]
+        for item in feed.items:
+            for key in ("link", "unique_id"):
+                item[key] = canonical(item[key])
         return feed
 
     def get_context_data(self, **kwargs) -> dict:
-        request = kwargs["request"]
-        return {"obj": kwargs["item"], "base": f"{request.scheme}://{request.get_host()}"}
+        return {"obj": kwargs["item"], "base": settings.SITE_URL}
 
 
 class ConflictsFeed(CrosscheckFeed):

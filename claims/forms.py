@@ -81,11 +81,22 @@ class TopicForm(ModelForm):
             "quantity_min",
             "quantity_max",
             "window_days",
+            "tolerance",
+            "tolerance_percent",
         ]
         labels = {
+            "tolerance": "Counts agree within",
+            "tolerance_percent": "Or within (percent)",
             "quantity_label": "What is counted",
             "window_days": "Comparison window (days)",
         }
+
+    def clean_tolerance(self) -> int:
+        # Left empty: exact counts.
+        return self.cleaned_data.get("tolerance") or 0
+
+    def clean_tolerance_percent(self):
+        return self.cleaned_data.get("tolerance_percent") or 0
 
     def clean_title(self) -> str:
         title = self.cleaned_data["title"]

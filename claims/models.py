@@ -84,6 +84,21 @@ class Topic(TextPolicyModel, models.Model):
         default=7,
         help_text="Claims whose dates are at most this many days apart are compared.",
     )
+    # claims.conflicts.TopicRules: two counts this close agree (0: only equal counts).
+    tolerance = models.BigIntegerField(
+        default=0,
+        blank=True,
+        validators=quantity_validators,
+        help_text="Two counts at most this far apart agree, e.g. 10; 0 for exact counts.",
+    )
+    tolerance_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Or: two counts at most this percentage of the larger apart agree, e.g. 1.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -134,7 +149,14 @@ class Topic(TextPolicyModel, models.Model):
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)
-        rule_fields = ("quantity_label", "quantity_min", "quantity_max", "window_days")
+        rule_fields = (
+            "quantity_label",
+            "quantity_min",
+            "quantity_max",
+            "window_days",
+            "tolerance",
+            "tolerance_percent",
+        )
         if all(f in instance.__dict__ for f in rule_fields):
             instance._stored_rules = instance.rules
         return instance
@@ -177,6 +199,8 @@ class Topic(TextPolicyModel, models.Model):
             quantity_min=self.quantity_min or 0,
             quantity_max=self.quantity_max,
             window_days=self.window_days,
+            tolerance=self.tolerance or 0,
+            tolerance_percent=float(self.tolerance_percent or 0),
         )
 
     def quantity_range_display(self) -> str:

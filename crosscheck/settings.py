@@ -282,6 +282,15 @@ LOGGING = {
     },
 }
 
+# The canonical address of this site, without a trailing slash: feed and
+# entry ids and ClaimReview URLs are built on it, so they do not depend on the
+# Host header a request came with (a feed read through a proxy, an IP address
+# or a second name keeps its entries' ids). Development defaults to
+# `make run`'s address; production to https:// and the first ALLOWED_HOSTS.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
+)
+
 # The newsroom's name, shown as the author of reviews and feeds.
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "Crosscheck")
 # The newsroom's own site, named with it as the author of fact checks

@@ -17,6 +17,7 @@ as a real commit would run them. Each worker's own copies of pages are used
 only outside a transaction, so WorkerCopiesTests is a TransactionTestCase.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.management import call_command
@@ -110,7 +111,9 @@ class ServingTests(PageCacheCase):
         response = self.client.get(url)
 
         self.assertEqual(response[STATUS], "miss")
-        self.assertContains(response, "http://testserver/claims/")
+        # The claim's citation permalink is canonical (SITE_URL) whatever the host;
+        # downloads' permalinks still follow the host, so the key keeps it.
+        self.assertContains(response, f"{settings.SITE_URL}/claims/")
         self.assertNotContains(response, "http://localhost/claims/")
 
     def test_it_never_serves_an_entry_stored_under_an_older_generation(self):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -42,7 +43,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "claim": claim,
         "conflicts": conflicts,
         "supersedes": supersedes,
-        "citation": citation_line(claim, request.build_absolute_uri(claim.get_absolute_url())),
+        # The canonical permalink (SITE_URL), the one the ClaimReview and feeds give.
+        "citation": citation_line(claim, settings.SITE_URL + claim.get_absolute_url()),
         # Reads the conflicts above (the template reuses them): no query of its own.
         "claim_review": claim_review(request, claim, conflicts),
     }

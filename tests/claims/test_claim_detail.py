@@ -2,6 +2,7 @@ import re
 from datetime import date
 from itertools import pairwise
 
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 
@@ -99,7 +100,7 @@ class ClaimPageTests(JanuaryCast, TestCase):
             'Jen Psaki (U.S. Department of State), "They have already released some of the '
             "prisoners\", Jan 6, 2015, in \"US: Cuba Has Released Some of 53 'Political' "
             f'Prisoners" — Crosscheck claim #{self.some_released.pk}, '
-            f"http://testserver/claims/{self.some_released.pk}/",
+            f"{settings.SITE_URL}/claims/{self.some_released.pk}/",
         )
         self.assertContains(response, '<label for="citation-line">')
         self.assertContains(response, '<textarea id="citation-line" readonly')

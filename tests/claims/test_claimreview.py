@@ -13,6 +13,7 @@ import json
 
 import extruct
 import html5lib
+from django.conf import settings
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +25,8 @@ from claims.models import Claim, Conflict, Document
 from tests.cast import JanuaryCast
 from tests.roles import RoleCast
 
-BASE_URL = "http://testserver"
+# Feed and review addresses are built on SITE_URL, whatever host the test client sends.
+BASE_URL = settings.SITE_URL
 SCHEMA = Namespace("https://schema.org/")
 BREAKOUT = "</script><script>alert(1)</script>"
 
@@ -73,6 +75,7 @@ class ClaimReviewTests(RoleCast, JanuaryCast, TestCase):
             review["reviewRating"],
             {
                 "@type": "Rating",
+                "name": "True",
                 "alternateName": "True",
                 "ratingValue": 5,
                 "bestRating": 5,
@@ -99,9 +102,7 @@ class ClaimReviewTests(RoleCast, JanuaryCast, TestCase):
         response = self.client.get(reverse("claims:detail", args=[self.some_released.pk]))
         review = self.review(self.some_released)
 
-        self.assertEqual(
-            review["url"], response.wsgi_request.build_absolute_uri(response.request["PATH_INFO"])
-        )
+        self.assertEqual(review["url"], settings.SITE_URL + response.request["PATH_INFO"])
         self.assertIn(review["url"], response.context["citation"])
 
     def test_the_appearance_is_the_citation_link_titled_with_the_document(self):
@@ -128,6 +129,25 @@ class ClaimReviewTests(RoleCast, JanuaryCast, TestCase):
                 "archivedAt": "https://web.archive.org/example.org/cuba",
             },
         )
+
+    def test_a_document_without_a_url_appears_at_the_citation_link(self):
+        Claim.objects.filter(pk=self.some_released.pk).update(
+            citation_url="https://example.org/briefing#psaki"
+        )
+        self.resolve(self.gap, Conflict.Outcome.A_RIGHT)
+
+        appearance = self.review(self.some_released)["itemReviewed"]["appearance"]
+
+        self.assertEqual(appearance["url"], "https://example.org/briefing#psaki")
+        self.assertEqual(
+            appearance["headline"], "US: Cuba Has Released Some of 53 'Political' Prisoners"
+        )
+
+    def test_the_rating_has_a_name(self):
+        self.resolve(self.gap, Conflict.Outcome.A_RIGHT)
+
+        self.assertEqual(self.review(self.some_released)["reviewRating"]["name"], "True")
+        self.assertEqual(self.review(self.no_information)["reviewRating"]["name"], "Unverified")
 
     def test_without_a_citation_link_the_appearance_is_the_documents_url(self):
         Document.objects.filter(pk=self.article.pk).update(url="https://example.org/cuba")
@@ -169,7 +189,9 @@ class ClaimReviewTests(RoleCast, JanuaryCast, TestCase):
 
         rating = self.review(self.no_information)["reviewRating"]
 
-        self.assertEqual(rating, {"@type": "Rating", "alternateName": "Unverified"})
+        self.assertEqual(
+            rating, {"@type": "Rating", "name": "Unverified", "alternateName": "Unverified"}
+        )
 
     def test_the_review_is_the_newest_resolution(self):
         self.resolve(self.gap, Conflict.Outcome.UNRESOLVABLE)

@@ -14,6 +14,7 @@ to do, and no conflict a person closed is ever reopened.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -67,8 +68,16 @@ def topic_rules(draw) -> TopicRules:
         return TopicRules(has_quantity=False, window_days=window)
     lowest = draw(st.integers(0, 3))
     highest = draw(st.none() | st.integers(lowest, lowest + 20))
+    # Mostly exact counts; sometimes a tolerance, absolute or relative.
+    tolerance = draw(st.sampled_from([0, 0, 0, 1, 3]))
+    percent = draw(st.sampled_from([0.0, 0.0, 0.0, 5.0, 50.0]))
     return TopicRules(
-        has_quantity=True, quantity_min=lowest, quantity_max=highest, window_days=window
+        has_quantity=True,
+        quantity_min=lowest,
+        quantity_max=highest,
+        window_days=window,
+        tolerance=tolerance,
+        tolerance_percent=percent,
     )
 
 
@@ -239,9 +248,22 @@ def test_it_never_puts_a_refusal_to_say_in_a_conflict_yet_lets_it_update(variabl
             assert claim.id in found.superseded
 
 
+@given(variables(max_claims=2).filter(lambda v: len(v[1]) == 2))
+def test_a_tolerance_only_ever_removes_contradictions(variable):
+    """Counts that agree exactly agree within any tolerance; a tolerance adds no conflict."""
+    topic, (a, b) = variable
+    exact = replace(topic, tolerance=0, tolerance_percent=0.0)
+    tolerant = compare(a, b, topic)
+    if tolerant is not None:
+        assert compare(a, b, exact) == tolerant
+    if compare(a, b, exact) != Kind.CONTRADICTION:
+        assert tolerant == compare(a, b, exact)
+
+
 @given(st.data())
 def test_it_holds_a_statement_and_its_denial_to_contradict(data):
-    topic = data.draw(topic_rules())
+    # On exact counts: within a tolerance, "10" and "not 10" may agree.
+    topic = replace(data.draw(topic_rules()), tolerance=0, tolerance_percent=0.0)
     detainee_id = data.draw(st.sampled_from([None, 7]))
     said = data.draw(claim_facts(topic, detainee_id, 1).filter(lambda c: c.stance == AFFIRMS))
     denied = said._replace(id=2, source_id=said.source_id + 1, stance=DENIES)

@@ -12,7 +12,9 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from email.utils import parsedate_to_datetime
 
+import feedparser
 import html5lib
+from django.conf import settings
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -26,7 +28,8 @@ from tests.cast import JanuaryCast
 from tests.roles import RoleCast
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
-BASE_URL = "http://testserver"
+# Feed and review addresses are built on SITE_URL, whatever host the test client sends.
+BASE_URL = settings.SITE_URL
 GAP_TITLE = (
     "Gap (one source has no information): Jen Psaki (U.S. Department of State): "
     "Some of the 53 released — Elizardo Sanchez (Cuban Commission for Human Rights "
@@ -426,3 +429,35 @@ class VolumeOfConflicts:
             denier = Source.objects.create(name=f"Denier {i}", kind=Source.Kind.MEDIA)
             self.case.claim(denier, topic=self.topic, stance="denies", quote="No", summary="No")
         self.count += n
+
+
+class CanonicalFeedTests(JanuaryCast, TestCase):
+    """Issue 15: ids do not depend on the Host header; an empty feed's `updated` is stable."""
+
+    def read(self, url: str, host: str) -> feedparser.FeedParserDict:
+        response = self.client.get(url, HTTP_HOST=host)
+        self.assertEqual(response.status_code, 200)
+        feed = feedparser.parse(response.content)
+        self.assertFalse(feed.bozo, feed.get("bozo_exception"))
+        return feed
+
+    def test_feed_and_entry_ids_are_the_same_whatever_the_host(self):
+        url = reverse("claims:conflicts_feed")
+        one, other = self.read(url, "localhost"), self.read(url, "127.0.0.1")
+
+        self.assertEqual(one.feed.id, f"{settings.SITE_URL}{url}")
+        self.assertEqual(one.feed.id, other.feed.id)
+        self.assertTrue(one.entries)
+        self.assertEqual([e.id for e in one.entries], [e.id for e in other.entries])
+        self.assertTrue(all(e.id.startswith(settings.SITE_URL) for e in one.entries))
+        self.assertTrue(all(e.link.startswith(settings.SITE_URL) for e in one.entries))
+
+    def test_an_empty_feed_has_a_fixed_updated(self):
+        empty = Topic.objects.create(title="Talks", question="Do the talks go ahead?")
+        url = reverse("claims:topic_conflicts_feed", args=[empty.slug])
+
+        first, again = self.read(url, "localhost"), self.read(url, "localhost")
+
+        self.assertEqual(first.entries, [])
+        self.assertEqual(first.feed.updated, "1970-01-01T00:00:00+00:00")
+        self.assertEqual(first.feed.updated, again.feed.updated)
