@@ -110,6 +110,7 @@ def form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_document", raise_exception=True)
+@submitted_once
 def document_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -128,6 +129,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_document", raise_exception=True)
+@submitted_once
 def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(Document, pk=pk)
     return form_page(
@@ -143,6 +145,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_topic", raise_exception=True)
+@submitted_once
 def topic_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -159,6 +162,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_topic", raise_exception=True)
+@submitted_once
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
     return form_page(
@@ -176,6 +180,7 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_detainee", raise_exception=True)
+@submitted_once
 def detainee_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -192,6 +197,7 @@ def detainee_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_detainee", raise_exception=True)
+@submitted_once
 def detainee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     detainee = get_object_or_404(Detainee, pk=pk)
     return form_page(

@@ -152,3 +152,19 @@ class SimultaneousSubmissionsTests(LiveServerTestCase):
             approvals = claim.history.filter(state=Claim.State.APPROVED)
             self.assertEqual(approvals.count(), 1, claim)
         self.assertEqual(FormSubmission.objects.count(), 2)
+
+    def test_three_identical_credibility_notes_sent_at_once_write_one_note(self):
+        edna = user_in("edna", "Editor")
+        data = {
+            "aspect": "general",
+            "body": "Party to the Dec. 17 agreement; has given no names or numbers.",
+            "signed_by": "Desk",
+            "written_on": "2015-01-07",
+            FIELD: new_token(),
+        }
+        path = reverse("sources:note_create", args=[self.psaki.pk])
+
+        statuses = self.send_at_once(3, path, data, self.session_of(edna))
+
+        self.assertEqual(statuses, [302] * 3)
+        self.assertEqual(self.psaki.notes.count(), 1)
