@@ -1,5 +1,5 @@
 """
-Races on one topic: approve ∥ retract ∥ edit ∥ bulk approve, 40 trials, under gunicorn
+Races on one topic: approve ∥ retract ∥ edit ∥ bulk approve, 60 trials, under gunicorn
 on a throwaway PostgreSQL.
 
 Every action on a topic takes the topic's lock before any claim row
