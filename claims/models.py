@@ -1161,6 +1161,31 @@ class Conflict(TextPolicyModel, models.Model):
         self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
 
 
+class FormSubmission(models.Model):
+    """A form sent once: its one-time token, written in the same transaction as what it did.
+
+    The unique token is the guard (claims/submissions.py): of two identical
+    submissions sent at once, the second INSERT waits for the first's
+    transaction and then fails, so the action is done once, and the second
+    is sent to what the first did (`result_url`). A technical record, not
+    part of the newsroom's history: kept without django-simple-history.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    path = models.CharField(max_length=500)
+    result_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 # The spreadsheet import's jobs live in their own module (the model, its file,
 # its quota); imported here so that Django finds the model.
 from claims.jobs import ImportJob  # noqa: E402, F401

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from claims.models import Claim, Conflict
+from claims.submissions import submitted_once
 from claims.views.editing import form_page
 from crosscheck.access import reader_view
 from crosscheck.lists import paginate, render_list
@@ -94,6 +95,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.add_source", raise_exception=True)
+@submitted_once
 def source_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -110,6 +112,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.change_source", raise_exception=True)
+@submitted_once
 def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     return form_page(
@@ -126,6 +129,7 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.add_credibilitynote", raise_exception=True)
+@submitted_once
 def note_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a credibility note; notes are never edited, so there is no edit page."""
     source = get_object_or_404(Source, pk=pk)

@@ -26,3 +26,27 @@ class RoleCast:
         cls.other_editor = user_in("edna", "Editor")
         cls.moderator = user_in("mona", "Moderator", first_name="Mona", last_name="Derator")
         cls.admin = user_in("ada", "Admin", is_superuser=True, is_staff=True)
+
+
+def restore_roles() -> None:
+    """Put the role groups back, as the roles migration writes them.
+
+    For a TransactionTestCase without serialized_rollback: its flush keeps
+    content types and permissions (post_migrate makes them again) but not
+    the groups. Restoring serialized contents instead fails after another
+    TransactionTestCase's flush has made the content types anew, with other
+    ids (pytest-django runs them all last, in file order).
+    """
+    import importlib
+
+    from django.contrib.auth.models import Permission
+
+    roles = importlib.import_module("claims.migrations.0002_roles")
+    for name, perms in roles.role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in perms
+        )
+    admin, _ = Group.objects.get_or_create(name="Admin")
+    admin.permissions.set(Permission.objects.all())

@@ -21,7 +21,7 @@ from django.urls import reverse
 from claims.detection import recompute_all
 from claims.models import Claim, Topic
 from sources.models import Source
-from tests.roles import user_in
+from tests.roles import restore_roles, user_in
 
 PARALLEL = 20
 
@@ -69,10 +69,8 @@ def in_parallel(calls) -> list:
 
 
 class ParallelApprovalsTests(LiveServerTestCase):
-    # The groups come from a data migration: keep them across the flush.
-    serialized_rollback = True
-
     def setUp(self) -> None:
+        restore_roles()  # The last TransactionTestCase's flush removed them.
         topic = Topic.objects.create(
             title="Release of the 53 prisoners",
             question="Has Cuba released the 53 prisoners, and how many?",

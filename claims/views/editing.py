@@ -21,9 +21,10 @@ Choices made here (DESIGN.md and the issue leave them open):
   is not submitted again). On someone else's claim, or an approved one, a
   moderator has "Save changes", which keeps the state. "Preview conflicts"
   saves nothing, and is also what pressing Enter does.
-- Replays. The new-claim form carries a one-time token; the session keeps the
-  last 50 saved with the claim each created, so the same form sent twice (a
-  double click, a reload) adds one claim and leads to it. An edit sent twice
+- Replays. The new-claim form carries a one-time token, written with the
+  claim (claims/submissions.py), so the same form sent twice, even at the
+  same moment (a double click, a reload), adds one claim and leads to it;
+  the session also keeps the last 50 saved with the claim each created. An edit sent twice
   is refused by the version check below; a submission sent twice leaves the
   claim pending once.
 - Drafts are whole claims: the same validation as a submitted one, so a
@@ -59,6 +60,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from claims import detection, locks
 from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
 from claims.models import STATE_FIELDS, Claim, Detainee, Document, StaleClaimError, Topic
+from claims.submissions import submitted_once
 from sources.models import Source
 
 # How many names each autocomplete list offers; a longer name is still found when typed.
@@ -66,6 +68,7 @@ SUGGESTIONS = 1000
 
 # The session remembers the last new-claim forms saved, by their token.
 SAVED_FORMS, SAVED_FORMS_KEPT = "saved_claim_forms", 50
+ALREADY_SAVED = "This form was already saved; nothing was added twice."
 
 OWN_STATES = (Claim.State.DRAFT, Claim.State.PENDING, Claim.State.REJECTED)
 MODERATED_STATES = (Claim.State.PENDING, Claim.State.APPROVED)
@@ -107,6 +110,7 @@ def form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_document", raise_exception=True)
+@submitted_once
 def document_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -125,6 +129,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_document", raise_exception=True)
+@submitted_once
 def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(Document, pk=pk)
     return form_page(
@@ -140,6 +145,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_topic", raise_exception=True)
+@submitted_once
 def topic_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -156,6 +162,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_topic", raise_exception=True)
+@submitted_once
 def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
     return form_page(
@@ -173,6 +180,7 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_detainee", raise_exception=True)
+@submitted_once
 def detainee_create(request: HttpRequest) -> HttpResponse:
     return form_page(
         request,
@@ -189,6 +197,7 @@ def detainee_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_detainee", raise_exception=True)
+@submitted_once
 def detainee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     detainee = get_object_or_404(Detainee, pk=pk)
     return form_page(
@@ -242,13 +251,14 @@ def locked(request: HttpRequest, claim: Claim, *, lost_edit: bool = False) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_claim", raise_exception=True)
+@submitted_once(field="form_token", message=ALREADY_SAVED)
 def claim_create(request: HttpRequest) -> HttpResponse:
     claim = Claim(created_by=request.user, state=Claim.State.DRAFT)
     token = request.POST.get("form_token", "")
     saved = request.session.get(SAVED_FORMS, {})
     if request.method == "POST" and token in saved:
         # The same form sent again (a double click, a reload): no second claim.
-        messages.info(request, "This form was already saved; nothing was added twice.")
+        messages.info(request, ALREADY_SAVED)
         return redirect("claims:claim_edit", saved[token])
     initial = {
         name: request.GET[name][:300]
@@ -310,6 +320,8 @@ def claim_form_page(
         saved = request.session.get(SAVED_FORMS, {})
         saved[token] = claim.pk
         request.session[SAVED_FORMS] = dict(list(saved.items())[-SAVED_FORMS_KEPT:])
+        # A replay of this form, even one sent at the same moment, leads to the claim.
+        request.submission_result = reverse("claims:claim_edit", args=[claim.pk])
     if action == "submit":
         messages.success(request, f"“{claim.summary}” is submitted for review.")
         return redirect("claims:dashboard")
@@ -434,6 +446,7 @@ def stale(request: HttpRequest, pk: int, form: ClaimForm) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.change_claim", raise_exception=True)
+@submitted_once
 def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Send one's own draft or rejected claim to the moderators, once."""
     with transaction.atomic():

@@ -13,6 +13,9 @@ Choices made here (DESIGN.md leaves them open):
   (SELECT ... FOR UPDATE on PostgreSQL) while the state is checked, so two
   moderators clicking at once cannot both act; its topic is locked before
   it (claims/locks.py), so that two actions on one topic never deadlock.
+- Every action's form carries a one-time token (claims/submissions.py): the
+  same form sent twice at once acts once, and the second is sent where the
+  first led.
 - Restoring a retracted claim is an admin's undo: superusers and members of
   the Admin group only. Restoring a hidden note needs only the permission to
   hide notes (sources.hide_credibilitynote, "hide and restore"): a hidden note
@@ -62,6 +65,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from claims import detection, locks
 from claims.models import Claim, Conflict
+from claims.submissions import submitted_once
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
 from sources.models import CredibilityNote, Source, http_url
@@ -267,6 +271,7 @@ def _pending_or_refuse(request: HttpRequest, claim: Claim, action: str) -> bool:
 @login_required
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
+@submitted_once
 def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Note (optional)", required=False)
     form.is_valid()
@@ -281,6 +286,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
+@submitted_once
 def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Why is it rejected?", auto_id="id_reject_%s")
     with transaction.atomic():
@@ -297,6 +303,7 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
+@submitted_once
 def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
     ids, bad = claim_ids(request.POST.getlist("claims"))
     if bad is not None:
@@ -396,6 +403,7 @@ def claim_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
+@submitted_once
 def claim_retract(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Why is it retracted?", auto_id="id_retract_%s")
     with transaction.atomic():
@@ -422,6 +430,7 @@ def claim_retract(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @admin_only
+@submitted_once
 def claim_restore(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Note (optional)", required=False)
     form.is_valid()
@@ -564,6 +573,7 @@ def _refuse(request: HttpRequest, conflict: Conflict, action: str) -> HttpRespon
 @login_required
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
+@submitted_once
 def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         conflict = _locked_conflict(pk)
@@ -596,6 +606,7 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
+@submitted_once
 def conflict_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(
         request.POST, label="Why is this not a real conflict?", auto_id="id_dismiss_%s"
@@ -614,6 +625,7 @@ def conflict_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
+@submitted_once
 def conflict_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Why reopen it?", auto_id="id_reopen_%s")
     with transaction.atomic():
@@ -661,6 +673,7 @@ def source_notes_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("sources.hide_credibilitynote", raise_exception=True)
+@submitted_once
 def note_hide(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label="Why hide it?", auto_id=f"id_note{pk}_%s")
     with transaction.atomic():
@@ -681,6 +694,7 @@ def note_hide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("sources.hide_credibilitynote", raise_exception=True)
+@submitted_once
 def note_restore(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         note = get_object_or_404(CredibilityNote.objects.select_for_update(), pk=pk)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from claims import locks
 from claims.models import Claim, Topic
 from sources.models import Source
-from tests.roles import user_in
+from tests.roles import restore_roles, user_in
 
 
 def deadlock() -> OperationalError:
@@ -68,9 +68,8 @@ class RetryingTests(SimpleTestCase):
 if connection.vendor == "postgresql":
 
     class LockOrderTests(TransactionTestCase):
-        serialized_rollback = True
-
         def setUp(self) -> None:
+            restore_roles()  # The last TransactionTestCase's flush removed them.
             self.topic = Topic.objects.create(
                 title="Release of the 53 prisoners",
                 question="Has Cuba released the 53 prisoners, and how many?",
