@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic, four_eyes_refusal
 from sources.admin import NoDeleteAdmin
 
 
@@ -68,11 +68,21 @@ class ClaimAdmin(NoDeleteAdmin):
 
     @admin.action(description="Approve the selected claims", permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
-        pending = queryset.exclude(state=Claim.State.APPROVED)
+        # Through the workflow: only pending claims, and never by their author.
         count = 0
-        for claim in pending:
-            claim.approve(by=request.user)
-            count += 1
+        for claim in queryset.order_by("pk"):
+            if claim.state != Claim.State.PENDING:
+                self.message_user(
+                    request,
+                    f"Claim #{claim.pk} is {claim.get_state_display().lower()}, not pending: "
+                    "left as it was.",
+                    messages.WARNING,
+                )
+            elif refusal := four_eyes_refusal(request.user, claim):
+                self.message_user(request, f"{refusal} It was left pending.", messages.ERROR)
+            else:
+                claim.approve(by=request.user)
+                count += 1
         self.message_user(request, f"Approved {count} claims.", messages.SUCCESS)
 
 

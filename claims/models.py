@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import conflicts as rules
 from claims.search import fold
-from sources.models import Source, http_url
+from sources.models import PublishableQuerySet, Source, http_url, keep_publication, publish
 
 QUOTE_MAX_LENGTH = 5000
 
@@ -36,14 +36,29 @@ class Document(models.Model):
     published_on = models.DateField(null=True, blank=True)
     archive_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the document became public: see sources.models.PublishableQuerySet.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["published_at"])
+    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        keep_publication(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the document public before any approved claim cites it (a moderator's choice)."""
+        publish(self, by=by)
 
 
 class Topic(models.Model):
@@ -66,8 +81,10 @@ class Topic(models.Model):
         help_text="Claims whose dates are at most this many days apart are compared.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["published_at"])
+    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -95,6 +112,7 @@ class Topic(models.Model):
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "topic"
         with transaction.atomic():
+            keep_publication(self)
             stored = getattr(self, "_stored_rules", None)
             if stored is None and self.pk is not None:
                 row = Topic.objects.filter(pk=self.pk).first()
@@ -147,6 +165,14 @@ class Topic(models.Model):
             raise ValidationError({"title": "Another topic already has a title this close."})
 
     @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the topic public before any approved claim is on it (a moderator's choice)."""
+        publish(self, by=by)
+
+    @property
     def has_quantity(self) -> bool:
         return bool(self.quantity_label)
 
@@ -178,8 +204,10 @@ class Detainee(models.Model):
     place_of_detention = models.CharField(max_length=300, blank=True)
     topics = models.ManyToManyField(Topic, related_name="detainees", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["published_at"])
+    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -189,6 +217,7 @@ class Detainee(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
+            keep_publication(self)
             stored = Detainee.objects.filter(pk=self.pk).values_list("name", "aliases").first()
             renamed = stored is not None and stored != (self.name, self.aliases)
             super().save(*args, **kwargs)
@@ -197,6 +226,14 @@ class Detainee(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detainee", args=[self.pk])
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the detainee public before any approved claim names them (a moderator's choice)."""
+        publish(self, by=by)
 
     def clean(self) -> None:
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
@@ -211,6 +248,34 @@ class ClaimQuerySet(models.QuerySet):
     def public(self) -> ClaimQuerySet:
         """Return the claims a reader may see: only approved ones."""
         return self.approved()
+
+    def publish_what_they_use(self) -> None:
+        """Publish what these approved (or retracted) claims show: see docs/publication.md.
+
+        Their speakers and the organisations those speak for, their
+        documents, topics and detainees. Set-based UPDATEs of
+        the rows not yet published, so a second call changes nothing; in the
+        writing transaction, so nothing is public before the claim is.
+        """
+        claims = self.filter(state__in=[Claim.State.APPROVED, Claim.State.RETRACTED]).order_by()
+        now = timezone.now()
+        for model, column in ((Document, "document_id"), (Topic, "topic_id")):
+            model.objects.filter(published_at=None, pk__in=claims.values(column)).update(
+                published_at=now
+            )
+        Detainee.objects.filter(published_at=None, pk__in=claims.values("detainee_id")).update(
+            published_at=now
+        )
+        speakers = set(claims.values_list("source_id", flat=True).distinct())
+        seen: set[int] = set()
+        while speakers - seen:
+            seen |= speakers
+            Source.objects.filter(published_at=None, pk__in=speakers).update(published_at=now)
+            speakers = set(
+                Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values_list(
+                    "affiliation_id", flat=True
+                )
+            )
 
     def linkable(self) -> ClaimQuerySet:
         """Return the claims whose permalink works: approved, or retracted with a notice."""
@@ -291,6 +356,51 @@ SEARCHED_FIELDS = frozenset({"quote", "summary", "source", "source_id", "detaine
 STATE_FIELDS = ("state", "state_changed_at", "state_changed_by", "state_reason")
 
 
+class SecondPairOfEyesError(ValidationError):
+    """The person deciding wrote or last edited the claim (settings.REQUIRE_SECOND_PAIR_OF_EYES)."""
+
+
+def other_moderators(excluded: set[int]) -> list[str]:
+    """Return the display names of the active moderators outside `excluded`, by name."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(content_type__app_label="claims", codename="moderate_claim")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True) | Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)
+        )
+        .exclude(pk__in=excluded)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    return [u.get_full_name() or u.get_username() for u in users]
+
+
+def four_eyes_refusal(by, *claims: Claim) -> str:
+    """Return why `by` may not decide on these claims (second_pair_of_eyes), or ""."""
+    try:
+        for claim in claims:
+            claim.second_pair_of_eyes(by)
+    except SecondPairOfEyesError as error:
+        return " ".join(error.messages)
+    return ""
+
+
+def new_claims_refusal(by) -> str:
+    """Return why `by` may not approve claims they are adding now (an import), or ""."""
+    if not settings.REQUIRE_SECOND_PAIR_OF_EYES or by is None:
+        return ""
+    names = other_moderators({by.pk})
+    others = ", ".join(names) if names else "no other active moderator yet"
+    return (
+        "You are adding these claims, so another moderator must approve them: import them "
+        f"as pending for review ({others})."
+    )
+
+
 class StaleClaimError(Exception):
     """The claim changed, or left the expected state, since the editor loaded it."""
 
@@ -358,11 +468,26 @@ class Claim(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who last changed what the claim says (not its state): with created_by,
+    # the people who may not approve it (second_pair_of_eyes).
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["superseded_by", "updated_at", "search_text", "in_open_conflict"]
+        excluded_fields=[
+            "superseded_by",
+            "updated_at",
+            "search_text",
+            "in_open_conflict",
+        ]
     )
     objects = ClaimQuerySet.as_manager()
 
@@ -428,15 +553,32 @@ class Claim(models.Model):
                 # Loaded with deferred fields, or built by hand: ask the row.
                 stored = (
                     Claim.objects.filter(pk=self.pk)
-                    .values("topic_id", "detainee_id", "state")
+                    .values("topic_id", "detainee_id", "state", "source_id", "document_id")
                     .first()
                 )
             update_fields = kwargs.get("update_fields")
+            if self.pk is not None and (
+                update_fields is None
+                or not set(update_fields) <= {*STATE_FIELDS, "version", "updated_at"}
+            ):
+                editor = self.current_user()
+                if editor is not None:
+                    self.edited_by = editor
+                    if update_fields is not None:
+                        kwargs["update_fields"] = update_fields = {*update_fields, "edited_by"}
             if update_fields is None or not SEARCHED_FIELDS.isdisjoint(update_fields):
                 self.search_text = self.build_search_text()
                 if update_fields is not None:
                     kwargs["update_fields"] = {*update_fields, "search_text"}
             super().save(*args, **kwargs)
+            shows = ("source_id", "document_id", "topic_id", "detainee_id")
+            if self.state == self.State.APPROVED and (
+                not stored
+                or stored["state"] != self.State.APPROVED
+                or any(stored.get(f) != getattr(self, f) for f in shows)
+            ):
+                # What an approved claim shows becomes public with it.
+                self.publish_what_it_shows()
             touched = {self.variable}
             was_approved = False
             if stored:
@@ -464,10 +606,64 @@ class Claim(models.Model):
     def _remember_stored(self) -> None:
         """Keep what detection needs to know of the saved row: its variable and state."""
         known = self.__dict__
-        fields = ("topic_id", "detainee_id", "state")
+        fields = ("topic_id", "detainee_id", "state", "source_id", "document_id")
         # A deferred field is not in __dict__; reading it would load it (and
         # build another instance), so leave the question to save().
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
+
+    def current_user(self):
+        """Return who is making this save: the one named, else the request's user."""
+        user = getattr(self, "_history_user", None)
+        if user is None:
+            request = getattr(HistoricalRecords.context, "request", None)
+            user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+    def second_pair_of_eyes(self, by) -> None:
+        """Refuse a decision on this claim by the person who wrote or last edited it.
+
+        Applies to approval (web, bulk, API, import, admin) and to resolving
+        or dismissing a conflict this claim is in. The message names who else
+        may decide. Off when settings.REQUIRE_SECOND_PAIR_OF_EYES is false.
+        """
+        if not settings.REQUIRE_SECOND_PAIR_OF_EYES or by is None:
+            return
+        authors = {self.created_by_id, self.edited_by_id} - {None}
+        if by.pk not in authors:
+            return
+        names = other_moderators(authors)
+        others = (
+            f"another moderator must: {', '.join(names)}."
+            if names
+            else "there is no other active moderator: an admin can make someone one."
+        )
+        raise SecondPairOfEyesError(
+            f"You wrote or last edited claim #{self.pk}, so you cannot decide on it; {others}"
+        )
+
+    def publish_what_it_shows(self) -> None:
+        """Publish what this approved claim shows: speaker and whom it speaks for, and the rest.
+
+        The one-claim path of ClaimQuerySet.publish_what_they_use: an UPDATE
+        by primary key each, of rows not yet published (docs/publication.md).
+        """
+        now = timezone.now()
+        for model, pk in (
+            (Document, self.document_id),
+            (Topic, self.topic_id),
+            (Detainee, self.detainee_id),
+        ):
+            if pk is not None:
+                model.objects.filter(pk=pk, published_at=None).update(published_at=now)
+        speakers, seen = {self.source_id}, set()
+        while speakers - seen:
+            seen |= speakers
+            Source.objects.filter(pk__in=speakers, published_at=None).update(published_at=now)
+            speakers = set(
+                Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values_list(
+                    "affiliation_id", flat=True
+                )
+            )
 
     def build_search_text(self) -> str:
         """Return the folded text search reads: quote, summary, speaker, affiliation, detainee."""
@@ -656,6 +852,9 @@ class Claim(models.Model):
 
     def approve(self, *, by, reason: str = "") -> None:
         """Make the claim public; detection runs on its variable."""
+        if self.state not in (self.State.PENDING, self.State.REJECTED, self.State.DRAFT):
+            raise ValidationError(f"Claim #{self.pk} is {self.get_state_display().lower()}.")
+        self.second_pair_of_eyes(by)
         self._move(self.State.APPROVED, by=by, reason=reason)
 
     def reject(self, *, by, reason: str) -> None:
@@ -881,6 +1080,8 @@ class Conflict(models.Model):
             raise ValidationError({"outcome": "Choose an outcome."})
         if not rationale.strip():
             raise ValidationError({"status_reason": "Give the rationale for this outcome."})
+        for claim in self.claims:
+            claim.second_pair_of_eyes(by)
         self._close(
             Conflict.Status.RESOLVED,
             by=by,
@@ -895,6 +1096,8 @@ class Conflict(models.Model):
             raise ValidationError("Only an open conflict can be dismissed.")
         if not reason.strip():
             raise ValidationError({"status_reason": "Say why this is not a real conflict."})
+        for claim in self.claims:
+            claim.second_pair_of_eyes(by)
         self._close(Conflict.Status.DISMISSED, by=by, reason=reason.strip())
 
     def reopen(self, *, by, reason: str) -> None:

@@ -95,7 +95,7 @@ from django.utils import timezone
 from claims import detection
 from claims.casefile import GENERIC_CODES, parse_date
 from claims.management.commands.generate_volume import fast_fold
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from sources.models import Source
 
 IMPORT_REASON = "Imported from a spreadsheet."
@@ -957,6 +957,8 @@ def check_table(table: Table, *, user, approve: bool = False, progress=None) -> 
         raise SpreadsheetError(
             [CellError(None, "", "Only a moderator may import claims as approved.")]
         )
+    if approve and (refusal := new_claims_refusal(user)):
+        raise SpreadsheetError([CellError(None, "", refusal)])
     return SheetCheck(table, user=user, approve=approve, progress=progress).run()
 
 
@@ -1085,6 +1087,8 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
     if report.state == Claim.State.APPROVED:
         for claim in claims:
             touched.add(claim.variable)
+        # Written without Claim.save: what they show is published here (docs/publication.md).
+        Claim.objects.filter(pk__in=[c.pk for c in claims]).publish_what_they_use()
     return min((c.pk for c in claims), default=None)
 
 

@@ -43,6 +43,11 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG el
 # keep their research private set READING_REQUIRES_LOGIN=1.
 READING_REQUIRES_LOGIN = envbool("READING_REQUIRES_LOGIN", "0")
 
+# Four eyes: nobody approves, or resolves or dismisses a conflict about, a
+# claim they created or last edited (claims.models.Claim.second_pair_of_eyes).
+# A one-person newsroom sets REQUIRE_SECOND_PAIR_OF_EYES=0.
+REQUIRE_SECOND_PAIR_OF_EYES = envbool("REQUIRE_SECOND_PAIR_OF_EYES", "1")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -19,7 +19,9 @@ def source_list(request: HttpRequest) -> HttpResponse:
     """The sources with their track record counts, and the formula the reliability comes from."""
     filterset = SourceFilterSet(
         request.GET,
-        queryset=Source.objects.with_record().select_related("affiliation"),
+        queryset=Source.objects.visible_to(request.user)
+        .with_record()
+        .select_related("affiliation"),
         request=request,
     )
     page, page_notice = paginate(request, filterset.qs)
@@ -37,9 +39,14 @@ def source_list(request: HttpRequest) -> HttpResponse:
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Who the source is, the editors' notes on it, and apart from them its record."""
     source = get_object_or_404(
-        Source.objects.with_record()
+        Source.objects.visible_to(request.user)
+        .with_record()
         .select_related("affiliation")
-        .prefetch_related(Prefetch("affiliates", queryset=Source.objects.order_by("name"))),
+        .prefetch_related(
+            Prefetch(
+                "affiliates", queryset=Source.objects.visible_to(request.user).order_by("name")
+            )
+        ),
         pk=pk,
     )
     claims = (

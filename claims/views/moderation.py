@@ -50,7 +50,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from claims import detection
-from claims.models import Claim, Conflict
+from claims.models import Claim, Conflict, four_eyes_refusal
 from claims.views.common import conflicts_for_display, source_notes
 from sources.models import CredibilityNote, Source, http_url
 
@@ -207,6 +207,8 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
             Claim.objects.select_for_update().exclude(state=Claim.State.DRAFT), pk=pk
         )
         if _pending_or_refuse(request, claim, "approved"):
+            if refusal := four_eyes_refusal(request.user, claim):
+                raise PermissionDenied(refusal)
             claim.approve(by=request.user, reason=form.cleaned_data.get("reason", ""))
             messages.success(request, f"Approved: “{claim.summary}”. It is now public.")
     return back(request, reverse("claims:moderation_queue"))
@@ -249,8 +251,12 @@ def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
             .filter(pk__in=ids, state=Claim.State.PENDING)
             .order_by("pk")
         )
+        refusals = [r for c in claims if (r := four_eyes_refusal(request.user, c))]
+        claims = [c for c in claims if not four_eyes_refusal(request.user, c)]
         for claim in claims:
             claim.approve(by=request.user, reason=reason)
+    for refusal in refusals:
+        messages.error(request, f"{refusal} It was left pending.")
     skipped = len(set(ids)) - len(claims)
     if claims:
         messages.success(request, f"Approved {len(claims)} claim{'s' * (len(claims) != 1)}.")
@@ -433,6 +439,8 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         conflict = _locked_conflict(pk)
         if not conflict.is_open:
             return _refuse(request, conflict, "resolved")
+        if refusal := four_eyes_refusal(request.user, *conflict.claims):
+            raise PermissionDenied(refusal)
         form = ResolveForm(request.POST, conflict=conflict)
         if form.is_valid():
             try:
@@ -468,6 +476,8 @@ def conflict_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         conflict = _locked_conflict(pk)
         if not conflict.is_open:
             return _refuse(request, conflict, "dismissed")
+        if refusal := four_eyes_refusal(request.user, *conflict.claims):
+            raise PermissionDenied(refusal)
         if form.is_valid():
             conflict.dismiss(by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, f"Conflict #{conflict.pk} dismissed as not a real conflict.")

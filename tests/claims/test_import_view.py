@@ -79,6 +79,7 @@ class ImportViewTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual((stolen.status_code, forged.status_code), (403, 400))
         self.assertEqual(Claim.objects.count(), before)
 
+    @override_settings(REQUIRE_SECOND_PAIR_OF_EYES=False)  # A one-person newsroom.
     def test_a_moderator_may_approve_on_import_and_the_gap_opens(self):
         self.client.force_login(self.moderator)
         checked = self.upload(csv_file(row()), approve="on")
