@@ -874,7 +874,7 @@ class Claim(models.Model):
             raise ValidationError("Only a retracted claim can be restored.")
         self._move(self.State.APPROVED, by=by, reason=reason)
 
-    def refresh_verdict(self) -> None:
+    def refresh_verdict(self, *, by=None, because: Conflict | None = None) -> None:
         """Set the verdict from the newest resolved conflict this claim is in, or clear it."""
         latest = (
             Conflict.objects.filter(
@@ -888,6 +888,18 @@ class Claim(models.Model):
         if verdict != self.verdict:
             Claim.objects.filter(pk=self.pk).update(verdict=verdict)
             self.verdict = verdict
+            # A verdict is a change to the claim: kept in its history with who
+            # and why (an UPDATE sends no signal, so the record is written here).
+            label = self.get_verdict_display() if verdict else "none"
+            why = f"Verdict: {label}" + (
+                f", from the {because.get_status_display().lower()} conflict #{because.pk}"
+                if because is not None
+                else ""
+            )
+            self._change_reason = why
+            if by is not None:
+                self._history_user = by
+            Claim.history.bulk_history_create([self], update=True, default_date=timezone.now())
 
 
 class ConflictQuerySet(models.QuerySet):
@@ -1070,7 +1082,7 @@ class Conflict(models.Model):
             self.full_clean(exclude=["claim_a", "claim_b", "topic", "detainee"])
             self.save()
             for claim in (self.claim_a, self.claim_b):
-                claim.refresh_verdict()
+                claim.refresh_verdict(by=by, because=self)
 
     def resolve(self, *, by, outcome: str, rationale: str, evidence_url: str = "") -> None:
         """Record a moderator's outcome; the claims get their verdicts."""

@@ -139,6 +139,7 @@ class ClaimHistoryTests(RoleCast, JanuaryCast, TestCase):
         claim.submit(by=self.editor)
         claim.reject(by=self.moderator, reason="Rubio never said that on the record")
         claim.summary = "Talks should wait"
+        claim._history_user = self.editor
         claim.save()
         claim.submit(by=self.editor)
         claim.approve(by=self.moderator)

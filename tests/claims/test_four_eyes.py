@@ -172,3 +172,18 @@ class ConflictTests(FourEyesCase):
         self.assertEqual(response.status_code, 302)
         self.gap.refresh_from_db()
         self.assertEqual(self.gap.status, Conflict.Status.RESOLVED)
+
+
+class VerdictHistoryTests(FourEyesCase):
+    def test_a_resolution_giving_a_verdict_appears_in_the_claims_history(self):
+        gap = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
+
+        gap.resolve(by=self.moderator, outcome=Conflict.Outcome.A_RIGHT, rationale="The list")
+
+        record = self.some_released.history.latest()
+        self.assertEqual(record.verdict, Claim.Verdict.CONFIRMED)
+        self.assertEqual(record.history_user, self.moderator)
+        self.assertIn(f"resolved conflict #{gap.pk}", record.history_change_reason)
+        self.client.force_login(self.reader)
+        page = self.client.get(reverse("history", args=["claim", self.some_released.pk]))
+        self.assertContains(page, "Verdict: Confirmed")
