@@ -9,6 +9,7 @@ from claims import detection
 from claims.models import Claim, Conflict, Topic
 from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast
+from tests.roles import RoleCast
 
 
 class SourcePageTests(JanuaryCast, TestCase):
@@ -170,3 +171,19 @@ def add_claims(source: Source, n: int, *, start: int) -> None:
     Claim.objects.bulk_create(claims)
     for topic in topics:
         detection.refresh_variable(topic.pk, None)
+
+
+class NoteAuthorTests(RoleCast, JanuaryCast, TestCase):
+    def test_an_unsigned_note_shows_its_authors_full_name_else_a_neutral_label(self):
+
+        named = CredibilityNote.objects.create(source=self.rubio, body="A", created_by=self.editor)
+        login_only = CredibilityNote.objects.create(
+            source=self.rubio, body="B", created_by=self.other_editor
+        )
+
+        response = self.client.get(self.rubio.get_absolute_url())
+
+        self.assertEqual(named.author_name, "Ed Itor")
+        self.assertEqual(login_only.author_name, "A newsroom editor")
+        self.assertContains(response, "A newsroom editor")
+        self.assertNotContains(response, "— edna")
