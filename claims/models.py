@@ -61,6 +61,15 @@ class Document(models.Model):
         publish(self, by=by)
 
 
+def current_user(obj: models.Model):
+    """Return who is making this save: the one named on it, else the request's user."""
+    user = getattr(obj, "_history_user", None)
+    if user is None:
+        request = getattr(HistoricalRecords.context, "request", None)
+        user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 class Topic(models.Model):
     """A matter on which sources make claims, phrased as a question."""
 
@@ -117,13 +126,27 @@ class Topic(models.Model):
             if stored is None and self.pk is not None:
                 row = Topic.objects.filter(pk=self.pk).first()
                 stored = row.rules if row else None
+            changed = stored is not None and stored != self.rules
+            if changed and not getattr(self, "_change_reason", None):
+                # The topic's history says what changed; the conflicts it
+                # opens or closes name the person (a direct edit, on the record).
+                new = self.rules
+                moved = [
+                    f"{name.replace('_', ' ')} {getattr(stored, name)} → {getattr(new, name)}"
+                    for name in ("window_days", "quantity_min", "quantity_max")
+                    if getattr(stored, name) != getattr(new, name)
+                ]
+                self._change_reason = "Comparison rules changed: " + (
+                    ", ".join(moved) or "quantity label"
+                )
             super().save(*args, **kwargs)
-            if stored is not None and stored != self.rules:
+            if changed:
                 variables = set(
                     self.claims.approved().values_list("topic_id", "detainee_id").distinct()
                 ) | set(self.conflicts.values_list("topic_id", "detainee_id").distinct())
+                editor = current_user(self)
                 for topic_id, detainee_id in variables:
-                    detection.variable_changed(topic_id, detainee_id)
+                    detection.refresh_variable(topic_id, detainee_id, by=editor)
         self._stored_rules = self.rules
 
     def get_absolute_url(self) -> str:
@@ -612,12 +635,7 @@ class Claim(models.Model):
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
 
     def current_user(self):
-        """Return who is making this save: the one named, else the request's user."""
-        user = getattr(self, "_history_user", None)
-        if user is None:
-            request = getattr(HistoricalRecords.context, "request", None)
-            user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated else None
+        return current_user(self)
 
     def second_pair_of_eyes(self, by) -> None:
         """Refuse a decision on this claim by the person who wrote or last edited it.

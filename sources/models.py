@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -179,6 +181,28 @@ class Source(models.Model):
     def publish(self, *, by) -> None:
         """Make the object public before any approved claim uses it (a moderator's choice)."""
         publish(self, by=by)
+
+    def renames(self, limit: int = 5) -> list[tuple[str, object, str]]:
+        """Return the newest renames since publication: (old name, when, by whom).
+
+        A rename of a published source re-attributes every claim it made, so
+        it is a direct edit kept on the record and shown on the source's page
+        ("renamed from … on … by …"): read from its history, one query.
+        """
+        if self.published_at is None:
+            return []
+        records = list(
+            self.history.select_related("history_user")
+            .order_by("-history_date", "-history_id")
+            .only("name", "history_date", "history_user")[: limit * 10]
+        )
+        renames = []
+        for newer, older in pairwise(records):
+            if newer.name != older.name and newer.history_date >= self.published_at:
+                user = newer.history_user
+                who = (user.get_full_name() or "a newsroom member") if user else "the system"
+                renames.append((older.name, newer.history_date, who))
+        return renames[:limit]
 
     RELIABILITY_FORMULA = "(confirmed + 1) ÷ (confirmed + refuted + 2)"
 

@@ -66,6 +66,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "closed_conflicts": [c for c in conflicts if not c.is_open],
         "open_conflict_count": source.open_conflict_count,
         "formula": Source.RELIABILITY_FORMULA,
+        "renames": source.renames(),
     }
     return render(request, "sources/source_detail.html", context)
 

@@ -187,3 +187,23 @@ class VerdictHistoryTests(FourEyesCase):
         self.client.force_login(self.reader)
         page = self.client.get(reverse("history", args=["claim", self.some_released.pk]))
         self.assertContains(page, "Verdict: Confirmed")
+
+
+class TopicRuleEditTests(FourEyesCase):
+    def test_a_window_edit_records_who_closed_the_conflicts_it_closes_and_why(self):
+        gap = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
+        Claim.objects.filter(pk=self.no_information.pk).update(as_of=date(2014, 12, 20))
+        self.client.force_login(self.editor)
+        topic = self.release
+        topic.window_days = 3
+        topic._history_user = self.editor
+
+        topic.save()
+
+        gap.refresh_from_db()
+        self.assertNotEqual(gap.status, Conflict.Status.OPEN)
+        self.assertEqual(gap.status_changed_by, self.editor)
+        self.assertEqual(
+            topic.history.latest().history_change_reason,
+            "Comparison rules changed: window days 7 → 3",
+        )

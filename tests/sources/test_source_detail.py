@@ -129,13 +129,14 @@ class SourcePageTests(JanuaryCast, TestCase):
         # affiliation, 2. sources affiliated to it, 3. conflicts its claims are
         # in, joined to both claims, sources, affiliations, topics, detainees and
         # documents, 4. visible notes with their authors, 5. approved claims
-        # joined to affiliation, topic, detainee, document and update.
+        # joined to affiliation, topic, detainee, document and update,
+        # 6. its history since publication, for the renames it shows.
         add_claims(self.psaki, 10, start=0)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             small = self.get(self.psaki)
 
         add_claims(self.psaki, 190, start=10)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             large = self.get(self.psaki)
 
         self.assertEqual(len(small.context["claims"]), 2 + 10)
@@ -187,3 +188,13 @@ class NoteAuthorTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(login_only.author_name, "A newsroom editor")
         self.assertContains(response, "A newsroom editor")
         self.assertNotContains(response, "— edna")
+
+    def test_a_rename_after_publication_is_shown_with_when_and_by_whom(self):
+        self.rubio.name = "Sen. Marco Rubio"
+        self.rubio._history_user = self.editor
+        self.rubio.save()
+
+        response = self.client.get(self.rubio.get_absolute_url())
+
+        self.assertContains(response, "Renamed from “Marco Rubio”")
+        self.assertContains(response, "by Ed Itor")
