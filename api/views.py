@@ -60,6 +60,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as Forbidden
 from rest_framework.response import Response
 
 from api.conventions import form_errors
@@ -78,7 +79,15 @@ from api.serializers import (
 from claims import locks
 from claims.filters import ClaimFilterSet, ConflictFilterSet, DetaineeFilterSet
 from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
-from claims.models import Claim, Conflict, Detainee, Document, StaleClaimError, Topic
+from claims.models import (
+    Claim,
+    Conflict,
+    Detainee,
+    Document,
+    StaleClaimError,
+    Topic,
+    four_eyes_refusal,
+)
 from claims.views.editing import (
     OWN_STATES,
     actions_for,
@@ -186,6 +195,13 @@ class FormViewSet(ReadViewSet):
     form_class: type[forms.ModelForm]
     add_permission = change_permission = ""
 
+    def get_queryset(self):
+        """Only what the user may see: unpublished research is for editors and up."""
+        queryset = super().get_queryset()
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(self.request.user)
+        return queryset
+
     def new_instance(self):
         return self.form_class._meta.model()
 
@@ -282,7 +298,7 @@ class DetaineeViewSet(FormViewSet):
         Detainee.objects.annotate(
             claim_count=Count("claims", filter=Q(claims__state=Claim.State.APPROVED), distinct=True)
         )
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("title")))
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.public().order_by("title")))
         .order_by("name", "pk")
     )
     serializer_class = DetaineeSerializer
@@ -617,6 +633,8 @@ class ClaimViewSet(ReadViewSet):
             claim = self.moderated(pk)
             if claim.state != Claim.State.PENDING:
                 return self.not_pending(claim, "approved")
+            if refusal := four_eyes_refusal(request.user, claim):
+                raise Forbidden(refusal)
             claim.approve(by=request.user, reason=form.cleaned_data.get("reason", ""))
         return self.shown(claim)
 
@@ -729,6 +747,8 @@ class ConflictViewSet(ReadViewSet):
             found = self.locked(pk)
             if not found.is_open:
                 return self.refuse(found, "resolved")
+            if refusal := four_eyes_refusal(request.user, *found.claims):
+                raise Forbidden(refusal)
             form, errors = bound(ResolveForm, request.data, conflict=found)
             if errors:
                 return refused(errors)
@@ -770,6 +790,8 @@ class ConflictViewSet(ReadViewSet):
             refusal = "" if open_only else found.reopen_refusal()
             if refusal:
                 return conflict(refusal)
+            if open_only and (refusal := four_eyes_refusal(request.user, *found.claims)):
+                raise Forbidden(refusal)
             if errors:
                 return refused(errors)
             if not form.is_valid():

@@ -1,10 +1,18 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
-from claims import locks
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import (
+    Claim,
+    Conflict,
+    Detainee,
+    Document,
+    StaleClaimError,
+    Topic,
+    four_eyes_refusal,
+)
 from sources.admin import NoDeleteAdmin
 
 
@@ -31,6 +39,33 @@ class DetaineeAdmin(NoDeleteAdmin):
     filter_horizontal = ("topics",)
 
 
+class ClaimAdminForm(forms.ModelForm):
+    """The admin's claim form: refuses to save over a change made since it was opened."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        # The admin passes its own list of fields (ClaimAdmin); this names one to be valid.
+        fields = ["summary"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
+        if self.instance.pk is not None:
+            stored = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            if expected is None or stored.first() != expected:
+                raise ValidationError(
+                    "Someone changed this claim since you opened it: nothing was saved. "
+                    "Reload the page to see their change, then make yours again."
+                )
+        return cleaned
+
+
 @admin.register(Claim)
 class ClaimAdmin(NoDeleteAdmin):
     list_display = (
@@ -48,7 +83,13 @@ class ClaimAdmin(NoDeleteAdmin):
     autocomplete_fields = ("source", "topic", "detainee", "document")
     list_select_related = ("source", "topic", "detainee")
     date_hierarchy = "stated_on"
+    form = ClaimAdminForm
+    # The state and verdict move only through the workflow (the actions
+    # below, the moderation pages): never typed in, so four eyes and detection hold.
     readonly_fields = (
+        "state",
+        "state_reason",
+        "verdict",
         "state_changed_at",
         "state_changed_by",
         "superseded_by",
@@ -62,18 +103,36 @@ class ClaimAdmin(NoDeleteAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
-        else:
-            # Stale editor forms must not overwrite an admin's edit.
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            return
+        # The same guarded UPDATE as the web form: a change since the form
+        # was opened makes it fail, and nothing is overwritten.
+        try:
+            obj.save_checked(form.cleaned_data["expected_version"])
+        except StaleClaimError:
+            self.message_user(
+                request,
+                "Someone changed this claim a moment ago: nothing was saved. Reload it.",
+                messages.ERROR,
+            )
 
     @admin.action(description="Approve the selected claims", permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
-        pending = queryset.exclude(state=Claim.State.APPROVED)
+        # Through the workflow: only pending claims, and never by their author.
         count = 0
-        for claim in pending:
-            claim.approve(by=request.user)
-            count += 1
+        for claim in queryset.order_by("pk"):
+            if claim.state != Claim.State.PENDING:
+                self.message_user(
+                    request,
+                    f"Claim #{claim.pk} is {claim.get_state_display().lower()}, not pending: "
+                    "left as it was.",
+                    messages.WARNING,
+                )
+            elif refusal := four_eyes_refusal(request.user, claim):
+                self.message_user(request, f"{refusal} It was left pending.", messages.ERROR)
+            else:
+                claim.approve(by=request.user)
+                count += 1
         self.message_user(request, f"Approved {count} claims.", messages.SUCCESS)
 
 
@@ -90,9 +149,7 @@ class ConflictAdmin(NoDeleteAdmin):
         # Conflicts are flagged by detection, never entered by hand.
         return False
 
-    def save_model(self, request, obj, form, change) -> None:
-        if "status" in form.changed_data:
-            obj.status_changed_by, obj.status_changed_at = request.user, timezone.now()
-        # The triggers write its claims' marks: its topic first (claims/locks.py).
-        locks.lock_topics([obj.topic_id])
-        super().save_model(request, obj, form, change)
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Resolving, dismissing and reopening go through Conflict's methods (the
+        # moderation pages): verdicts, four eyes and the record of who follow.
+        return False

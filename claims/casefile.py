@@ -940,7 +940,10 @@ def _iso(value: date | None) -> str | None:
 
 
 def export_case(
-    topics: Iterable[Topic] | None = None, *, states: Iterable[str] | None = None
+    topics: Iterable[Topic] | None = None,
+    *,
+    states: Iterable[str] | None = None,
+    public_only: bool = False,
 ) -> dict:
     """Return the case file for some topics (or everything), in the format import_case reads.
 
@@ -948,6 +951,8 @@ def export_case(
     sources (with their affiliations), visible notes on them, documents and
     detainees, so that it imports into an empty database. With states, only
     the claims in those states (a reader's download leaves drafts out).
+    With public_only, only published detainees (docs/publication.md): the
+    claims' own sources and documents are published with them.
     """
     claims = Claim.objects.select_related("source", "topic", "detainee", "document")
     if states is not None:
@@ -975,8 +980,9 @@ def export_case(
             Source.objects.filter(pk__in=source_ids).select_related("affiliation").order_by("name")
         )
         documents = sorted({c.document for c in claims if c.document}, key=lambda d: d.title)
+        detainees = Detainee.objects.public() if public_only else Detainee.objects.all()
         detainees = list(
-            Detainee.objects.filter(models.Q(topics__in=topic_rows) | models.Q(claims__in=claims))
+            detainees.filter(models.Q(topics__in=topic_rows) | models.Q(claims__in=claims))
             .distinct()
             .prefetch_related("topics")
             .order_by("name")

@@ -166,7 +166,7 @@ class OpenConflictsFeed(ConflictsFeed):
 
 class TopicConflictsFeed(ConflictsFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
 
     def title(self, topic: Topic) -> str:
         return f"Open conflicts on “{topic.title}” · {settings.NEWSROOM_NAME}"
@@ -183,7 +183,7 @@ class TopicConflictsFeed(ConflictsFeed):
 
 class SourceConflictsFeed(ConflictsFeed):
     def get_object(self, request: HttpRequest, pk: int) -> Source:
-        return get_object_or_404(Source, pk=pk)
+        return get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
 
     def title(self, source: Source) -> str:
         return f"Open conflicts involving {source.name} · {settings.NEWSROOM_NAME}"
@@ -201,7 +201,7 @@ class TopicClaimsFeed(CrosscheckFeed):
     description_template = "claims/feeds/claim.html"
 
     def get_object(self, request: HttpRequest, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
 
     def title(self, topic: Topic) -> str:
         return f"New claims on “{topic.title}” · {settings.NEWSROOM_NAME}"

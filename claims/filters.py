@@ -144,7 +144,11 @@ class BoundedSelect(forms.Select):
 
 
 class NamedChoiceFilter(django_filters.ModelChoiceFilter):
-    """Choose one topic, source or detainee, from a bounded list (BoundedSelect)."""
+    """Choose one topic, source or detainee, from a bounded list (BoundedSelect).
+
+    Only published ones (docs/publication.md): the choices are printed on
+    public pages, and the lists they filter show approved claims only.
+    """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", BoundedSelect)
@@ -156,7 +160,7 @@ def topic_filter(**kwargs) -> django_filters.ModelChoiceFilter:
     kwargs.setdefault("empty_label", "Any topic")
     kwargs.setdefault("label", "Topic")
     return NamedChoiceFilter(
-        queryset=Topic.objects.order_by("title"), to_field_name="slug", **kwargs
+        queryset=Topic.objects.public().order_by("title"), to_field_name="slug", **kwargs
     )
 
 
@@ -204,7 +208,9 @@ class ClaimFilterSet(django_filters.FilterSet):
         label="Search",
         help_text="Words in the quote, summary, speaker or detainee; accents optional.",
     )
-    source = NamedChoiceFilter(queryset=Source.objects.order_by("name"), empty_label="Any source")
+    source = NamedChoiceFilter(
+        queryset=Source.objects.public().order_by("name"), empty_label="Any source"
+    )
     source_kind = django_filters.ChoiceFilter(
         field_name="source__kind",
         choices=Source.Kind.choices,
@@ -212,7 +218,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         empty_label="Any kind",
     )
     affiliation = NamedChoiceFilter(
-        queryset=Source.objects.order_by("name"),
+        queryset=Source.objects.public().order_by("name"),
         method="filter_affiliation",
         label="Speaking for",
         empty_label="Any body",
@@ -220,7 +226,7 @@ class ClaimFilterSet(django_filters.FilterSet):
     )
     topic = topic_filter()
     detainee = NamedChoiceFilter(
-        queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
+        queryset=Detainee.objects.public().order_by("name"), empty_label="Any or none"
     )
     kind = django_filters.ChoiceFilter(
         choices=Claim.Kind.choices, label="Kind of claim", empty_label="Facts and positions"
@@ -324,13 +330,13 @@ class ConflictFilterSet(django_filters.FilterSet):
     )
     topic = topic_filter()
     source = NamedChoiceFilter(
-        queryset=Source.objects.order_by("name"),
+        queryset=Source.objects.public().order_by("name"),
         method="filter_source",
         label="Source (either side)",
         empty_label="Any source",
     )
     detainee = NamedChoiceFilter(
-        queryset=Detainee.objects.order_by("name"), empty_label="Any or none"
+        queryset=Detainee.objects.public().order_by("name"), empty_label="Any or none"
     )
     # Where a claim card's badge links ("In open conflicts with 3 claims"):
     # hidden in the form, named on the page above the results.

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from claims import conflicts as rules
 from claims.search import fold
 from crosscheck.text import TextPolicyModel, check_reason
-from sources.models import Source, http_url
+from sources.models import PublishableQuerySet, Source, http_url, keep_publication, publish
 
 QUOTE_MAX_LENGTH = 5000
 
@@ -52,14 +52,38 @@ class Document(TextPolicyModel, models.Model):
     published_on = models.DateField(null=True, blank=True)
     archive_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the document became public: see sources.models.PublishableQuerySet.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["published_at"])
+    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        keep_publication(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the document public before any approved claim cites it (a moderator's choice)."""
+        publish(self, by=by)
+
+
+def current_user(obj: models.Model):
+    """Return who is making this save: the one named on it, else the request's user."""
+    user = getattr(obj, "_history_user", None)
+    if user is None:
+        request = getattr(HistoricalRecords.context, "request", None)
+        user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 class Topic(TextPolicyModel, models.Model):
@@ -100,8 +124,10 @@ class Topic(TextPolicyModel, models.Model):
         help_text="Or: two counts at most this percentage of the larger apart agree, e.g. 1.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["published_at"])
+    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -130,17 +156,32 @@ class Topic(TextPolicyModel, models.Model):
             self.slug = slugify(self.title)[:200] or "topic"
         with transaction.atomic():
             locks.lock_topics([self.pk])  # Before the claims its rules re-examine.
+            keep_publication(self)
             stored = getattr(self, "_stored_rules", None)
             if stored is None and self.pk is not None:
                 row = Topic.objects.filter(pk=self.pk).first()
                 stored = row.rules if row else None
+            changed = stored is not None and stored != self.rules
+            if changed and not getattr(self, "_change_reason", None):
+                # The topic's history says what changed; the conflicts it
+                # opens or closes name the person (a direct edit, on the record).
+                new = self.rules
+                moved = [
+                    f"{name.replace('_', ' ')} {getattr(stored, name)} → {getattr(new, name)}"
+                    for name in ("window_days", "quantity_min", "quantity_max")
+                    if getattr(stored, name) != getattr(new, name)
+                ]
+                self._change_reason = "Comparison rules changed: " + (
+                    ", ".join(moved) or "quantity label"
+                )
             super().save(*args, **kwargs)
-            if stored is not None and stored != self.rules:
+            if changed:
                 variables = set(
                     self.claims.approved().values_list("topic_id", "detainee_id").distinct()
                 ) | set(self.conflicts.values_list("topic_id", "detainee_id").distinct())
+                editor = current_user(self)
                 for topic_id, detainee_id in variables:
-                    detection.variable_changed(topic_id, detainee_id)
+                    detection.refresh_variable(topic_id, detainee_id, by=editor)
         self._stored_rules = self.rules
 
     def get_absolute_url(self) -> str:
@@ -189,6 +230,14 @@ class Topic(TextPolicyModel, models.Model):
             raise ValidationError({"title": "Another topic already has a title this close."})
 
     @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the topic public before any approved claim is on it (a moderator's choice)."""
+        publish(self, by=by)
+
+    @property
     def has_quantity(self) -> bool:
         return bool(self.quantity_label)
 
@@ -222,8 +271,10 @@ class Detainee(TextPolicyModel, models.Model):
     place_of_detention = models.CharField(max_length=300, blank=True)
     topics = models.ManyToManyField(Topic, related_name="detainees", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["published_at"])
+    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -233,6 +284,7 @@ class Detainee(TextPolicyModel, models.Model):
 
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
+            keep_publication(self)
             stored = Detainee.objects.filter(pk=self.pk).values_list("name", "aliases").first()
             renamed = stored is not None and stored != (self.name, self.aliases)
             super().save(*args, **kwargs)
@@ -241,6 +293,14 @@ class Detainee(TextPolicyModel, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detainee", args=[self.pk])
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the detainee public before any approved claim names them (a moderator's choice)."""
+        publish(self, by=by)
 
     def clean(self) -> None:
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
@@ -255,6 +315,34 @@ class ClaimQuerySet(models.QuerySet):
     def public(self) -> ClaimQuerySet:
         """Return the claims a reader may see: only approved ones."""
         return self.approved()
+
+    def publish_what_they_use(self) -> None:
+        """Publish what these approved (or retracted) claims show: see docs/publication.md.
+
+        Their speakers and the organisations those speak for, their
+        documents, topics and detainees. Set-based UPDATEs of
+        the rows not yet published, so a second call changes nothing; in the
+        writing transaction, so nothing is public before the claim is.
+        """
+        claims = self.filter(state__in=[Claim.State.APPROVED, Claim.State.RETRACTED]).order_by()
+        now = timezone.now()
+        for model, column in ((Document, "document_id"), (Topic, "topic_id")):
+            model.objects.filter(published_at=None, pk__in=claims.values(column)).update(
+                published_at=now
+            )
+        Detainee.objects.filter(published_at=None, pk__in=claims.values("detainee_id")).update(
+            published_at=now
+        )
+        speakers = set(claims.values_list("source_id", flat=True).distinct())
+        seen: set[int] = set()
+        while speakers - seen:
+            seen |= speakers
+            Source.objects.filter(published_at=None, pk__in=speakers).update(published_at=now)
+            speakers = set(
+                Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values_list(
+                    "affiliation_id", flat=True
+                )
+            )
 
     def linkable(self) -> ClaimQuerySet:
         """Return the claims whose permalink works: approved, or retracted with a notice."""
@@ -404,6 +492,51 @@ SEARCHED_FIELDS = frozenset({"quote", "summary", "source", "source_id", "detaine
 STATE_FIELDS = ("state", "state_changed_at", "state_changed_by", "state_reason")
 
 
+class SecondPairOfEyesError(ValidationError):
+    """The person deciding wrote or last edited the claim (settings.REQUIRE_SECOND_PAIR_OF_EYES)."""
+
+
+def other_moderators(excluded: set[int]) -> list[str]:
+    """Return the display names of the active moderators outside `excluded`, by name."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(content_type__app_label="claims", codename="moderate_claim")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True) | Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)
+        )
+        .exclude(pk__in=excluded)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    return [u.get_full_name() or u.get_username() for u in users]
+
+
+def four_eyes_refusal(by, *claims: Claim) -> str:
+    """Return why `by` may not decide on these claims (second_pair_of_eyes), or ""."""
+    try:
+        for claim in claims:
+            claim.second_pair_of_eyes(by)
+    except SecondPairOfEyesError as error:
+        return " ".join(error.messages)
+    return ""
+
+
+def new_claims_refusal(by) -> str:
+    """Return why `by` may not approve claims they are adding now (an import), or ""."""
+    if not settings.REQUIRE_SECOND_PAIR_OF_EYES or by is None:
+        return ""
+    names = other_moderators({by.pk})
+    others = ", ".join(names) if names else "no other active moderator yet"
+    return (
+        "You are adding these claims, so another moderator must approve them: import them "
+        f"as pending for review ({others})."
+    )
+
+
 class StaleClaimError(Exception):
     """The claim changed, or left the expected state, since the editor loaded it."""
 
@@ -479,11 +612,26 @@ class Claim(TextPolicyModel, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who last changed what the claim says (not its state): with created_by,
+    # the people who may not approve it (second_pair_of_eyes).
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["superseded_by", "updated_at", "search_text", "in_open_conflict"]
+        excluded_fields=[
+            "superseded_by",
+            "updated_at",
+            "search_text",
+            "in_open_conflict",
+        ]
     )
     objects = ClaimQuerySet.as_manager()
 
@@ -552,17 +700,34 @@ class Claim(TextPolicyModel, models.Model):
                 # Loaded with deferred fields, or built by hand: ask the row.
                 stored = (
                     Claim.objects.filter(pk=self.pk)
-                    .values("topic_id", "detainee_id", "state")
+                    .values("topic_id", "detainee_id", "state", "source_id", "document_id")
                     .first()
                 )
             # The topics it was and will be on, before the row (claims/locks.py).
             locks.lock_topics([self.topic_id, stored["topic_id"] if stored else None])
             update_fields = kwargs.get("update_fields")
+            if self.pk is not None and (
+                update_fields is None
+                or not set(update_fields) <= {*STATE_FIELDS, "version", "updated_at"}
+            ):
+                editor = self.current_user()
+                if editor is not None:
+                    self.edited_by = editor
+                    if update_fields is not None:
+                        kwargs["update_fields"] = update_fields = {*update_fields, "edited_by"}
             if update_fields is None or not SEARCHED_FIELDS.isdisjoint(update_fields):
                 self.search_text = self.build_search_text()
                 if update_fields is not None:
                     kwargs["update_fields"] = {*update_fields, "search_text"}
             super().save(*args, **kwargs)
+            shows = ("source_id", "document_id", "topic_id", "detainee_id")
+            if self.state == self.State.APPROVED and (
+                not stored
+                or stored["state"] != self.State.APPROVED
+                or any(stored.get(f) != getattr(self, f) for f in shows)
+            ):
+                # What an approved claim shows becomes public with it.
+                self.publish_what_it_shows()
             touched = {self.variable}
             was_approved = False
             if stored:
@@ -590,10 +755,59 @@ class Claim(TextPolicyModel, models.Model):
     def _remember_stored(self) -> None:
         """Keep what detection needs to know of the saved row: its variable and state."""
         known = self.__dict__
-        fields = ("topic_id", "detainee_id", "state")
+        fields = ("topic_id", "detainee_id", "state", "source_id", "document_id")
         # A deferred field is not in __dict__; reading it would load it (and
         # build another instance), so leave the question to save().
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
+
+    def current_user(self):
+        return current_user(self)
+
+    def second_pair_of_eyes(self, by) -> None:
+        """Refuse a decision on this claim by the person who wrote or last edited it.
+
+        Applies to approval (web, bulk, API, import, admin) and to resolving
+        or dismissing a conflict this claim is in. The message names who else
+        may decide. Off when settings.REQUIRE_SECOND_PAIR_OF_EYES is false.
+        """
+        if not settings.REQUIRE_SECOND_PAIR_OF_EYES or by is None:
+            return
+        authors = {self.created_by_id, self.edited_by_id} - {None}
+        if by.pk not in authors:
+            return
+        names = other_moderators(authors)
+        others = (
+            f"another moderator must: {', '.join(names)}."
+            if names
+            else "there is no other active moderator: an admin can make someone one."
+        )
+        raise SecondPairOfEyesError(
+            f"You wrote or last edited claim #{self.pk}, so you cannot decide on it; {others}"
+        )
+
+    def publish_what_it_shows(self) -> None:
+        """Publish what this approved claim shows: speaker and whom it speaks for, and the rest.
+
+        The one-claim path of ClaimQuerySet.publish_what_they_use: an UPDATE
+        by primary key each, of rows not yet published (docs/publication.md).
+        """
+        now = timezone.now()
+        for model, pk in (
+            (Document, self.document_id),
+            (Topic, self.topic_id),
+            (Detainee, self.detainee_id),
+        ):
+            if pk is not None:
+                model.objects.filter(pk=pk, published_at=None).update(published_at=now)
+        speakers, seen = {self.source_id}, set()
+        while speakers - seen:
+            seen |= speakers
+            Source.objects.filter(pk__in=speakers, published_at=None).update(published_at=now)
+            speakers = set(
+                Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values_list(
+                    "affiliation_id", flat=True
+                )
+            )
 
     def build_search_text(self) -> str:
         """Return the folded text search reads: quote, summary, speaker, affiliation, detainee."""
@@ -855,6 +1069,7 @@ class Claim(TextPolicyModel, models.Model):
 
     def approve(self, *, by, reason: str = "") -> None:
         """Make the claim public; detection runs on its variable."""
+        self.second_pair_of_eyes(by)
         self._move(self.State.APPROVED, by=by, reason=reason)
 
     def reject(self, *, by, reason: str) -> None:
@@ -874,7 +1089,7 @@ class Claim(TextPolicyModel, models.Model):
             raise ValidationError("Only a retracted claim can be restored.")
         self._move(self.State.APPROVED, by=by, reason=reason)
 
-    def refresh_verdict(self) -> None:
+    def refresh_verdict(self, *, by=None, because: Conflict | None = None) -> None:
         """Set the verdict from the newest resolved conflict this claim is in, or clear it."""
         latest = (
             Conflict.objects.filter(
@@ -888,6 +1103,18 @@ class Claim(TextPolicyModel, models.Model):
         if verdict != self.verdict:
             Claim.objects.filter(pk=self.pk).update(verdict=verdict)
             self.verdict = verdict
+            # A verdict is a change to the claim: kept in its history with who
+            # and why (an UPDATE sends no signal, so the record is written here).
+            label = self.get_verdict_display() if verdict else "none"
+            why = f"Verdict: {label}" + (
+                f", from the {because.get_status_display().lower()} conflict #{because.pk}"
+                if because is not None
+                else ""
+            )
+            self._change_reason = why
+            if by is not None:
+                self._history_user = by
+            Claim.history.bulk_history_create([self], update=True, default_date=timezone.now())
 
 
 class ConflictQuerySet(models.QuerySet):
@@ -1101,7 +1328,7 @@ class Conflict(TextPolicyModel, models.Model):
             self.full_clean(exclude=["claim_a", "claim_b", "topic", "detainee"])
             self.save()
             for claim in (self.claim_a, self.claim_b):
-                claim.refresh_verdict()
+                claim.refresh_verdict(by=by, because=self)
 
     def resolve(self, *, by, outcome: str, rationale: str, evidence_url: str = "") -> None:
         """Record a moderator's outcome; the claims get their verdicts."""
@@ -1111,6 +1338,8 @@ class Conflict(TextPolicyModel, models.Model):
             raise ValidationError({"outcome": "Choose an outcome."})
         if not rationale.strip():
             raise ValidationError({"status_reason": "Give the rationale for this outcome."})
+        for claim in self.claims:
+            claim.second_pair_of_eyes(by)
         self._close(
             Conflict.Status.RESOLVED,
             by=by,
@@ -1125,6 +1354,8 @@ class Conflict(TextPolicyModel, models.Model):
             raise ValidationError("Only an open conflict can be dismissed.")
         if not reason.strip():
             raise ValidationError({"status_reason": "Say why this is not a real conflict."})
+        for claim in self.claims:
+            claim.second_pair_of_eyes(by)
         self._close(Conflict.Status.DISMISSED, by=by, reason=reason.strip())
 
     def reopen_refusal(self) -> str:

@@ -102,7 +102,7 @@ from openpyxl.utils import get_column_letter
 from claims import detection
 from claims.casefile import GENERIC_CODES, parse_date
 from claims.management.commands.generate_volume import fast_fold
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from crosscheck.text import normalise, text_problem
 from sources.models import Source
 
@@ -1236,6 +1236,8 @@ def check_table(table: Table, *, user, approve: bool = False, progress=None) -> 
         raise SpreadsheetError(
             [CellError(None, "", "Only a moderator may import claims as approved.")]
         )
+    if approve and (refusal := new_claims_refusal(user)):
+        raise SpreadsheetError([CellError(None, "", refusal)])
     return SheetCheck(table, user=user, approve=approve, progress=progress).run()
 
 
@@ -1382,6 +1384,8 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
     if report.state == Claim.State.APPROVED:
         for claim in claims:
             touched.add(claim.variable)
+        # Written without Claim.save: what they show is published here (docs/publication.md).
+        Claim.objects.filter(pk__in=[c.pk for c in claims]).publish_what_they_use()
     return min((c.pk for c in claims), default=None)
 
 

@@ -24,3 +24,23 @@ def axes_username(request: HttpRequest, credentials: dict | None = None) -> str 
     if username is None:
         return None
     return str(username)[:AXES_USERNAME_LENGTH]
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """Return the client's address, read behind settings.TRUSTED_PROXY_COUNT proxies.
+
+    Each trusted proxy appends the address it saw to X-Forwarded-For, so the
+    client is that many hops from the right of the header plus REMOTE_ADDR;
+    anything further left is whatever the client wrote, and is ignored.
+    """
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    chain = [a for a in forwarded if a] + ([remote] if remote else [])
+    if not chain:
+        return None
+    return chain[max(0, len(chain) - 1 - count)]

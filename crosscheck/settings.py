@@ -43,6 +43,11 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG el
 # keep their research private set READING_REQUIRES_LOGIN=1.
 READING_REQUIRES_LOGIN = envbool("READING_REQUIRES_LOGIN", "0")
 
+# Four eyes: nobody approves, or resolves or dismisses a conflict about, a
+# claim they created or last edited (claims.models.Claim.second_pair_of_eyes).
+# A one-person newsroom sets REQUIRE_SECOND_PAIR_OF_EYES=0.
+REQUIRE_SECOND_PAIR_OF_EYES = envbool("REQUIRE_SECOND_PAIR_OF_EYES", "1")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -100,10 +105,23 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock a username, or an IP address, after 5 failed logins, for 15 minutes.
+# Lock the pair (username, client address) after 5 failed logins, for 15
+# minutes: a username alone would let anyone lock anyone out (the superuser
+# too), and an address alone, behind a load balancer, everybody at once.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", "15") / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many proxies (load balancer, ingress) stand in front of the app: the
+# client's address is that many hops from the right of X-Forwarded-For plus
+# REMOTE_ADDR (crosscheck.hardening.client_ip). 0: REMOTE_ADDR, the header
+# ignored (anyone can write it). django-ipware is not installed, so axes asks this.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+AXES_CLIENT_IP_CALLABLE = "crosscheck.hardening.client_ip"
+# A slower throttle per username from any address, never a lock: past
+# USERNAME_THROTTLE_FAILURES failures in the cool-off time, one attempt per
+# USERNAME_THROTTLE_SECONDS goes through; the others get 429 (crosscheck.views).
+USERNAME_THROTTLE_FAILURES = envint("USERNAME_THROTTLE_FAILURES", "20")
+USERNAME_THROTTLE_SECONDS = envint("USERNAME_THROTTLE_SECONDS", "30")
 AXES_RESET_ON_SUCCESS = True
 # The username axes records, cut to the 255 characters its table holds.
 AXES_USERNAME_CALLABLE = "crosscheck.hardening.axes_username"

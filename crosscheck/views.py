@@ -3,9 +3,14 @@
 import math
 
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 
 def cooloff_minutes(request: HttpRequest | None = None) -> int:
@@ -23,11 +28,48 @@ class LoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
 
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = str(request.POST.get("username", ""))[:255]
+        if username and username_throttled(username):
+            return throttled(request, username)
+        return super().post(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         context["failure_limit"] = get_failure_limit(self.request, None)
         context["cooloff_minutes"] = cooloff_minutes(self.request)
         return context
+
+
+def username_throttled(username: str) -> bool:
+    """Return whether this attempt on `username` must wait (the global per-username throttle).
+
+    Past USERNAME_THROTTLE_FAILURES failures from any addresses within the
+    cool-off time, one attempt per USERNAME_THROTTLE_SECONDS goes through (a
+    cache `add`, atomic): slow enough to stop guessing from many addresses,
+    never a lock an attacker could keep the real user behind.
+    """
+    cool_off = get_cool_off(None)
+    recent = AccessAttempt.objects.filter(username=username)
+    if cool_off:
+        recent = recent.filter(attempt_time__gte=timezone.now() - cool_off)
+    failures = recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
+    if failures < settings.USERNAME_THROTTLE_FAILURES:
+        return False
+    key = f"login-throttle:{username}"
+    return not cache.add(key, 1, timeout=settings.USERNAME_THROTTLE_SECONDS)
+
+
+def throttled(request: HttpRequest, username: str) -> HttpResponse:
+    seconds = settings.USERNAME_THROTTLE_SECONDS
+    response = render(
+        request,
+        "registration/throttled.html",
+        {"username": username, "seconds": seconds},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 login = LoginView.as_view()

@@ -48,7 +48,9 @@ def source_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Every source the list's filters match, with its record, as CSV or JSON, streamed."""
     filterset = SourceFilterSet(
         request.GET,
-        queryset=Source.objects.with_record().select_related("affiliation"),
+        queryset=Source.objects.visible_to(request.user)
+        .with_record()
+        .select_related("affiliation"),
         request=request,
     )
     return download(filterset.qs, source_columns(request), what="sources", fmt=fmt)

@@ -12,7 +12,8 @@ from sources.models import CredibilityNote, Source
 def country_choices() -> list[tuple[str, str]]:
     """Return the countries sources are recorded in, as their two-letter codes."""
     codes = (
-        Source.objects.exclude(country="")
+        Source.objects.public()
+        .exclude(country="")
         .order_by("country")
         .values_list("country", flat=True)
         .distinct()

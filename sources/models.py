@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -16,7 +18,45 @@ from crosscheck.text import TextPolicyModel, check_reason
 http_url = URLValidator(schemes=["http", "https"])
 
 
-class SourceQuerySet(models.QuerySet):
+def sees_unpublished(user) -> bool:
+    """Return whether the user may see research no approved claim has published yet.
+
+    Editors and up (they add sources, documents, topics and detainees, and
+    pick them in their drafts); readers and anonymous visitors never do.
+    """
+    return user is not None and user.is_authenticated and user.has_perm("claims.add_claim")
+
+
+class PublishableQuerySet(models.QuerySet):
+    """Sources, documents, topics and detainees: public once published (docs/publication.md).
+
+    `published_at` is a date stored on the row, set when an approved claim
+    first uses the object (Claim.save, ClaimQuerySet.publish_what_they_use)
+    or when a moderator publishes it. A reader's list checks a column of the
+    row it reads anyway, where an EXISTS over approved claims would probe the
+    claims index once per row, on every list, at a million claims.
+    """
+
+    def public(self):
+        return self.filter(published_at__isnull=False)
+
+    def visible_to(self, user):
+        """Return what this user may see: everything for editors and up, else the published."""
+        return self.all() if sees_unpublished(user) else self.public()
+
+
+def keep_publication(obj: models.Model) -> None:
+    """Before a save: never unpublish by saving a copy loaded before the object was published."""
+    if obj.pk is not None and obj.published_at is None:
+        obj.published_at = (
+            type(obj)
+            ._default_manager.filter(pk=obj.pk)
+            .values_list("published_at", flat=True)
+            .first()
+        )
+
+
+class SourceQuerySet(PublishableQuerySet):
     def with_record(self) -> SourceQuerySet:
         """Annotate each source's track record: the counts its reliability is derived from.
 
@@ -96,8 +136,10 @@ class Source(TextPolicyModel, models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the source became public: see PublishableQuerySet.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["published_at"])
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -118,6 +160,7 @@ class Source(TextPolicyModel, models.Model):
 
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
+            keep_publication(self)
             stored = Source.objects.filter(pk=self.pk).values_list("name", "affiliation").first()
             renamed = stored is not None and stored != (self.name, self.affiliation_id)
             super().save(*args, **kwargs)
@@ -144,6 +187,36 @@ class Source(TextPolicyModel, models.Model):
             seen.add(parent.pk)
             parent = parent.affiliation
 
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    def publish(self, *, by) -> None:
+        """Make the object public before any approved claim uses it (a moderator's choice)."""
+        publish(self, by=by)
+
+    def renames(self, limit: int = 5) -> list[tuple[str, object, str]]:
+        """Return the newest renames since publication: (old name, when, by whom).
+
+        A rename of a published source re-attributes every claim it made, so
+        it is a direct edit kept on the record and shown on the source's page
+        ("renamed from … on … by …"): read from its history, one query.
+        """
+        if self.published_at is None:
+            return []
+        records = list(
+            self.history.select_related("history_user")
+            .order_by("-history_date", "-history_id")
+            .only("name", "history_date", "history_user")[: limit * 10]
+        )
+        renames = []
+        for newer, older in pairwise(records):
+            if newer.name != older.name and newer.history_date >= self.published_at:
+                user = newer.history_user
+                who = (user.get_full_name() or "a newsroom member") if user else "the system"
+                renames.append((older.name, newer.history_date, who))
+        return renames[:limit]
+
     RELIABILITY_FORMULA = "(confirmed + 1) ÷ (confirmed + refuted + 2)"
 
     @property
@@ -152,6 +225,17 @@ class Source(TextPolicyModel, models.Model):
         if self.affiliation_id:
             return f"{self.name} ({self.affiliation.name})"
         return self.name
+
+
+def publish(obj: models.Model, *, by) -> None:
+    """Publish a source, document, topic or detainee by hand, on the record."""
+    if obj.published_at is not None:
+        return
+    obj.published_at = timezone.now()
+    obj._change_reason = "Published by a moderator"
+    if by is not None:
+        obj._history_user = by
+    obj.save()
 
 
 class CredibilityNoteQuerySet(models.QuerySet):
@@ -231,9 +315,10 @@ class CredibilityNote(TextPolicyModel, models.Model):
     def author_name(self) -> str:
         if self.signed_by:
             return self.signed_by
-        if self.created_by_id:
-            return self.created_by.get_full_name() or self.created_by.get_username()
-        return "Unsigned"
+        # Never the login name: a public page must not hand out usernames to try.
+        if self.created_by_id and self.created_by.get_full_name():
+            return self.created_by.get_full_name()
+        return "A newsroom editor" if self.created_by_id else "Unsigned"
 
     def hide(self, *, by, reason: str) -> None:
         """Hide the note from readers, keeping it (and why) in history."""

@@ -20,7 +20,9 @@ def source_list(request: HttpRequest) -> HttpResponse:
     """The sources with their track record counts, and the formula the reliability comes from."""
     filterset = SourceFilterSet(
         request.GET,
-        queryset=Source.objects.with_record().select_related("affiliation"),
+        queryset=Source.objects.visible_to(request.user)
+        .with_record()
+        .select_related("affiliation"),
         request=request,
     )
     page, page_notice = paginate(request, filterset.qs)
@@ -49,9 +51,14 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     who made it. Both lists are paged, in a constant number of queries.
     """
     source = get_object_or_404(
-        Source.objects.with_record()
+        Source.objects.visible_to(request.user)
+        .with_record()
         .select_related("affiliation")
-        .prefetch_related(Prefetch("affiliates", queryset=Source.objects.order_by("name"))),
+        .prefetch_related(
+            Prefetch(
+                "affiliates", queryset=Source.objects.visible_to(request.user).order_by("name")
+            )
+        ),
         pk=pk,
     )
     speakers = Source.objects.speaking_for(source).values("pk")
@@ -85,6 +92,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conflicts_notice": conflicts_notice,
         "open_conflict_count": source.open_conflict_count,
         "formula": Source.RELIABILITY_FORMULA,
+        "renames": source.renames(),
     }
     return render(request, "sources/source_detail.html", context)
 

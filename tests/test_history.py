@@ -49,6 +49,8 @@ class ClaimHistoryTests(RoleCast, JanuaryCast, TestCase):
         return self.client.get(history_url("claim", self.story), params)
 
     def test_it_keeps_every_save_as_a_record(self):
+        # Moderators see the whole history, drafts included.
+        self.client.force_login(self.moderator)
         # Created, 2 edits, a change of speaker, submitted, approved,
         # retracted, restored.
         self.assertEqual(self.story.history.count(), 8)
@@ -59,6 +61,8 @@ class ClaimHistoryTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual([e.change_type for e in entries], ["Changed"] * 7 + ["Created"])
 
     def test_each_state_can_be_shown(self):
+        # Moderators see the whole history, drafts included.
+        self.client.force_login(self.moderator)
         entries = list(reversed(self.get().context["entries"]))
 
         snapshots = [dict(e.snapshot) for e in entries]
@@ -72,6 +76,8 @@ class ClaimHistoryTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(snapshots[6]["state reason"], "Quote not verbatim")
 
     def test_it_shows_what_changed_with_field_names_old_and_new_values(self):
+        # Moderators see the whole history, drafts included.
+        self.client.force_login(self.moderator)
         entries = list(reversed(self.get().context["entries"]))
 
         first_edit = [(c.label, c.old, c.new) for c in entries[1].changes]
@@ -101,10 +107,53 @@ class ClaimHistoryTests(RoleCast, JanuaryCast, TestCase):
         self.assertContains(response, "by a newsroom member")
 
     def test_it_escapes_the_values(self):
+        self.client.force_login(self.moderator)
+
         response = self.get()
 
         self.assertNotContains(response, "<b>bold</b>")
         self.assertContains(response, "&lt;b&gt;bold&lt;/b&gt;")
+
+    def test_readers_see_its_history_from_its_first_approval_on(self):
+        self.client.force_login(self.reader)
+
+        entries = list(reversed(self.get().context["entries"]))
+
+        self.assertEqual(
+            [dict(e.snapshot)["state"] for e in entries], ["Approved", "Retracted", "Approved"]
+        )
+        self.assertEqual({dict(e.snapshot)["summary"] for e in entries}, {"Final wording"})
+        # The oldest shown is not diffed against a draft.
+        self.assertEqual(entries[0].changes, [])
+
+    def test_readers_never_see_its_drafts_or_the_rejection_before_its_approval(self):
+        claim = Claim.objects.create(
+            source=self.rubio,
+            topic=self.release,
+            kind=Claim.Kind.POSITION,
+            quote="Cancel the talks",
+            summary="Half-checked wording",
+            stated_on=date(2015, 1, 8),
+            created_by=self.editor,
+        )
+        claim.submit(by=self.editor)
+        claim.reject(by=self.moderator, reason="Rubio never said that on the record")
+        claim.summary = "Talks should wait"
+        claim._history_user = self.editor
+        claim.save()
+        claim.submit(by=self.editor)
+        claim.approve(by=self.moderator)
+
+        for user in (None, self.reader, self.other_editor):
+            self.client.logout()
+            if user:
+                self.client.force_login(user)
+            response = self.client.get(history_url("claim", claim))
+            self.assertContains(response, "Talks should wait")
+            self.assertNotContains(response, "Half-checked wording")
+            self.assertNotContains(response, "never said that")
+        self.client.force_login(self.moderator)
+        self.assertContains(self.client.get(history_url("claim", claim)), "never said that")
 
     def test_it_is_linked_from_the_claim_page(self):
         response = self.client.get(self.story.get_absolute_url())
@@ -270,15 +319,16 @@ class HistoryQueryCountTests(RoleCast, JanuaryCast, TestCase):
         # 1. the source, 2. count of its records, 3. a page of them (plus
         # the one before) joined to their users, 4. the sources its
         # affiliation pointed to, by name, 5. session, 6. user, 7.-8. the
-        # user's and the groups' permissions (for the header's links).
+        # user's and the groups' permissions (for the header's links),
+        # 9. the date a reader's history starts at (the record published).
         self.client.force_login(self.reader)
         self.edit(self.psaki, 9)
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             response = self.client.get(history_url("source", self.psaki))
         self.assertEqual(len(response.context["entries"]), 10)
 
         self.edit(self.psaki, 190)
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             response = self.client.get(history_url("source", self.psaki))
         self.assertEqual(len(response.context["entries"]), 50)
 

@@ -71,12 +71,11 @@ class LoginTests(TestCase):
         self.assertContains(response, "Please enter a correct username and password.")
         self.assertNotIn("_auth_user_id", self.client.session)
 
-    def test_it_locks_a_username_after_five_failures_and_says_to_wait(self):
-        for i in range(settings.AXES_FAILURE_LIMIT):
-            self.log_in(password="wrong", ip=f"198.51.100.{i}")
+    def test_it_locks_the_username_from_that_address_after_five_failures_and_says_to_wait(self):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            self.log_in(password="wrong")
 
-        # From a new address, with the right password: still locked.
-        response = self.log_in(ip="192.0.2.99")
+        response = self.log_in()
 
         self.assertEqual(response.status_code, 429)
         self.assertContains(response, "Too many failed logins: please wait", status_code=429)
@@ -84,15 +83,52 @@ class LoginTests(TestCase):
         self.assertEqual(response["Retry-After"], "900")
         self.assertNotIn("_auth_user_id", self.client.session)
 
-    def test_it_locks_an_address_after_five_failures_whatever_the_usernames(self):
+    def test_failures_from_other_addresses_cannot_lock_the_real_user_out(self):
+        for i in range(settings.AXES_FAILURE_LIMIT):
+            self.log_in(password="wrong", ip=f"198.51.100.{i}")
+
+        response = self.log_in(ip="192.0.2.99")
+
+        self.assertEqual(response.status_code, 302)
+
+    def test_failures_on_other_usernames_do_not_lock_an_address(self):
         User.objects.create_user("ed", password=PASSWORD)
         for i in range(settings.AXES_FAILURE_LIMIT):
             self.log_in(username=f"guess{i}", password="wrong")
 
         response = self.log_in(username="ed")
 
-        self.assertEqual(response.status_code, 429)
-        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertEqual(response.status_code, 302)
+
+    @override_settings(TRUSTED_PROXY_COUNT=1)
+    def test_behind_one_proxy_it_locks_the_forwarded_client_not_the_load_balancer(self):
+        def via_balancer(client_ip: str, password: str):
+            return self.client.post(
+                LOGIN,
+                {"username": "mona", "password": password},
+                REMOTE_ADDR="10.0.0.2",
+                # A forged left-most entry is ignored: the balancer appended the real one.
+                HTTP_X_FORWARDED_FOR=f"6.6.6.6, {client_ip}",
+            )
+
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            via_balancer("198.51.100.1", "wrong")
+
+        self.assertEqual(via_balancer("198.51.100.1", PASSWORD).status_code, 429)
+        self.assertEqual(via_balancer("192.0.2.50", PASSWORD).status_code, 302)
+
+    @override_settings(USERNAME_THROTTLE_FAILURES=6, USERNAME_THROTTLE_SECONDS=60)
+    def test_many_failures_from_many_addresses_slow_a_username_down_without_locking_it(self):
+        for i in range(6):
+            self.log_in(password="wrong", ip=f"198.51.100.{i}")
+
+        passed = self.log_in(password="wrong", ip="192.0.2.1")
+        waits = self.log_in(ip="192.0.2.2")
+
+        self.assertEqual(passed.status_code, 200)  # one attempt a minute goes through
+        self.assertEqual(waits.status_code, 429)
+        self.assertEqual(waits["Retry-After"], "60")
+        self.assertContains(waits, "One attempt every 60 seconds", status_code=429)
 
     def test_a_success_before_the_limit_resets_the_count(self):
         for _ in range(settings.AXES_FAILURE_LIMIT - 1):

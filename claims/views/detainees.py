@@ -29,8 +29,9 @@ def detainee_list(request: HttpRequest) -> HttpResponse:
     detainee before sorting them by name: 0.55 s at a million claims.
     """
     detainees = (
-        Detainee.objects.annotate(claim_count=count_per_row(Claim.objects.approved(), "detainee"))
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("title")))
+        Detainee.objects.visible_to(request.user)
+        .annotate(claim_count=count_per_row(Claim.objects.approved(), "detainee"))
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.public().order_by("title")))
         .order_by("name", "pk")
     )
     filterset = DetaineeFilterSet(request.GET, queryset=detainees, request=request)
@@ -43,7 +44,7 @@ def detainee_list(request: HttpRequest) -> HttpResponse:
 @reader_view
 def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A detainee's status timeline, each source's latest word, and every claim about them."""
-    detainee = get_object_or_404(Detainee, pk=pk)
+    detainee = get_object_or_404(Detainee.objects.visible_to(request.user), pk=pk)
     claims = list(
         Claim.objects.public()
         .filter(detainee=detainee)
@@ -58,7 +59,7 @@ def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "detainee": detainee,
         "claims": claims,
-        "topics": detainee.topics.all(),
+        "topics": detainee.topics.visible_to(request.user),
         "timeline": timeline,
         "status_tables": pictures.latest_status_tables(claims),
     }
@@ -139,14 +140,17 @@ def status_board_rows(
 def status_board(request: HttpRequest) -> HttpResponse:
     """One row per detainee of a topic, one column per source: who says what about whom."""
     filterset = StatusBoardFilterSet(
-        request.GET, queryset=Detainee.objects.order_by("name", "pk"), request=request
+        request.GET,
+        queryset=Detainee.objects.visible_to(request.user).order_by("name", "pk"),
+        request=request,
     )
     filterset.is_valid()
     topic = filterset.form.cleaned_data.get("topic")
     context = {"filterset": filterset, "topic": topic}
     if topic is None:
         context["topics"] = (
-            Topic.objects.annotate(detainee_count=Count("detainees"))
+            Topic.objects.visible_to(request.user)
+            .annotate(detainee_count=Count("detainees"))
             .filter(detainee_count__gt=0)
             .order_by("title")
         )

@@ -234,10 +234,11 @@ def detainee_columns(request: HttpRequest) -> list[Column]:
 def detainee_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The detainees the list's filters match, by name, with their topics and claim counts."""
     detainees = (
-        Detainee.objects.annotate(
+        Detainee.objects.visible_to(request.user)
+        .annotate(
             claim_count=Count("claims", filter=Q(claims__state=Claim.State.APPROVED), distinct=True)
         )
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("title")))
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.public().order_by("title")))
         .order_by("name", "pk")
     )
     filterset = DetaineeFilterSet(request.GET, queryset=detainees, request=request)
@@ -248,7 +249,9 @@ def detainee_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @reader_view
 def topic_case(request: HttpRequest, slug: str) -> HttpResponse:
     """The topic as a case file (DESIGN.md), with the claims a reader may see on it."""
-    topic = get_object_or_404(Topic, slug=slug)
-    document = export_case([topic], states=[Claim.State.APPROVED, Claim.State.RETRACTED])
+    topic = get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
+    document = export_case(
+        [topic], states=[Claim.State.APPROVED, Claim.State.RETRACTED], public_only=True
+    )
     name = f"crosscheck-case-{topic.slug}-{timezone.localdate().isoformat()}.json"
     return json_download(document, name=name)

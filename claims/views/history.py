@@ -5,7 +5,9 @@ changed since the record before it, and the whole object as it stood then.
 
 Who may see what (DESIGN.md: reading is public unless a setting says not):
 
-- sources, documents, topics, detainees and conflicts: whoever may read;
+- sources, documents, topics and detainees: whoever may read, once
+  published (docs/publication.md); before that, editors and up;
+- conflicts: whoever may read;
 - claims: whoever may read, once approved or retracted (the claims whose
   permalink works); a draft, pending or rejected claim only to its creator,
   to moderators (not drafts: a draft is its editor's until submitted) and to
@@ -13,7 +15,11 @@ Who may see what (DESIGN.md: reading is public unless a setting says not):
 - credibility notes: whoever may read, unless hidden; a hidden note only to
   those who may hide notes (sources.hide_credibilitynote).
 
-Anything else answers 404, as if it did not exist. The names of the people
+Anything else answers 404, as if it did not exist. A reader's history of a
+published object starts where the public met it: a claim's at its first
+approval (its drafts, and rejection reasons before or after, are staff-only),
+a source's, document's, topic's or detainee's at the record it was published
+as (the one in force when it was published). The names of the people
 who made changes are shown to logged-in users only; anonymous readers see
 "a newsroom member", so that public pages do not list the staff's logins.
 
@@ -39,7 +45,7 @@ from django.views.decorators.http import require_safe
 
 from claims.models import Claim, Conflict, Detainee, Document, Topic
 from crosscheck.access import reader_view
-from sources.models import CredibilityNote, Source
+from sources.models import CredibilityNote, Source, sees_unpublished
 
 PAGE_SIZE = 50
 
@@ -74,7 +80,43 @@ def may_see(user, obj: models.Model) -> bool:
         return obj.state != Claim.State.DRAFT and user.has_perm("claims.moderate_claim")
     if isinstance(obj, CredibilityNote) and obj.hidden:
         return user.has_perm("sources.hide_credibilitynote")
+    if isinstance(obj, (Source, Document, Topic, Detainee)):
+        return obj.published_at is not None or sees_unpublished(user)
     return True
+
+
+def sees_whole_history(user, obj: models.Model) -> bool:
+    """Return whether the user sees the records from before the object went public."""
+    if isinstance(obj, Claim):
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser or (obj.created_by_id and obj.created_by_id == user.pk):
+            return True
+        return user.has_perm("claims.moderate_claim")
+    if isinstance(obj, (Source, Document, Topic, Detainee)):
+        return sees_unpublished(user)
+    return True
+
+
+def public_records(obj: models.Model, records):
+    """Return the records a reader may see: from the object's publication on."""
+    if isinstance(obj, Claim):
+        shown = records.filter(state__in=[Claim.State.APPROVED, Claim.State.RETRACTED])
+        first = (
+            records.filter(state=Claim.State.APPROVED)
+            .order_by("history_date", "history_id")
+            .values_list("history_date", flat=True)
+            .first()
+        )
+    else:
+        shown = records
+        first = (
+            records.filter(history_date__lte=obj.published_at)
+            .order_by("-history_date", "-history_id")
+            .values_list("history_date", flat=True)
+            .first()
+        )
+    return shown if first is None else shown.filter(history_date__gte=first)
 
 
 @dataclass
@@ -254,6 +296,8 @@ def object_history(request: HttpRequest, model: str, pk: int) -> HttpResponse:
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
     )
+    if not sees_whole_history(request.user, obj):
+        records = public_records(obj, records)
     paginator = Paginator(records, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     # One more record than the page holds: the one each oldest entry is diffed against.

@@ -64,7 +64,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from claims import detection, locks
-from claims.models import Claim, Conflict
+from claims.models import Claim, Conflict, four_eyes_refusal
 from claims.submissions import submitted_once
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
@@ -278,6 +278,8 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         claim = _locked_claim(pk)
         if _pending_or_refuse(request, claim, "approved"):
+            if refusal := four_eyes_refusal(request.user, claim):
+                raise PermissionDenied(refusal)
             claim.approve(by=request.user, reason=form.cleaned_data.get("reason", ""))
             messages.success(request, f"Approved: “{claim.summary}”. It is now public.")
     return back(request, reverse("claims:moderation_queue"))
@@ -329,8 +331,12 @@ def claims_bulk_approve(request: HttpRequest) -> HttpResponse:
             .filter(pk__in=ids, state=Claim.State.PENDING)
             .order_by("pk")
         )
+        refusals = [r for c in claims if (r := four_eyes_refusal(request.user, c))]
+        claims = [c for c in claims if not four_eyes_refusal(request.user, c)]
         for claim in claims:
             claim.approve(by=request.user, reason=reason)
+    for refusal in refusals:
+        messages.error(request, f"{refusal} It was left pending.")
     skipped = len(set(ids)) - len(claims)
     if claims:
         messages.success(request, f"Approved {len(claims)} claim{'s' * (len(claims) != 1)}.")
@@ -579,6 +585,8 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         conflict = _locked_conflict(pk)
         if not conflict.is_open:
             return _refuse(request, conflict, "resolved")
+        if refusal := four_eyes_refusal(request.user, *conflict.claims):
+            raise PermissionDenied(refusal)
         form = ResolveForm(request.POST, conflict=conflict)
         if form.is_valid():
             try:
@@ -615,6 +623,8 @@ def conflict_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         conflict = _locked_conflict(pk)
         if not conflict.is_open:
             return _refuse(request, conflict, "dismissed")
+        if refusal := four_eyes_refusal(request.user, *conflict.claims):
+            raise PermissionDenied(refusal)
         if form.is_valid():
             conflict.dismiss(by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, f"Conflict #{conflict.pk} dismissed as not a real conflict.")

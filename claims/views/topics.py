@@ -15,7 +15,7 @@ from claims.views.pictures import chart_claims, chart_lanes, conflict_links
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
 from crosscheck.lists import paginate
-from sources.models import Source
+from sources.models import Source, sees_unpublished
 
 
 @require_safe
@@ -28,10 +28,14 @@ def home(request: HttpRequest) -> HttpResponse:
     topic's claims by its conflicts: at a million claims the page never
     answered. A newsroom with thousands of topics pages through them.
     """
-    topics = Topic.objects.annotate(
-        open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
-        claim_count=count_per_row(Claim.objects.approved(), "topic"),
-    ).order_by("-open_conflict_count", "title", "pk")
+    topics = (
+        Topic.objects.visible_to(request.user)
+        .annotate(
+            open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
+            claim_count=count_per_row(Claim.objects.approved(), "topic"),
+        )
+        .order_by("-open_conflict_count", "title", "pk")
+    )
     page, page_notice = paginate(request, topics)
     conflicts = conflicts_for_display(Conflict.objects.open())[:10]
     context = {
@@ -69,8 +73,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     first detainees with their current status. The counts on the topic say
     what was left out.
     """
+    memberships = Detainee.topics.through.objects.all()
+    if not sees_unpublished(request.user):
+        memberships = memberships.filter(detainee__published_at__isnull=False)
     topic = get_object_or_404(
-        Topic.objects.annotate(
+        Topic.objects.visible_to(request.user).annotate(
             claim_count=count_per_row(Claim.objects.public(), "topic"),
             source_count=count_per_row(
                 Claim.objects.public().filter(detainee=None),
@@ -81,7 +88,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
             resolved_count=count_per_row(
                 Conflict.objects.filter(status=Conflict.Status.RESOLVED), "topic"
             ),
-            detainee_count=count_per_row(Detainee.topics.through.objects.all(), "topic"),
+            detainee_count=count_per_row(memberships, "topic"),
         ),
         slug=slug,
     )
@@ -93,7 +100,9 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     word, earlier = current_word(public.filter(detainee=None))
     conflicts = list(topic.conflicts.open().for_display()[:SHOWN_CONFLICTS])
     resolutions = list(recent_resolutions(topic.conflicts.all(), SHOWN_RESOLUTIONS))
-    detainees = list(topic.detainees.order_by("name", "pk")[:SHOWN_DETAINEES])
+    detainees = list(
+        topic.detainees.visible_to(request.user).order_by("name", "pk")[:SHOWN_DETAINEES]
+    )
     statuses = public.current().filter(kind=Claim.Kind.FACT, detainee__in=detainees)
     statuses = list(statuses.for_display())
     prefetch_related_objects(

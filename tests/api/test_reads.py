@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Conflict, Detainee
 from sources.models import CredibilityNote
+from tests.cast import publish_everything
 from tests.claims.test_claim_list import bulk_claims
 from tests.claims.test_conflict_list import bulk_conflicts
 from tests.editors import EditorialCast
@@ -189,6 +190,7 @@ class QueryCountTests(ApiReadCase):
         )
 
     def test_detainees(self):
+
         # The count, the page, the topics.
         def grow(n: int) -> None:
             start = Detainee.objects.count()
@@ -197,6 +199,7 @@ class QueryCountTests(ApiReadCase):
             )
             for detainee in made:
                 detainee.topics.add(self.release)
+            publish_everything()
 
         self.assertConstant("detainee-list", grow, 3)
 

@@ -6,7 +6,7 @@ from django.test import TestCase
 from claims.filters import BoundedSelect, ClaimFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
 from sources.models import Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 class ClaimFilterSetTests(JanuaryCast, TestCase):
@@ -187,6 +187,7 @@ class BoundedSelectTests(JanuaryCast, TestCase):
 
     def test_it_escapes_every_name_and_keeps_the_selects_own_attributes(self):
         hostile = Source.objects.create(name='<b>"Voice" & co</b>', kind=Source.Kind.MEDIA)
+        publish_everything()
 
         html = self.render_source_field({"source": str(hostile.pk)})
 

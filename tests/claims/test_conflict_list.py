@@ -6,7 +6,7 @@ from django.urls import reverse
 from claims.filters import ConflictFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
 from sources.models import CredibilityNote, Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 def bulk_conflicts(count: int, *, topic: Topic, start: int = 0) -> list[Conflict]:
@@ -161,6 +161,7 @@ class ConflictFilterSetTests(JanuaryCast, TestCase):
 
     def test_it_filters_by_topic(self):
         other = Topic.objects.create(title="Other", question="?")
+        publish_everything()
 
         self.assertEqual(self.filter(topic=self.release.slug), {self.gap, self.contradiction})
         self.assertEqual(self.filter(topic=other.slug), set())

@@ -8,7 +8,7 @@ from django.urls import reverse
 from claims import detection
 from claims.models import Claim, Detainee
 from sources.models import CredibilityNote, Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 class DetaineePageTests(JanuaryCast, TestCase):
@@ -129,6 +129,7 @@ class DetaineePageTests(JanuaryCast, TestCase):
     def test_it_says_what_to_expect_when_nobody_has_reported_on_the_person(self):
         quiet = Detainee.objects.create(name="Unidentified prisoner 40")
 
+        publish_everything()
         response = self.get(quiet)
 
         self.assertIsNone(response.context["timeline"])

@@ -280,7 +280,7 @@ class HumanClosedTests(DetectionTestCase):
     def churn(self):
         """Retract, approve again, edit and recompute: everything that could reopen."""
         self.none.retract(by=self.mona, reason="Misquoted.")
-        self.none.approve(by=self.mona)
+        self.none.restore(by=self.mona)
         self.none = self.move(self.none, stance=Claim.Stance.NO_INFORMATION)
         self.none = self.move(self.none, stance=Claim.Stance.DENIES)
         detection.recompute_all()
@@ -438,9 +438,11 @@ class QueryTests(DetectionTestCase):
 
         self.assertEqual(len(few), len(many), "\n".join(many))
         # SAVEPOINT (Claim.save), UPDATE claim (its state only), INSERT claim
-        # history, SELECT topic (FOR UPDATE on PostgreSQL), SELECT claims on
-        # the variable, SELECT conflicts on the variable, RELEASE SAVEPOINT.
-        self.assertEqual(len(many), 7, "\n".join(many))
+        # history, UPDATE topic, detainee and source to published (the rows
+        # not yet published: docs/publication.md), SELECT the source's
+        # affiliation, SELECT topic (FOR UPDATE on PostgreSQL), SELECT claims
+        # on the variable, SELECT conflicts on the variable, RELEASE SAVEPOINT.
+        self.assertEqual(len(many), 11, "\n".join(many))
 
     def test_it_writes_two_rows_for_each_new_conflict(self):
         self.agreeing_claims(self.ferrer, 3)
@@ -450,9 +452,9 @@ class QueryTests(DetectionTestCase):
 
         queries = self.approve_queries(imprisoned)
 
-        # The 7 above, one SELECT for a moved-in pair, and per conflict an
+        # The 11 above, one SELECT for a moved-in pair, and per conflict an
         # INSERT of the row and one of its history.
-        self.assertEqual(len(queries), 7 + 1 + 2 * 3, "\n".join(queries))
+        self.assertEqual(len(queries), 11 + 1 + 2 * 3, "\n".join(queries))
         self.assertEqual(Conflict.objects.count(), 3)
 
     def test_it_never_reads_claims_on_other_variables(self):
@@ -489,7 +491,7 @@ class HistoryTests(DetectionTestCase):
         self.claim(self.psaki, lo=1, hi=53)
         none = self.claim(self.ccdhrn, Claim.Stance.DENIES)
         none.retract(by=self.mona, reason="Misquoted.")
-        none.approve(by=self.mona)
+        none.restore(by=self.mona)
         self.claim(self.ccdhrn, lo=1, hi=53, stated_on=WED)
 
         history = self.only_conflict().history.order_by("history_date", "history_id")

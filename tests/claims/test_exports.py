@@ -25,7 +25,7 @@ from django.utils import timezone
 from claims.casefile import validate_case
 from claims.models import Claim, Conflict, Detainee, Topic
 from crosscheck.exports import BOM, neutralise
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 from tests.claims.test_claim_list import bulk_claims
 
 CLAIM_HEADER = [
@@ -295,6 +295,7 @@ class ExportQueryCountTests(TestCase):
         self.assertExportQueries("claims:claim_export", queries, rows=200, **params)
 
     def test_the_detainees_export_runs_the_same_queries_for_10_and_200_detainees(self):
+
         # 1. savepoint, 2. the detainees with their approved claims counted,
         # 3. their topics (one query a chunk of 2,000), 4. release.
         def detainees(start: int, count: int) -> None:
@@ -302,6 +303,7 @@ class ExportQueryCountTests(TestCase):
                 Detainee(name=f"Prisoner {n:03}", aliases=[f"P{n}"]) for n in range(start, count)
             )
             self.topic.detainees.add(*made)
+            publish_everything()
 
         detainees(0, 10)
         self.assertExportQueries("claims:detainee_export", 4, rows=10)
@@ -374,6 +376,7 @@ class DetaineeExportTests(JanuaryCast, TestCase):
         found.topics.add(self.release)
         Detainee.objects.create(name="Someone else")
 
+        publish_everything()
         response = self.client.get(reverse("claims:detainee_export", args=["csv"]), {"q": "jose"})
         (row,) = csv_rows(response)
 

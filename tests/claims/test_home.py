@@ -2,7 +2,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from claims.models import Claim, Conflict, Topic
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 class HomePageTests(JanuaryCast, TestCase):
@@ -66,6 +66,7 @@ class HomePageTests(JanuaryCast, TestCase):
             for n in range(60)
         )
 
+        publish_everything()
         first = self.client.get(reverse("claims:home"))
         second = self.client.get(reverse("claims:home"), {"page": 2})
 

@@ -25,7 +25,7 @@ from claims.models import Claim, Conflict, Detainee, Document
 from claims.spreadsheet import SpreadsheetError, check_file, import_file
 from sources.models import Source
 from tests.cast import JanuaryCast
-from tests.roles import RoleCast
+from tests.roles import RoleCast, user_in
 
 HEADER = [
     "Source", "Source kind", "Affiliation", "Topic", "Detainee", "Kind", "Stance",
@@ -297,6 +297,7 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(Claim.objects.count(), count)
         self.assertEqual(report.rows[0].outcome, "skip")
 
+    @override_settings(REQUIRE_SECOND_PAIR_OF_EYES=False)  # A one-person newsroom.
     def test_a_moderators_approved_import_opens_the_gap_with_some_released(self):
         data = csv_file(row())
 
@@ -309,6 +310,18 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(report.conflicts_opened, 1)
         # What the full recompute would find: nothing left to change.
         self.assertEqual(+recompute_all().changes, Counter())
+
+    def test_a_moderator_cannot_approve_the_claims_they_import_and_is_told_who_can(self):
+        other = user_in("otto", "Moderator", first_name="Otto", last_name="Second")
+        before = Claim.objects.count()
+
+        with self.assertRaises(SpreadsheetError) as caught:
+            import_file(csv_file(row()), user=self.moderator, approve=True)
+
+        message = str(caught.exception.errors[0])
+        self.assertIn("another moderator must approve them", message)
+        self.assertIn(other.get_full_name(), message)
+        self.assertNothingWritten(before)
 
     def test_an_editor_cannot_import_as_approved(self):
         before = Claim.objects.count()

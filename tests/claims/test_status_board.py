@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Detainee, Topic
 from sources.models import Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 class StatusBoardTests(JanuaryCast, TestCase):
@@ -60,6 +60,7 @@ class StatusBoardTests(JanuaryCast, TestCase):
         self.assertEqual(response.context["sources"], [self.ccdhrn, self.state_dept])
 
     def test_it_has_one_row_per_detainee_of_the_topic_with_each_sources_latest_status(self):
+        publish_everything()
         rows = self.rows(self.board())
 
         self.assertEqual(list(rows), [self.perez, self.nunez, self.unidentified, self.silent])
@@ -120,6 +121,7 @@ class StatusBoardTests(JanuaryCast, TestCase):
         self.assertContains(response, "Declines to say")
 
     def test_it_shows_statuses_dates_and_marks_in_words(self):
+        publish_everything()
         response = self.board()
 
         self.assertContains(response, "Released: conditionally (parole)")
@@ -229,6 +231,7 @@ class StatusBoardQueryCountTests(TestCase):
             for i, source in enumerate(self.sources[: 1 + n % 4])
             for day in range(2)  # an older statement the board must pass over
         )
+        publish_everything()
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_detainees(self):
         # 1. the topic named in the link, 2. count, 3. the page of detainees,

@@ -15,7 +15,7 @@ from claims.views.topics import (
     SHOWN_SOURCES,
 )
 from sources.models import CredibilityNote, Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 class TopicPageTests(JanuaryCast, TestCase):
@@ -203,6 +203,7 @@ class TopicPageTests(JanuaryCast, TestCase):
     def test_it_lists_the_detainees_and_says_when_none_was_reported_on(self):
         Detainee.objects.create(name="Unidentified prisoner 40").topics.add(self.release)
 
+        publish_everything()
         response = self.get()
 
         self.assertContains(response, "Unidentified prisoner 40")
@@ -211,6 +212,7 @@ class TopicPageTests(JanuaryCast, TestCase):
     def test_it_says_what_to_expect_on_a_topic_without_claims(self):
         empty = Topic.objects.create(title="A new question", question="Is it so?")
 
+        publish_everything()
         response = self.client.get(reverse("claims:topic", args=[empty.slug]))
 
         self.assertEqual(response.status_code, 200)
@@ -249,6 +251,7 @@ class TopicPageTests(JanuaryCast, TestCase):
         # conflicts, joined likewise, 8. detainees, 9. their current status,
         # 10.-11. visible notes of every source and affiliation shown.
         add_claims(self.release, 10, start=0)
+        publish_everything()
         with self.assertNumQueries(11):
             small = self.get()
 
@@ -391,6 +394,7 @@ class LongTopicTests(JanuaryCast, TestCase):
             summary="He was freed",
         )
 
+        publish_everything()
         response = self.get()
 
         statuses = response.context["detainee_statuses"]

@@ -10,6 +10,7 @@ from claims.models import Claim, Conflict, Topic
 from sources.models import CredibilityNote, Source
 from sources.views import SOURCE_CLAIMS_PAGE, SOURCE_CONFLICTS_PAGE
 from tests.cast import JanuaryCast
+from tests.roles import RoleCast
 
 
 class SourcePageTests(JanuaryCast, TestCase):
@@ -135,13 +136,14 @@ class SourcePageTests(JanuaryCast, TestCase):
         # of those claims joined to source, affiliation, topic, detainee,
         # document and update, with their badges' standing, 7. a page of
         # those conflicts, joined to both claims, sources, affiliations,
-        # topics, detainees, documents and who decided.
+        # topics, detainees, documents and who decided, 8. its history since
+        # publication, for the renames it shows.
         add_claims(self.psaki, 10, start=0)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             small = self.get(self.psaki)
 
         add_claims(self.psaki, 190, start=10)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             large = self.get(self.psaki)
 
         self.assertEqual(small.context["claims_page"].paginator.count, 2 + 10)
@@ -151,7 +153,7 @@ class SourcePageTests(JanuaryCast, TestCase):
         self.assertEqual(large.context["conflicts_page"].paginator.count, 1 + 200)
         self.assertEqual(len(large.context["conflicts_page"]), SOURCE_CONFLICTS_PAGE)
         # An organisation's page, rolling up its spokeswoman's: as many queries.
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             department = self.get(self.state_dept)
         self.assertEqual(department.context["claims_page"].paginator.count, 2 + 200)
 
@@ -261,3 +263,29 @@ class NoRecordYetTests(JanuaryCast, TestCase):
             self.client.get(reverse("sources:detail", args=[self.psaki.pk])),
             "= (1 + 1) ÷ (1 + 0 + 2) = 0.67",
         )
+
+
+class NoteAuthorTests(RoleCast, JanuaryCast, TestCase):
+    def test_an_unsigned_note_shows_its_authors_full_name_else_a_neutral_label(self):
+
+        named = CredibilityNote.objects.create(source=self.rubio, body="A", created_by=self.editor)
+        login_only = CredibilityNote.objects.create(
+            source=self.rubio, body="B", created_by=self.other_editor
+        )
+
+        response = self.client.get(self.rubio.get_absolute_url())
+
+        self.assertEqual(named.author_name, "Ed Itor")
+        self.assertEqual(login_only.author_name, "A newsroom editor")
+        self.assertContains(response, "A newsroom editor")
+        self.assertNotContains(response, "— edna")
+
+    def test_a_rename_after_publication_is_shown_with_when_and_by_whom(self):
+        self.rubio.name = "Sen. Marco Rubio"
+        self.rubio._history_user = self.editor
+        self.rubio.save()
+
+        response = self.client.get(self.rubio.get_absolute_url())
+
+        self.assertContains(response, "Renamed from “Marco Rubio”")
+        self.assertContains(response, "by Ed Itor")

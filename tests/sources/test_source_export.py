@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from claims.models import Conflict
 from sources.models import Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 from tests.claims.test_exports import body, csv_rows, json_rows
 
 
@@ -79,6 +79,7 @@ class SourceExportTests(JanuaryCast, TestCase):
 
     def test_it_neutralises_a_name_a_spreadsheet_would_run(self):
         Source.objects.create(name="@Havana desk", kind=Source.Kind.MEDIA)
+        publish_everything()
 
         (row,) = csv_rows(self.get(q="havana"))
         (item,) = json_rows(self.get("json", q="havana"))
@@ -105,6 +106,7 @@ class SourceExportQueryCountTests(TestCase):
             Source(name=f"Source {n:03}", kind=Source.Kind.OFFICIAL, affiliation=parent)
             for n in range(start + 1, stop)
         )
+        publish_everything()
 
     def assertExportQueries(self, count: int, rows: int) -> None:
         for fmt in ("csv", "json"):

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Conflict, Topic
 from sources.models import Source
-from tests.cast import JanuaryCast
+from tests.cast import JanuaryCast, publish_everything
 
 
 class SourceListTests(JanuaryCast, TestCase):
@@ -118,6 +118,7 @@ class SourceListQueryCountTests(TestCase):
             )
             for source in sources
         )
+        publish_everything()
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_sources(self):
         # 1. count, 2. the page of sources with their affiliation and record
