@@ -231,7 +231,9 @@ class ClaimQuerySet(models.QuerySet):
             "summary",
             "search_text",
             "source__name",
+            "source__aliases",
             "source__affiliation__name",
+            "source__affiliation__aliases",
             "detainee__name",
             "detainee__aliases",
         )
@@ -495,12 +497,15 @@ class Claim(models.Model):
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
 
     def build_search_text(self) -> str:
-        """Return the folded text search reads: quote, summary, speaker, affiliation, detainee."""
+        """Return the folded text search reads: quote, summary, speaker, affiliation, detainee.
+
+        The speaker and its affiliation come with their aliases and acronyms.
+        """
         parts = [self.quote, self.summary]
         if self.source_id:
-            parts.append(self.source.name)
+            parts += [self.source.name, *self.source.aliases]
             if self.source.affiliation_id:
-                parts.append(self.source.affiliation.name)
+                parts += [self.source.affiliation.name, *self.source.affiliation.aliases]
         if self.detainee_id:
             parts += [self.detainee.name, *self.detainee.aliases]
         return fold("\n".join(p for p in parts if p))
