@@ -38,6 +38,13 @@ Choices made here (DESIGN.md and the issue leave them open):
   JavaScript the "Preview conflicts" button re-renders the page with it; with
   htmx the same view, POSTed with action=preview on every change, returns
   only the preview fragment (the `preview` partial).
+- Duplicates. A new claim with the same source, topic, detainee, day and
+  quote (normalised: case, accents, spaces, curly quotes) as a stored claim
+  the editor may see is not saved at first: the form comes back with a
+  warning linking to the stored claim. The editor may still confirm (the
+  same statement recorded from another document, say): the warning puts a
+  confirmation in the form, and saving again saves it. Nothing is lost either
+  way: the form keeps what was typed.
 - A document has no page of its own: saving one leads to a new claim citing
   it (added) or to the dashboard (edited).
 """
@@ -288,6 +295,11 @@ def claim_form_page(
         return render_claim_form(request, form, actions, preview=show_preview)
 
     is_new = claim.pk is None
+    if is_new and not request.POST.get("confirm_duplicate"):
+        duplicates = claim.duplicates(visible_to=request.user)
+        if duplicates:
+            # Saving nothing: the editor opens the stored claim, or confirms.
+            return render_claim_form(request, form, actions, duplicates=duplicates)
     try:
         save_claim_form(form, claim, request.user, action)
     except StaleClaimError:
@@ -358,6 +370,7 @@ def render_claim_form(
     preview: bool = False,
     partial: str = "",
     stale_changes: list | None = None,
+    duplicates: list | None = None,
     status: int = 200,
 ) -> HttpResponse:
     # An existing claim opens with its preview; a typed one shows it when asked.
@@ -371,6 +384,7 @@ def render_claim_form(
         "preview_requested": preview,
         "preview": shown,
         "stale_changes": stale_changes,
+        "duplicates": [(c, duplicate_link(request.user, c)) for c in duplicates or ()],
     }
     template = "claims/editing/claim_form.html"
     if partial:
@@ -382,6 +396,17 @@ def render_claim_form(
         document_titles=Document.objects.values_list("title", flat=True)[:SUGGESTIONS],
     )
     return render(request, template, context, status=status)
+
+
+def duplicate_link(user, claim: Claim) -> str:
+    """Return where the editor can open a stored claim that repeats theirs, or ""."""
+    if claim.created_by_id == user.pk and claim.state in OWN_STATES:
+        return reverse("claims:claim_edit", args=[claim.pk])
+    if claim.state in (Claim.State.APPROVED, Claim.State.RETRACTED):
+        return claim.get_absolute_url()
+    if user.has_perm("claims.moderate_claim"):
+        return reverse("claims:claim_moderate", args=[claim.pk])
+    return ""
 
 
 # Fields compared when a save is refused; the state is compared separately.

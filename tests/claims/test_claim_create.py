@@ -274,3 +274,42 @@ class ReplayTests(EditorialCast, TestCase):
         tokens = {self.client.get(URL).context["form"]["form_token"].value() for _ in range(2)}
 
         self.assertEqual(len(tokens), 2)
+
+
+class DuplicateClaimTests(EditorialCast, TestCase):
+    """A claim identical to a stored one warns and links to it; the editor may still confirm."""
+
+    def setUp(self) -> None:
+        self.client.force_login(self.edna)
+        # As stored: Psaki's "some released" of Jan 6, in the demo's words.
+        self.repeat = self.claim_data(
+            quote="  they have ALREADY released some of the prisoners ",
+            summary="Repeated",
+            stated_on="2015-01-06",
+        )
+
+    def test_it_warns_and_links_to_the_stored_claim_instead_of_saving(self):
+        count = Claim.objects.count()
+
+        response = self.client.post(URL, self.repeat)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Claim.objects.count(), count)
+        self.assertContains(response, "Not saved yet: this claim is already recorded")
+        self.assertContains(response, f'<a href="{self.some_released.get_absolute_url()}">claim #')
+        self.assertContains(response, 'name="confirm_duplicate" value="1"')
+        # What was typed is kept.
+        self.assertContains(response, "they have ALREADY released some of the prisoners")
+
+    def test_the_editor_may_confirm_it_is_meant(self):
+        response = self.client.post(URL, {**self.repeat, "confirm_duplicate": "1"})
+
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(Claim.objects.filter(summary="Repeated").exists())
+
+    def test_another_day_or_quote_is_no_duplicate(self):
+        self.client.post(URL, {**self.repeat, "stated_on": "2015-01-07"})
+        self.client.post(URL, {**self.repeat, "quote": "Some were freed", "summary": "Other"})
+
+        self.assertTrue(Claim.objects.filter(summary="Repeated").exists())
+        self.assertTrue(Claim.objects.filter(summary="Other").exists())
