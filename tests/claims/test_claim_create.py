@@ -313,3 +313,56 @@ class DuplicateClaimTests(EditorialCast, TestCase):
 
         self.assertTrue(Claim.objects.filter(summary="Repeated").exists())
         self.assertTrue(Claim.objects.filter(summary="Other").exists())
+
+
+class SessionEndedMidEditTests(EditorialCast, TestCase):
+    """A form sent after the session ended comes back, as typed, after logging in again."""
+
+    PASSWORD = "a long enough test password"
+
+    def setUp(self) -> None:
+        self.edna.set_password(self.PASSWORD)
+        self.edna.save()
+
+    def log_in(self, next_url: str):
+        return self.client.post(
+            f"{reverse('login')}?next={next_url}",
+            {"username": "edna", "password": self.PASSWORD},
+            REMOTE_ADDR="203.0.113.9",
+        )
+
+    def test_the_editor_returns_to_the_form_with_what_they_typed_and_nothing_is_saved(self):
+        typed = self.claim_data(summary="Typed before the session ended", action="submit")
+
+        response = self.client.post(URL, typed)  # logged out meanwhile
+
+        self.assertRedirects(
+            response, f"{reverse('login')}?next={URL}", fetch_redirect_response=False
+        )
+        self.assertFalse(Claim.objects.filter(summary=typed["summary"]).exists())
+
+        self.assertRedirects(self.log_in(URL), URL, fetch_redirect_response=False)
+        page = self.client.get(URL)
+
+        self.assertEqual(page.status_code, 200)
+        self.assertTrue(page.context["form"].is_bound)
+        self.assertContains(page, 'value="Typed before the session ended"')
+        self.assertContains(page, "check it and save")
+        # Never submitted by itself: the editor reviews it and presses a button.
+        self.assertFalse(Claim.objects.filter(summary=typed["summary"]).exists())
+        # Used once: the next visit is a blank form.
+        self.assertFalse(self.client.get(URL).context["form"].is_bound)
+
+    def test_an_edit_comes_back_on_its_own_page_only(self):
+        draft = self.draft(self.edna, summary="First words")
+        edit_url = reverse("claims:claim_edit", args=[draft.pk])
+        self.client.post(edit_url, self.edit_data(draft, summary="Second thoughts"))
+
+        self.log_in(edit_url)
+        self.assertFalse(self.client.get(URL).context["form"].is_bound)
+        # The other page took nothing: the kept form was for the edit page and stays for it.
+        page = self.client.get(edit_url)
+
+        self.assertContains(page, 'value="Second thoughts"')
+        draft.refresh_from_db()
+        self.assertEqual(draft.summary, "First words")
