@@ -377,6 +377,8 @@ class Claim(models.Model):
         max_length=10,
         choices=QuoteKind.choices,
         default=QuoteKind.DIRECT,
+        # Also in the database: bulk writers (generate_volume's COPY) leave it out.
+        db_default=QuoteKind.DIRECT,
         help_text="Reported speech is never shown in quotation marks as the speaker's words.",
     )
     summary = models.CharField(max_length=300, help_text="One line, in the newsroom's words.")
