@@ -93,6 +93,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "name": required(),
         "kind": required(choices=tuple(Source.Kind.values)),
         "affiliation": Key(refers_to="sources"),
+        # Optional: other names and acronyms, searched with the name.
+        "aliases": Key(NAMES),
         "country": Key(),
         "url": Key(),
         "description": Key(),
@@ -164,7 +166,7 @@ NOUN = {"sources": "source", "documents": "document", "topics": "topic", "detain
 
 # What an import may change on a row it matched by natural key.
 MUTABLE_FIELDS = {
-    "sources": ("kind", "affiliation", "country", "url", "description"),
+    "sources": ("kind", "affiliation", "aliases", "country", "url", "description"),
     "documents": ("kind", "publisher", "url", "published_on", "archive_url"),
     "topics": ("question", "quantity_label", "quantity_min", "quantity_max", "window_days"),
     "detainees": ("aliases", "arrested_on", "charges", "place_of_detention"),
@@ -1000,6 +1002,7 @@ def export_case(
                 "name": s.name,
                 "kind": s.kind,
                 "affiliation": s.affiliation.name if s.affiliation_id else None,
+                "aliases": list(s.aliases),
                 "country": _text(s.country),
                 "url": _text(s.url),
                 "description": _text(s.description),

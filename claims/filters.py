@@ -37,9 +37,11 @@ from drf_spectacular.utils import extend_schema_field
 from claims.models import Claim, Conflict, Detainee, Topic
 from claims.search import (
     MAX_TERMS,
+    ParsedQuery,
     countable_search,
     name_matches,
-    search_claims,
+    parse_query,
+    search_parsed,
     search_terms,
 )
 from crosscheck.cache import remembered
@@ -59,15 +61,15 @@ class SearchField(forms.CharField):
     def clean(self, value):
         value = super().clean(value).strip()
         if value:
-            terms = search_terms(value)
-            if not terms:
+            parsed = parse_query(value)
+            if not parsed.words:
                 raise forms.ValidationError(
-                    "Type a word to look for: symbols such as & | ! * ( ) and quotes "
-                    "are not searched for."
+                    "Type a word to look for: symbols such as & | ! * ( ) are not searched "
+                    "for, and a search cannot be only words to leave out (-word)."
                 )
-            if len(terms) > MAX_TERMS:
+            if parsed.word_count > MAX_TERMS:
                 raise forms.ValidationError(
-                    f"Search for at most {MAX_TERMS} words; this search has {len(terms)}."
+                    f"Search for at most {MAX_TERMS} words; this search has {parsed.word_count}."
                 )
         return value
 
@@ -206,7 +208,9 @@ class ClaimFilterSet(django_filters.FilterSet):
     q = SearchFilter(
         method="filter_search",
         label="Search",
-        help_text="Words in the quote, summary, speaker or detainee; accents optional.",
+        help_text="Words in the quote, summary, speaker, speaker's body (names and "
+        'acronyms) or detainee; accents optional. "A phrase", -word to leave out, '
+        "a OR b.",
     )
     source = NamedChoiceFilter(
         queryset=Source.objects.public().order_by("name"), empty_label="Any source"
@@ -262,15 +266,20 @@ class ClaimFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     @property
-    def search_terms(self) -> list[str]:
-        """Return the folded words searched for, or [] (for highlighting)."""
+    def search_query(self) -> ParsedQuery:
+        """Return the parsed search (claims.search grammar); no groups when there is none."""
         if not self.is_bound:
-            return []
+            return ParsedQuery(())
         self.is_valid()
-        return search_terms(self.form.cleaned_data.get("q") or "")
+        return parse_query(self.form.cleaned_data.get("q") or "")
+
+    @property
+    def search_terms(self) -> list[str]:
+        """Return the folded words searched for, not those left out, or [] (for highlighting)."""
+        return self.search_query.words
 
     def filter_search(self, queryset, name, value):
-        return search_claims(queryset, search_terms(value))
+        return search_parsed(queryset, parse_query(value))
 
     @extend_schema_field(OpenApiTypes.INT)  # The API's schema: a source's id.
     def filter_affiliation(self, queryset, name, value):
@@ -301,8 +310,11 @@ class ClaimFilterSet(django_filters.FilterSet):
         """
         claims = self.qs
         unsearched = getattr(self, "_unsearched", None)
-        if unsearched is None or not self.search_terms:
+        parsed = self.search_query
+        if unsearched is None or not parsed.groups:
             return claims.values("pk")
+        if not parsed.is_plain:
+            return search_parsed(unsearched, parsed).values("pk")
         bound = settings.LIST_COUNT_LIMIT + 1 if bound is None else bound
         return countable_search(unsearched, self.search_terms, bound)
 

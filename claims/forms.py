@@ -17,8 +17,6 @@ required citation) and hand every model message to the field it names.
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.text import slugify
@@ -32,7 +30,7 @@ from claims.models import (
     Document,
     Topic,
 )
-from sources.forms import ModelForm, WebLinkField
+from sources.forms import AliasesField, ModelForm, WebLinkField
 from sources.models import Source, SourceKind
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -103,21 +101,6 @@ class TopicForm(ModelForm):
         if self.instance.pk is None and slugify(title) in RESERVED_TOPIC_SLUGS:
             raise ValidationError(f"“{title}” is reserved for the page that adds topics.")
         return title
-
-
-class AliasesField(forms.CharField):
-    """Aliases typed one per line or separated by commas; stored as a list of names."""
-
-    widget = forms.Textarea(attrs={"rows": 3})
-
-    def to_python(self, value) -> list[str]:
-        text = super().to_python(value)
-        return [alias.strip() for alias in re.split(r"[,\n]", text) if alias.strip()]
-
-    def prepare_value(self, value) -> str:
-        if isinstance(value, list):
-            return "\n".join(value)
-        return value or ""
 
 
 class DetaineeForm(ModelForm):

@@ -363,7 +363,9 @@ class ClaimQuerySet(models.QuerySet):
             "summary",
             "search_text",
             "source__name",
+            "source__aliases",
             "source__affiliation__name",
+            "source__affiliation__aliases",
             "detainee__name",
             "detainee__aliases",
         )
@@ -377,6 +379,37 @@ class ClaimQuerySet(models.QuerySet):
             batch.append(claim)
         Claim.objects.bulk_update(batch, ["search_text"], batch_size=2000)
         return len(batch)
+
+    def same_statements(self, claims) -> dict[int, list[Claim]]:
+        """Map each claim's pk to the other claims here that record the same statement.
+
+        Same statement: same source, topic, detainee and day, and quotes equal
+        once normalised (`normalised_quote`), or one normalised quote inside
+        the other (a near-duplicate: the same words quoted at more or less
+        length). One query for all of `claims`, whatever their number.
+        """
+        claims = list(claims)
+        if not claims:
+            return {}
+        keys = {c.statement_key for c in claims}
+        candidates = self.filter(
+            source_id__in={k[0] for k in keys},
+            topic_id__in={k[1] for k in keys},
+            stated_on__in={k[3] for k in keys},
+        ).select_related("source")
+        by_key: dict[tuple, list[Claim]] = {}
+        for other in candidates:
+            by_key.setdefault(other.statement_key, []).append(other)
+        found: dict[int, list[Claim]] = {}
+        for claim in claims:
+            mine = normalised_quote(claim.quote)
+            found[claim.pk] = [
+                other
+                for other in by_key.get(claim.statement_key, [])
+                if other.pk != claim.pk
+                and (mine in normalised_quote(other.quote) or normalised_quote(other.quote) in mine)
+            ]
+        return found
 
     def for_display(self) -> ClaimQuerySet:
         """Join what a claim card shows: speaker, affiliation, topic, detainee, document, update."""
@@ -425,6 +458,12 @@ class ClaimQuerySet(models.QuerySet):
             newest_open_other=Case(When(marked, then=Subquery(other_side.values("other")[:1]))),
             resolution_id=Case(When(~Q(verdict=""), then=Subquery(resolution))),
         )
+
+
+def normalised_quote(quote: str) -> str:
+    """Return a quote as compared for duplicates: folded, curly quotes straight, one space."""
+    text = fold(quote or "").replace("’", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.strip(" .…\"'").split())
 
 
 class ClaimKind(models.TextChoices):
@@ -570,6 +609,8 @@ class Claim(TextPolicyModel, models.Model):
         max_length=10,
         choices=QuoteKind.choices,
         default=QuoteKind.DIRECT,
+        # Also in the database: bulk writers (generate_volume's COPY) leave it out.
+        db_default=QuoteKind.DIRECT,
         help_text="Reported speech is never shown in quotation marks as the speaker's words.",
     )
     summary = models.CharField(max_length=300, help_text="One line, in the newsroom's words.")
@@ -810,12 +851,15 @@ class Claim(TextPolicyModel, models.Model):
             )
 
     def build_search_text(self) -> str:
-        """Return the folded text search reads: quote, summary, speaker, affiliation, detainee."""
+        """Return the folded text search reads: quote, summary, speaker, affiliation, detainee.
+
+        The speaker and its affiliation come with their aliases and acronyms.
+        """
         parts = [self.quote, self.summary]
         if self.source_id:
-            parts.append(self.source.name)
+            parts += [self.source.name, *self.source.aliases]
             if self.source.affiliation_id:
-                parts.append(self.source.affiliation.name)
+                parts += [self.source.affiliation.name, *self.source.affiliation.aliases]
         if self.detainee_id:
             parts += [self.detainee.name, *self.detainee.aliases]
         return fold("\n".join(p for p in parts if p))
@@ -827,6 +871,31 @@ class Claim(TextPolicyModel, models.Model):
     @property
     def effective_as_of(self) -> date:
         return self.as_of or self.stated_on
+
+    @property
+    def statement_key(self) -> tuple:
+        """What two records of one statement share: source, topic, detainee, day."""
+        return (self.source_id, self.topic_id, self.detainee_id, self.stated_on)
+
+    def duplicates(self, *, visible_to=None) -> list[Claim]:
+        """Return the stored claims that record this same statement (exactly, once normalised).
+
+        With `visible_to`, only those the user may see: approved, pending and
+        retracted claims, and the user's own drafts and rejected claims.
+        """
+        if self.source_id is None or self.topic_id is None or self.stated_on is None:
+            return []
+        stored = Claim.objects.filter(
+            source_id=self.source_id,
+            topic_id=self.topic_id,
+            detainee_id=self.detainee_id,
+            stated_on=self.stated_on,
+        ).exclude(pk=self.pk)
+        if visible_to is not None:
+            shared = [self.State.APPROVED, self.State.PENDING, self.State.RETRACTED]
+            stored = stored.filter(Q(state__in=shared) | Q(created_by=visible_to))
+        mine = normalised_quote(self.quote)
+        return [c for c in stored.order_by("pk") if normalised_quote(c.quote) == mine]
 
     @property
     def is_direct_quote(self) -> bool:

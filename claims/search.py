@@ -22,6 +22,28 @@ can change the meaning of the query sent to the database. Then:
 - on SQLite, every word must appear somewhere in the folded text
   (`search_text LIKE %word%`, ANDed): plain, but never misses a match.
 
+The search grammar (issue 11) is PostgreSQL's `websearch_to_tsquery`, on
+both databases: words are all required; "a phrase in quotes" must appear
+as written; `-word` (or `-"a phrase"`) excludes; OR separates alternatives,
+and binds looser than the spaces, as websearch_to_tsquery reads it:
+`talks OR freed -obama` is talks | (freed & !obama). `parse_query` reads a
+query once into a `ParsedQuery`, and each database is asked the same thing:
+
+- a query of plain words only (no quotes, no `-`, no OR) runs as above,
+  unchanged, with its tuned paths;
+- any other query runs on PostgreSQL as `websearch_to_tsquery('simple', …)`
+  of the parsed query written back out (so both databases read the same
+  groups), over the same indexed expression, ranked alike; no word is a
+  prefix there, and the 'simple' configuration does not stem;
+- on SQLite, each term becomes a LIKE test on the folded text (NOT for an
+  excluded one), ANDed within a group, the groups ORed. A phrase must appear as
+  typed. A single word matches the word itself or its English stem
+  (snowballstemmer's Porter 2 stemmer: "released" and "release" are both
+  "releas", so each finds the other; a stem shorter than 3 letters is not
+  used alone). PostgreSQL's 'simple' configuration does not stem: there
+  "released" does not find "release" unless typed as the last, prefix word
+  ("releas"). The README says so.
+
 `highlight` marks the words in a quote excerpt, escaping everything else.
 `accent_pattern` matches a name in any accents and case, for the tables that
 keep no folded copy of their names (detainees, sources).
@@ -32,8 +54,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import snowballstemmer
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils.html import escape, format_html
@@ -74,8 +99,130 @@ def search_terms(query: str) -> list[str]:
     return terms
 
 
+# One term of a query: (excluded?, the words of a word or a phrase).
+Term = tuple[bool, tuple[str, ...]]
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_STEM_MIN = 3
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A reader's query in the web-search grammar: groups ORed, each group's terms ANDed.
+
+    As `websearch_to_tsquery` reads it: `a b OR c d` is (a & b) | (c & d).
+    """
+
+    groups: tuple[tuple[Term, ...], ...]
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether the query is required words only: what the tuned word search runs."""
+        return len(self.groups) == 1 and all(
+            not negated and len(words) == 1 for negated, words in self.groups[0]
+        )
+
+    @property
+    def words(self) -> list[str]:
+        """Return the words to look for (not the excluded ones), once each, in order."""
+        found: list[str] = []
+        for group in self.groups:
+            for negated, words in group:
+                found += [w for w in words if not negated and w not in found]
+        return found
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(words) for group in self.groups for _, words in group)
+
+    def websearch(self) -> str:
+        """Return the query for websearch_to_tsquery, written from the parsed groups."""
+
+        def term(negated: bool, words: tuple[str, ...]) -> str:
+            text = words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+            return f"-{text}" if negated else text
+
+        return " or ".join(" ".join(term(*t) for t in group) for group in self.groups)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Read a query in the web-search grammar: "phrases", -excluded, OR; folded as the text is."""
+    groups: list[list[Term]] = [[]]
+    for match in _TOKEN.finditer(fold(query)):
+        minus, phrase, bare = match.groups()
+        negated = bool(minus)
+        if bare is not None:
+            if bare == "or":
+                groups.append([])
+                continue
+            negated = bare.startswith("-") and len(bare) > 1
+            phrase = bare[1:] if negated else bare
+        words = tuple(search_terms_in_order(phrase))
+        if words and (negated, words) not in groups[-1]:
+            groups[-1].append((negated, words))
+    # A dangling OR asks nothing; the same group twice asks nothing more.
+    unique: list[tuple[Term, ...]] = []
+    for group in groups:
+        if group and tuple(group) not in unique:
+            unique.append(tuple(group))
+    return ParsedQuery(tuple(unique))
+
+
+def search_terms_in_order(text: str) -> list[str]:
+    """Return the words of folded text, as `search_terms` cuts them, repeats kept (a phrase)."""
+    words = (_EDGE_PUNCTUATION.sub("", word) for word in _SEPARATORS.split(text))
+    return [word for word in words if word]
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """Return the English (Porter 2) stem of a folded word: "released" is "releas"."""
+    return _STEMMER.stemWord(word)
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def _like(term: Term) -> Q:
+    """Return the SQLite test of one term: a phrase as typed, a word or its stem."""
+    negated, words = term
+    if len(words) > 1:
+        match = Q(search_text__contains=" ".join(words))
+    else:
+        [word] = words
+        match = Q(search_text__contains=word)
+        stemmed = stem(word)
+        if stemmed != word and len(stemmed) >= _STEM_MIN:
+            match |= Q(search_text__contains=stemmed)
+    return ~match if negated else match
+
+
+def search_parsed(queryset: ClaimQuerySet, parsed: ParsedQuery) -> ClaimQuerySet:
+    """Keep the claims a parsed query matches; on PostgreSQL annotate `search_rank`."""
+    if not parsed.groups:
+        return queryset
+    if parsed.is_plain and connections[queryset.db].vendor == "postgresql":
+        return search_claims(queryset, parsed.words)
+    if connections[queryset.db].vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        query = SearchQuery(parsed.websearch(), config="simple", search_type="websearch")
+        return _matching(queryset, query).annotate(
+            search_rank=SearchRank(SearchTextVector(F("search_text")), query)
+        )
+    matches = Q()
+    for group in parsed.groups:
+        every = Q()
+        for term in group:
+            every &= _like(term)
+        matches |= every
+    return queryset.filter(matches)
+
+
 def search_claims(queryset: ClaimQuerySet, terms: list[str]) -> ClaimQuerySet:
-    """Keep the claims whose search text has every term; on PostgreSQL annotate `search_rank`."""
+    """Keep the claims whose search text has every term; on PostgreSQL annotate `search_rank`.
+
+    On SQLite each term also matches its English stem, as `search_parsed` does.
+    """
     if not terms:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
@@ -89,7 +236,7 @@ def search_claims(queryset: ClaimQuerySet, terms: list[str]) -> ClaimQuerySet:
         )
     matches = Q()
     for term in terms:
-        matches &= Q(search_text__contains=term)
+        matches &= _like((False, (term,)))
     return queryset.filter(matches)
 
 

@@ -1454,9 +1454,10 @@ def search_text(claim: Claim, folded: dict[int, str]) -> str:
     """Return what Claim.build_search_text returns, folding each speaker and detainee once."""
     names = folded.get(id(claim.source))
     if names is None:
-        names = fast_fold(claim.source.name)
+        speakers = [claim.source.name, *claim.source.aliases]
         if claim.source.affiliation_id:
-            names += "\n" + fast_fold(claim.source.affiliation.name)
+            speakers += [claim.source.affiliation.name, *claim.source.affiliation.aliases]
+        names = "\n".join(fast_fold(name) for name in speakers if name)
         folded[id(claim.source)] = names
     parts = [fast_fold(claim.quote), fast_fold(claim.summary), names]
     if claim.detainee_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from django import forms
@@ -54,12 +55,33 @@ class ModelForm(TextPolicyForm, forms.ModelForm):
             super().validate_constraints()
 
 
+class AliasesField(forms.CharField):
+    """Aliases typed one per line or separated by commas; stored as a list of names."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [alias.strip() for alias in re.split(r"[,\n]", text) if alias.strip()]
+
+    def prepare_value(self, value) -> str:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value or ""
+
+
 class SourceForm(ModelForm):
     url = WebLinkField(label="Website", required=False)
+    aliases = AliasesField(
+        label="Other names and acronyms",
+        required=False,
+        help_text="e.g. CCDHRN, State Dept; one per line or separated by commas. "
+        "A search finds this source's claims by any of them.",
+    )
 
     class Meta:
         model = Source
-        fields = ["name", "kind", "affiliation", "country", "url", "description"]
+        fields = ["name", "aliases", "kind", "affiliation", "country", "url", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs) -> None:

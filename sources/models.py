@@ -129,6 +129,9 @@ class Source(TextPolicyModel, models.Model):
         related_name="affiliates",
         help_text="The organisation this person or body speaks for, if any.",
     )
+    # Other names and acronyms ("CCDHRN", "State Dept"): a search finds the
+    # source's claims, and its affiliates' claims, by any of them.
+    aliases = models.JSONField(default=list, blank=True)
     country = models.CharField(
         max_length=2, blank=True, help_text="ISO 3166 two-letter code, e.g. US or CU."
     )
@@ -161,11 +164,20 @@ class Source(TextPolicyModel, models.Model):
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
             keep_publication(self)
-            stored = Source.objects.filter(pk=self.pk).values_list("name", "affiliation").first()
-            renamed = stored is not None and stored != (self.name, self.affiliation_id)
+            stored = (
+                Source.objects.filter(pk=self.pk)
+                .values_list("name", "affiliation", "aliases")
+                .first()
+            )
+            renamed = stored is not None and stored != (
+                self.name,
+                self.affiliation_id,
+                self.aliases,
+            )
             super().save(*args, **kwargs)
             if renamed:
-                # Claims are found by their speaker's name and affiliation's name.
+                # Claims are found by their speaker's and its affiliation's names
+                # and aliases: rewritten in this transaction, so never stale.
                 from claims.models import Claim
 
                 speakers = Q(source=self) | Q(source__affiliation=self)
@@ -176,6 +188,9 @@ class Source(TextPolicyModel, models.Model):
 
     def clean(self) -> None:
         self.country = self.country.upper()
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
+            raise ValidationError({"aliases": "Aliases are a list of names."})
+        self.aliases = [a.strip() for a in self.aliases if a.strip()]
         # Walk up the chain: an affiliation loop would make "claims of
         # sources affiliated to X" endless.
         parent, seen = self.affiliation, set()

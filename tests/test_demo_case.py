@@ -67,6 +67,13 @@ class DemoCaseTests(TestCase):
         self.assertContains(response, "shown as a position, never a contradiction of fact")
         self.assertEqual(list(response.context["conflicts"]), [])
 
+    def test_a_search_finds_claims_by_the_demo_sources_acronyms(self):
+        for query, speakers in (("CCDHRN", {"Elizardo Sanchez"}), ('"State Dept"', {"Jen Psaki"})):
+            with self.subTest(query=query):
+                response = self.client.get(reverse("claims:list"), {"q": query})
+                found = {claim.source.name for claim in response.context["page"]}
+                self.assertEqual(found, speakers)
+
     def test_the_white_house_declining_to_name_the_53_forms_no_gap(self):
         declined = Claim.objects.get(source__name="Josh Earnest")
         names = declined.topic

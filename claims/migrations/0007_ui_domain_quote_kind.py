@@ -35,12 +35,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='claim',
             name='quote_kind',
-            field=models.CharField(choices=[('direct', "Direct quote (the speaker's words)"), ('reported', 'Reported speech (a paraphrase)')], default='direct', help_text="Reported speech is never shown in quotation marks as the speaker's words.", max_length=10, verbose_name='quote is'),
+            field=models.CharField(choices=[('direct', "Direct quote (the speaker's words)"), ('reported', 'Reported speech (a paraphrase)')], db_default='direct', default='direct', help_text="Reported speech is never shown in quotation marks as the speaker's words.", max_length=10, verbose_name='quote is'),
         ),
         migrations.AddField(
             model_name='historicalclaim',
             name='quote_kind',
-            field=models.CharField(choices=[('direct', "Direct quote (the speaker's words)"), ('reported', 'Reported speech (a paraphrase)')], default='direct', help_text="Reported speech is never shown in quotation marks as the speaker's words.", max_length=10, verbose_name='quote is'),
+            field=models.CharField(choices=[('direct', "Direct quote (the speaker's words)"), ('reported', 'Reported speech (a paraphrase)')], db_default='direct', default='direct', help_text="Reported speech is never shown in quotation marks as the speaker's words.", max_length=10, verbose_name='quote is'),
         ),
         migrations.AddConstraint(
             model_name='claim',

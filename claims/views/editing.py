@@ -39,6 +39,21 @@ Choices made here (DESIGN.md and the issue leave them open):
   JavaScript the "Preview conflicts" button re-renders the page with it; with
   htmx the same view, POSTed with action=preview on every change, returns
   only the preview fragment (the `preview` partial).
+- Duplicates. A new claim with the same source, topic, detainee, day and
+  quote (normalised: case, accents, spaces, curly quotes) as a stored claim
+  the editor may see is not saved at first: the form comes back with a
+  warning linking to the stored claim. The editor may still confirm (the
+  same statement recorded from another document, say): the warning puts a
+  confirmation in the form, and saving again saves it. Nothing is lost either
+  way: the form keeps what was typed.
+- A session that ends mid-edit (it expired, or the editor logged out in
+  another tab) loses nothing: a form POSTed without a login is kept in the
+  session (`login_keeping_form`; logging in keeps the session's data) and
+  the editor is sent to log in with next= the form's page. Back on that page
+  (a GET, within an hour), the form is shown bound to what they typed, with
+  its errors and preview as usual, and never submitted by itself: the editor
+  reviews it and saves. The kept copy is used once, and only on the page it
+  came from; the CSRF token and the button pressed are not kept.
 - A document has no page of its own: saving one leads to a new claim citing
   it (added) or to the dashboard (edited).
 """
@@ -46,11 +61,13 @@ Choices made here (DESIGN.md and the issue leave them open):
 from __future__ import annotations
 
 import uuid
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,6 +91,57 @@ OWN_STATES = (Claim.State.DRAFT, Claim.State.PENDING, Claim.State.REJECTED)
 MODERATED_STATES = (Claim.State.PENDING, Claim.State.APPROVED)
 
 
+# A form sent after the session ended ------------------------------------------
+
+KEPT_FORM, KEPT_FORM_SECONDS = "kept_form", 3600
+
+
+def login_keeping_form(view):
+    """login_required that keeps a POSTed form for after the login, instead of losing it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.method == "POST":
+            data = {
+                key: request.POST.getlist(key)
+                for key in request.POST
+                if key not in ("csrfmiddlewaretoken", "action")
+            }
+            request.session[KEPT_FORM] = {
+                "path": request.path,
+                "data": data,
+                "at": timezone.now().timestamp(),
+            }
+            messages.info(
+                request,
+                "Your session had ended, so nothing was saved. Log in again: "
+                "the form will be back as you typed it, for you to check and save.",
+            )
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def kept_form(request: HttpRequest) -> QueryDict | None:
+    """Return, once, the form this page was sent while logged out, or None."""
+    if request.method != "GET":
+        return None
+    kept = request.session.get(KEPT_FORM)
+    if not kept or kept.get("path") != request.path:
+        return None
+    del request.session[KEPT_FORM]
+    if timezone.now().timestamp() - kept.get("at", 0) > KEPT_FORM_SECONDS:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in kept["data"].items():
+        data.setlist(key, values)
+    messages.info(request, "This is the form as you typed it before your session ended: "
+                  "check it and save.")  # fmt: skip
+    return data
+
+
 # Documents, topics and detainees ---------------------------------------------
 
 
@@ -91,8 +159,9 @@ def form_page(
     extra: dict | None = None,
 ) -> HttpResponse:
     """Show a model form; on a valid POST save it, say so, and redirect to `next_url(obj)`."""
-    form = form_class(request.POST if request.method == "POST" else None, instance=instance)
-    if form.is_bound and form.is_valid():
+    data = request.POST if request.method == "POST" else kept_form(request)
+    form = form_class(data, instance=instance)
+    if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             obj = form.save()
         messages.success(request, saved.format(obj=obj))
@@ -107,7 +176,7 @@ def form_page(
     return render(request, template, context)
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_document", raise_exception=True)
 @submitted_once
@@ -126,7 +195,7 @@ def document_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_document", raise_exception=True)
 @submitted_once
@@ -142,7 +211,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_topic", raise_exception=True)
 @submitted_once
@@ -159,7 +228,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_topic", raise_exception=True)
 @submitted_once
@@ -177,7 +246,7 @@ def topic_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_detainee", raise_exception=True)
 @submitted_once
@@ -194,7 +263,7 @@ def detainee_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_detainee", raise_exception=True)
 @submitted_once
@@ -248,7 +317,7 @@ def locked(request: HttpRequest, claim: Claim, *, lost_edit: bool = False) -> Ht
     return render(request, "claims/editing/claim_locked.html", context, status=409)
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.add_claim", raise_exception=True)
 @submitted_once(field="form_token", message=ALREADY_SAVED)
@@ -269,7 +338,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
     return claim_form_page(request, claim, initial=initial)
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("claims.change_claim", raise_exception=True)
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -285,6 +354,11 @@ def claim_form_page(
     """The claim form, new or existing: preview, save as draft, submit, or save changes."""
     actions = actions_for(request.user, claim)
     if request.method != "POST":
+        kept = kept_form(request)
+        if kept is not None:
+            form = ClaimForm(kept, instance=claim)
+            form.is_valid()
+            return render_claim_form(request, form, actions)
         return render_claim_form(request, ClaimForm(instance=claim, initial=initial), actions)
 
     form = ClaimForm(request.POST, instance=claim)
@@ -298,6 +372,11 @@ def claim_form_page(
         return render_claim_form(request, form, actions, preview=show_preview)
 
     is_new = claim.pk is None
+    if is_new and not request.POST.get("confirm_duplicate"):
+        duplicates = claim.duplicates(visible_to=request.user)
+        if duplicates:
+            # Saving nothing: the editor opens the stored claim, or confirms.
+            return render_claim_form(request, form, actions, duplicates=duplicates)
     try:
         save_claim_form(form, claim, request.user, action)
     except StaleClaimError:
@@ -370,6 +449,7 @@ def render_claim_form(
     preview: bool = False,
     partial: str = "",
     stale_changes: list | None = None,
+    duplicates: list | None = None,
     status: int = 200,
 ) -> HttpResponse:
     # An existing claim opens with its preview; a typed one shows it when asked.
@@ -383,6 +463,7 @@ def render_claim_form(
         "preview_requested": preview,
         "preview": shown,
         "stale_changes": stale_changes,
+        "duplicates": [(c, duplicate_link(request.user, c)) for c in duplicates or ()],
     }
     template = "claims/editing/claim_form.html"
     if partial:
@@ -394,6 +475,17 @@ def render_claim_form(
         document_titles=Document.objects.values_list("title", flat=True)[:SUGGESTIONS],
     )
     return render(request, template, context, status=status)
+
+
+def duplicate_link(user, claim: Claim) -> str:
+    """Return where the editor can open a stored claim that repeats theirs, or ""."""
+    if claim.created_by_id == user.pk and claim.state in OWN_STATES:
+        return reverse("claims:claim_edit", args=[claim.pk])
+    if claim.state in (Claim.State.APPROVED, Claim.State.RETRACTED):
+        return claim.get_absolute_url()
+    if user.has_perm("claims.moderate_claim"):
+        return reverse("claims:claim_moderate", args=[claim.pk])
+    return ""
 
 
 # Fields compared when a save is refused; the state is compared separately.

@@ -23,6 +23,10 @@ Choices made here (DESIGN.md leaves them open):
 - Resolving with an outcome that gives verdicts (A right, B right, both partly
   right) needs an evidence URL (http or https); "cannot be resolved yet" may
   go without.
+- The queue marks near-duplicates: a pending claim with the same source,
+  topic, detainee and day as another stored claim (not a draft) and the same
+  quote once normalised, or one quote inside the other
+  (`ClaimQuerySet.same_statements`, one query for the page).
 - The queue pages by 25. Everything on it is read in a fixed number of
   queries except the conflict preview: `claims.detection.preview` runs once
   per pending claim shown (it reads the approved claims on that claim's
@@ -245,6 +249,10 @@ def previews_for(claims) -> list[tuple[Claim, list[tuple[Claim, Conflict.Kind]]]
 @permission_required("claims.moderate_claim", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Near-duplicates among all stored claims, for the whole page in one query.
+    duplicates = Claim.objects.exclude(state=Claim.State.DRAFT).same_statements(page.object_list)
+    for claim in page.object_list:
+        claim.near_duplicates = duplicates[claim.pk]
     context = {"page": page, "items": previews_for(page.object_list)}
     return render(request, "claims/moderation/queue.html", context)
 

@@ -48,7 +48,7 @@ class JournalistJourneyTests(BrowserTestCase):
         expect(page).to_have_title(re.compile("^Claims"))
         self.arrive(page, "claims browser")
 
-        page.get_by_role("searchbox", name="Search").fill("released")
+        page.locator("main").get_by_role("searchbox", name="Search").fill("released")
         page.get_by_role("button", name="Show results").click()
         expect(page).to_have_url(re.compile(r"[?&]q=released"))
         expect(self.results(page)).to_contain_text(SOME_RELEASED)
@@ -142,7 +142,7 @@ class JournalistJourneyTests(BrowserTestCase):
         expect(page.get_by_role("heading", level=1)).to_have_text("Claims")
         self.arrive(page, "claims browser")
 
-        page.get_by_role("searchbox", name="Search").fill("released")
+        page.locator("main").get_by_role("searchbox", name="Search").fill("released")
         field(page, "Source kind").select_option("monitor")
         page.get_by_role("button", name="Show results").click()
         expect(page).to_have_url(re.compile(r"[?&]source_kind=monitor"))

@@ -164,7 +164,9 @@ class TimelineTests(TestCase):
     def test_its_key_shows_every_shape_and_line(self):
         labels = [item.label for item in charts.timeline_legend()]
 
-        self.assertEqual(labels[:4], ["Affirms", "Denies", "No information", "Position"])
+        self.assertEqual(
+            labels[:5], ["Affirms", "Denies", "No information", "Declines to say", "Position"]
+        )
         self.assertIn("Open gap", labels)
         self.assertIn("Open contradiction", labels)
 

@@ -274,3 +274,95 @@ class ReplayTests(EditorialCast, TestCase):
         tokens = {self.client.get(URL).context["form"]["form_token"].value() for _ in range(2)}
 
         self.assertEqual(len(tokens), 2)
+
+
+class DuplicateClaimTests(EditorialCast, TestCase):
+    """A claim identical to a stored one warns and links to it; the editor may still confirm."""
+
+    def setUp(self) -> None:
+        self.client.force_login(self.edna)
+        # As stored: Psaki's "some released" of Jan 6, in the demo's words.
+        self.repeat = self.claim_data(
+            quote="  they have ALREADY released some of the prisoners ",
+            summary="Repeated",
+            stated_on="2015-01-06",
+        )
+
+    def test_it_warns_and_links_to_the_stored_claim_instead_of_saving(self):
+        count = Claim.objects.count()
+
+        response = self.client.post(URL, self.repeat)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Claim.objects.count(), count)
+        self.assertContains(response, "Not saved yet: this claim is already recorded")
+        self.assertContains(response, f'<a href="{self.some_released.get_absolute_url()}">claim #')
+        self.assertContains(response, 'name="confirm_duplicate" value="1"')
+        # What was typed is kept.
+        self.assertContains(response, "they have ALREADY released some of the prisoners")
+
+    def test_the_editor_may_confirm_it_is_meant(self):
+        response = self.client.post(URL, {**self.repeat, "confirm_duplicate": "1"})
+
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(Claim.objects.filter(summary="Repeated").exists())
+
+    def test_another_day_or_quote_is_no_duplicate(self):
+        self.client.post(URL, {**self.repeat, "stated_on": "2015-01-07"})
+        self.client.post(URL, {**self.repeat, "quote": "Some were freed", "summary": "Other"})
+
+        self.assertTrue(Claim.objects.filter(summary="Repeated").exists())
+        self.assertTrue(Claim.objects.filter(summary="Other").exists())
+
+
+class SessionEndedMidEditTests(EditorialCast, TestCase):
+    """A form sent after the session ended comes back, as typed, after logging in again."""
+
+    PASSWORD = "a long enough test password"
+
+    def setUp(self) -> None:
+        self.edna.set_password(self.PASSWORD)
+        self.edna.save()
+
+    def log_in(self, next_url: str):
+        return self.client.post(
+            f"{reverse('login')}?next={next_url}",
+            {"username": "edna", "password": self.PASSWORD},
+            REMOTE_ADDR="203.0.113.9",
+        )
+
+    def test_the_editor_returns_to_the_form_with_what_they_typed_and_nothing_is_saved(self):
+        typed = self.claim_data(summary="Typed before the session ended", action="submit")
+
+        response = self.client.post(URL, typed)  # logged out meanwhile
+
+        self.assertRedirects(
+            response, f"{reverse('login')}?next={URL}", fetch_redirect_response=False
+        )
+        self.assertFalse(Claim.objects.filter(summary=typed["summary"]).exists())
+
+        self.assertRedirects(self.log_in(URL), URL, fetch_redirect_response=False)
+        page = self.client.get(URL)
+
+        self.assertEqual(page.status_code, 200)
+        self.assertTrue(page.context["form"].is_bound)
+        self.assertContains(page, 'value="Typed before the session ended"')
+        self.assertContains(page, "check it and save")
+        # Never submitted by itself: the editor reviews it and presses a button.
+        self.assertFalse(Claim.objects.filter(summary=typed["summary"]).exists())
+        # Used once: the next visit is a blank form.
+        self.assertFalse(self.client.get(URL).context["form"].is_bound)
+
+    def test_an_edit_comes_back_on_its_own_page_only(self):
+        draft = self.draft(self.edna, summary="First words")
+        edit_url = reverse("claims:claim_edit", args=[draft.pk])
+        self.client.post(edit_url, self.edit_data(draft, summary="Second thoughts"))
+
+        self.log_in(edit_url)
+        self.assertFalse(self.client.get(URL).context["form"].is_bound)
+        # The other page took nothing: the kept form was for the edit page and stays for it.
+        page = self.client.get(edit_url)
+
+        self.assertContains(page, 'value="Second thoughts"')
+        draft.refresh_from_db()
+        self.assertEqual(draft.summary, "First words")

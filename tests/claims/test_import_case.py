@@ -764,6 +764,7 @@ class ExportCaseTests(TestCase):
                 "name": "Jen Psaki",
                 "kind": "official",
                 "affiliation": "U.S. Department of State",
+                "aliases": [],
                 "country": None,
                 "url": None,
                 "description": None,
@@ -771,3 +772,21 @@ class ExportCaseTests(TestCase):
         )
         self.assertEqual(exported["claims"][0]["stance"], "affirms")
         self.assertIsNone(exported["claims"][0]["as_of"])
+
+
+class SourceAliasesInCaseFilesTests(TestCase):
+    def test_a_case_file_carries_a_sources_aliases_and_a_changed_list_is_searched(self):
+        from claims.search import parse_query, search_parsed
+
+        case = small_case()
+        case["sources"][0]["aliases"] = ["State Dept"]
+        import_case(case)
+        exported = {s["name"]: s for s in export_case()["sources"]}
+        self.assertEqual(exported["U.S. Department of State"]["aliases"], ["State Dept"])
+
+        case["sources"][0]["aliases"] = ["DoS"]
+        import_case(case)
+
+        claims = Claim.objects.all()
+        self.assertFalse(search_parsed(claims, parse_query('"state dept"')).exists())
+        self.assertTrue(search_parsed(claims, parse_query("dos")).exists())

@@ -298,18 +298,19 @@ class QueueQueryCountTests(RoleCast, JanuaryCast, TestCase):
         # With the previews stubbed out: 1. session, 2. user, 3.-4. the
         # user's and the groups' permissions, 5. count of pending claims,
         # 6. a page of them joined to source, affiliation, topic, detainee,
-        # document, update, creator and last mover.
+        # document, update, creator and last mover, 7. the stored claims on
+        # the same sources, topics and days (near-duplicates).
         self.add_pending(10)
         with (
             mock.patch("claims.views.moderation.detection.preview", return_value=[]),
-            self.assertNumQueries(6),
+            self.assertNumQueries(7),
         ):
             self.client.get(QUEUE)
 
         self.add_pending(190)
         with (
             mock.patch("claims.views.moderation.detection.preview", return_value=[]),
-            self.assertNumQueries(6),
+            self.assertNumQueries(7),
         ):
             self.client.get(QUEUE)
 
@@ -322,3 +323,40 @@ class QueueQueryCountTests(RoleCast, JanuaryCast, TestCase):
         self.add_pending(170)
 
         self.assertEqual(self.count_queries(), full_page)
+
+
+class NearDuplicateMarkTests(RoleCast, JanuaryCast, TestCase):
+    def setUp(self) -> None:
+        self.client.force_login(self.moderator)
+
+    def pending(self, quote: str, **fields) -> Claim:
+        fields.setdefault("stated_on", date(2015, 1, 6))
+        return Claim.objects.create(
+            source=self.psaki,
+            topic=self.release,
+            kind=Claim.Kind.FACT,
+            stance=Claim.Stance.AFFIRMS,
+            quote=quote,
+            summary=quote[:50],
+            state=Claim.State.PENDING,
+            created_by=self.editor,
+            **fields,
+        )
+
+    def test_it_marks_a_pending_claim_that_repeats_a_stored_one(self):
+        again = self.pending("  They have ALREADY released some of the prisoners. ")
+        longer = self.pending("They have already released some of the prisoners, we hope all")
+        other_day = self.pending(
+            "They have already released some of the prisoners", stated_on=date(2015, 1, 7)
+        )
+
+        response = self.client.get(QUEUE)
+
+        marked = {c.pk: c.near_duplicates for c, _ in response.context["items"]}
+        self.assertIn(self.some_released, marked[again.pk])
+        self.assertIn(self.some_released, marked[longer.pk])
+        self.assertEqual(marked[other_day.pk], [])
+        self.assertContains(response, "Possible duplicate:")
+        self.assertContains(
+            response, f'<a href="/moderation/claims/{self.some_released.pk}/">claim #'
+        )

@@ -551,6 +551,10 @@ class Volume:
             return [f"“{demand}”,"]
         claim.kind = Claim.Kind.FACT
         roll = rng.random()
+        if roll < 0.03:
+            claim.stance = Claim.Stance.DECLINES
+            claim.summary = "Declines to say"
+            return ["We will not comment on individual cases, for their safety,"]
         if roll < 0.2:
             claim.stance = Claim.Stance.NO_INFORMATION
             if detainee is not None:
