@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0007_bugs_big_counts'),
+        ('claims', '0007_big_counts'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0005_claim_in_open_conflict'),
+        ('claims', '0008_topic_tolerance'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

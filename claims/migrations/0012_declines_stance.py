@@ -25,7 +25,7 @@ def create_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0005_claim_in_open_conflict"),
+        ('claims', '0011_publish'),
         ("sources", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -36,8 +36,8 @@ def publish_what_approved_claims_use(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("claims", "0005_claim_in_open_conflict"),
-        ("sources", "0002_publish"),
+        ('claims', '0010_import_job'),
+        ("sources", "0003_publish"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sources", "0001_initial"),
+        ('sources', '0002_change_reason_text'),
     ]
 
     operations = [

@@ -25,7 +25,7 @@ def create_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0006_ui_domain_declines_stance'),
+        ('claims', '0012_declines_stance'),
         ('sources', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

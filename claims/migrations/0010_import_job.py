@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0005_claim_in_open_conflict'),
+        ('claims', '0009_form_submission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

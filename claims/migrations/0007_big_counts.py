@@ -18,7 +18,7 @@ marks = importlib.import_module("claims.migrations.0005_claim_in_open_conflict")
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0006_bugs_change_reason_text'),
+        ('claims', '0006_change_reason_text'),
     ]
 
     operations = [
