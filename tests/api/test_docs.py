@@ -108,6 +108,18 @@ class SchemaTellsTheTruthTests(EditorialCast, TestCase):
         self.assertRegex("x", body["properties"]["title"]["pattern"])
         self.assertNotRegex("   ", body["properties"]["title"]["pattern"])
 
+    def test_integers_carry_the_bounds_their_validators_check(self):
+        body = body_of(the_schema(self.client), "/api/topics/", "post")
+
+        self.assertEqual(body["properties"]["window_days"]["minimum"], 0)
+        self.assertEqual(body["properties"]["window_days"]["maximum"], 36500)
+        self.assertEqual(body["properties"]["quantity_min"]["maximum"], 2**63 - 1)
+
+    def test_a_required_choice_offers_no_blank(self):
+        kind = body_of(the_schema(self.client), "/api/sources/", "post")["properties"]["kind"]
+
+        self.assertEqual(kind, {"$ref": "#/components/schemas/SourceKindEnum"})
+
     def test_a_link_carries_its_schemes(self):
         schema = the_schema(self.client)
         url = body_of(schema, "/api/sources/", "post")["properties"]["url"]
