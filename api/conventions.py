@@ -42,6 +42,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination, parsers, permissions, status
 from rest_framework.utils import json
 
@@ -250,6 +251,7 @@ def api_error(status: int, detail: str = "") -> JsonResponse:
     return JsonResponse({"detail": detail or ERROR_DETAILS[status]}, status=status)
 
 
+@csrf_exempt  # As DRF's views are: a POST to no endpoint is a 404, not the CSRF page's 403.
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Answer a JSON 404 for a path under /api/ that names no endpoint.
 

@@ -140,21 +140,22 @@ def link_field(*, blank_refused: bool, max_length: int | None, **common) -> seri
     return extend_schema_field(schema)(type("Link", (serializers.CharField,), {}))(**common)
 
 
-def bound(field: forms.Field, *, lowest: bool) -> int:
+def bound(field: forms.Field, *, lowest: bool, model_field=None) -> int:
     """Return an integer field's lowest (or highest) value, as its validators check it.
 
-    From its validators (a model's MinValueValidator is not the form field's
-    min_value), within what a database column holds (LARGEST, form_data).
+    From its validators and its model field's (which the form runs when it
+    cleans the instance), within what a database column holds (LARGEST,
+    form_data).
     """
     wanted = validators.MinValueValidator if lowest else validators.MaxValueValidator
     limits = [-LARGEST if lowest else LARGEST]
-    for validator in field.validators:
+    for validator in [*field.validators, *getattr(model_field, "validators", [])]:
         if isinstance(validator, wanted) and not callable(validator.limit_value):
             limits.append(validator.limit_value)
     return max(limits) if lowest else min(limits)
 
 
-def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
+def schema_field(field: forms.Field, *, required: bool, model_field=None) -> serializers.Field:
     """Return the serializer field that documents one form field.
 
     Strings say what the form refuses: a required one is no blank (minLength
@@ -178,8 +179,8 @@ def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
     if kind == "integer":
         return serializers.IntegerField(
             allow_null=nullable,
-            min_value=bound(field, lowest=True),
-            max_value=bound(field, lowest=False),
+            min_value=bound(field, lowest=True, model_field=model_field),
+            max_value=bound(field, lowest=False, model_field=model_field),
             **common,
         )
     if isinstance(field, forms.ChoiceField):
@@ -221,9 +222,13 @@ def body_serializer(
     it: validation is the form's.
     """
     fields = form_class.base_fields
+    model = getattr(getattr(form_class, "_meta", None), "model", None)
+    model_fields = {f.name: f for f in model._meta.get_fields()} if model else {}
     attrs = {
         field_name: schema_field(
-            field, required=required and field.required and field.initial is None
+            field,
+            required=required and field.required and field.initial is None,
+            model_field=model_fields.get(field_name),
         )
         for field_name, field in fields.items()
         if field_name not in exclude
