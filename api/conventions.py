@@ -36,10 +36,13 @@ be, how pages are numbered, and what an error looks like.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination, parsers, permissions, status
 from rest_framework.utils import json
 
@@ -72,16 +75,27 @@ class BodyTooLarge(exceptions.APIException):
     default_code = "body_too_large"
 
 
-def nesting_depth(data) -> int:
-    """Return how deep parsed JSON's arrays and objects nest (without recursion)."""
-    deepest, stack = 0, [(data, 1)]
+# JSON can escape half of a UTF-16 pair ("\\ud800"), which is no character:
+# no database or page can hold it (a 500 on saving or rendering).
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+LONE_SURROGATE = (
+    "The body holds a lone surrogate (an escape such as \\ud800 without its pair): "
+    "send text as whole characters."
+)
+
+
+def inspect(data) -> tuple[int, bool]:
+    """Return how deep parsed JSON nests, and whether a string in it holds a lone surrogate."""
+    deepest, surrogate, stack = 0, False, [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict | list):
+        if isinstance(value, str):
+            surrogate = surrogate or SURROGATE.search(value) is not None
+        elif isinstance(value, dict | list):
             deepest = max(deepest, depth)
-            children = value.values() if isinstance(value, dict) else value
+            children = [*value, *value.values()] if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
-    return deepest
+    return deepest, surrogate
 
 
 def too_large_message(limit: int | None) -> str:
@@ -103,8 +117,11 @@ class JSONObjectParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 {NON_FIELD: [f"The body is not valid JSON ({error})."]}
             ) from error
-        if nesting_depth(data) > MAX_DEPTH:
+        depth, surrogate = inspect(data)
+        if depth > MAX_DEPTH:
             raise exceptions.ParseError({NON_FIELD: [TOO_DEEP]})
+        if surrogate:
+            raise exceptions.ParseError({NON_FIELD: [LONE_SURROGATE]})
         if not isinstance(data, dict):
             raise exceptions.ParseError(
                 {NON_FIELD: ['Send one JSON object, e.g. {"field": "value"}.']}
@@ -234,6 +251,7 @@ def api_error(status: int, detail: str = "") -> JsonResponse:
     return JsonResponse({"detail": detail or ERROR_DETAILS[status]}, status=status)
 
 
+@csrf_exempt  # As DRF's views are: a POST to no endpoint is a 404, not the CSRF page's 403.
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Answer a JSON 404 for a path under /api/ that names no endpoint.
 

@@ -15,6 +15,7 @@ forms accept.
 from __future__ import annotations
 
 from django import forms
+from django.core import validators
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -110,16 +111,18 @@ def form_data(
 # The schema's view of the forms ---------------------------------------------
 
 # What every form text field takes, as JSON Schema patterns (ECMA 262): no NUL
-# (Django's ProhibitNullCharactersValidator), and for a required field some
+# (Django's ProhibitNullCharactersValidator), no lone surrogate (the API's
+# parser refuses one: api.conventions), and for a required field some
 # character that is not white space, since the form strips the value first
-# ("  " is blank). Text rules of their own (control characters, surrogates:
-# claims.text, if the text policy adds one) belong here too, so that the
-# schema keeps saying what the forms accept.
-TEXT = r"^[^\u0000]*$"
-REQUIRED_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# ("  " is blank). Text rules of their own (control characters: claims.text,
+# if the text policy adds one) belong in CHAR too, so that the schema keeps
+# saying what the forms accept.
+CHAR = r"[^\u0000\ud800-\udfff]"
+TEXT = rf"^{CHAR}*$"
+REQUIRED_TEXT = rf"^{CHAR}*[^\s\u0000\ud800-\udfff]{CHAR}*$"
 # A WebLinkField: http or https, in any case, or nothing when it is optional.
-LINK = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000]+)?$"
-REQUIRED_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000]+$"
+LINK = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000\ud800-\udfff]+)?$"
+REQUIRED_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000\ud800-\udfff]+$"
 
 
 def link_field(*, blank_refused: bool, max_length: int | None, **common) -> serializers.Field:
@@ -137,7 +140,22 @@ def link_field(*, blank_refused: bool, max_length: int | None, **common) -> seri
     return extend_schema_field(schema)(type("Link", (serializers.CharField,), {}))(**common)
 
 
-def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
+def bound(field: forms.Field, *, lowest: bool, model_field=None) -> int:
+    """Return an integer field's lowest (or highest) value, as its validators check it.
+
+    From its validators and its model field's (which the form runs when it
+    cleans the instance), within what a database column holds (LARGEST,
+    form_data).
+    """
+    wanted = validators.MinValueValidator if lowest else validators.MaxValueValidator
+    limits = [-LARGEST if lowest else LARGEST]
+    for validator in [*field.validators, *getattr(model_field, "validators", [])]:
+        if isinstance(validator, wanted) and not callable(validator.limit_value):
+            limits.append(validator.limit_value)
+    return max(limits) if lowest else min(limits)
+
+
+def schema_field(field: forms.Field, *, required: bool, model_field=None) -> serializers.Field:
     """Return the serializer field that documents one form field.
 
     Strings say what the form refuses: a required one is no blank (minLength
@@ -161,15 +179,16 @@ def schema_field(field: forms.Field, *, required: bool) -> serializers.Field:
     if kind == "integer":
         return serializers.IntegerField(
             allow_null=nullable,
-            min_value=getattr(field, "min_value", None),
-            max_value=getattr(field, "max_value", None),
+            min_value=bound(field, lowest=True, model_field=model_field),
+            max_value=bound(field, lowest=False, model_field=model_field),
             **common,
         )
     if isinstance(field, forms.ChoiceField):
         choices = [(value, str(label)) for value, label in field.choices]
         return serializers.ChoiceField(
             choices=[(value, label) for value, label in choices if value != ""],
-            allow_blank=any(value == "" for value, _ in choices) or nullable,
+            # The empty option ("---------") of a required choice is refused.
+            allow_blank=nullable,
             allow_null=nullable,
             **common,
         )
@@ -203,9 +222,13 @@ def body_serializer(
     it: validation is the form's.
     """
     fields = form_class.base_fields
+    model = getattr(getattr(form_class, "_meta", None), "model", None)
+    model_fields = {f.name: f for f in model._meta.get_fields()} if model else {}
     attrs = {
         field_name: schema_field(
-            field, required=required and field.required and field.initial is None
+            field,
+            required=required and field.required and field.initial is None,
+            model_field=model_fields.get(field_name),
         )
         for field_name, field in fields.items()
         if field_name not in exclude

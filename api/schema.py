@@ -25,6 +25,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import DatabaseError
 
+from api.forms import TEXT
+from claims.filters import SearchField
+
 READ_METHODS = ("get", "head")
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -41,6 +44,7 @@ def truths(result: dict, generator, request, public) -> dict:
     for name in request_components(paths):
         result["components"]["schemas"][name]["additionalProperties"] = False
     add_filter_choices(paths, generator)
+    add_query_text(paths)
     add_links(paths)
     return result
 
@@ -76,6 +80,25 @@ def request_components(paths: dict) -> set[str]:
                 if ref:
                     names.add(ref.rsplit("/", 1)[1])
     return names
+
+
+def add_query_text(paths: dict) -> None:
+    """Say that a free-text query parameter (a search, a slug) takes text without NUL.
+
+    The filters' form fields refuse a NUL as the bodies' do (api.forms.TEXT);
+    a search box takes at most 200 characters (claims.filters.SearchField).
+    """
+    for operations in paths.values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if parameter["in"] != "query" or schema.get("type") != "string":
+                    continue
+                if "enum" in schema or "format" in schema:
+                    continue
+                schema["pattern"] = TEXT
+                if parameter["name"] == "q":
+                    schema["maxLength"] = SearchField().max_length
 
 
 def add_links(paths: dict) -> None:

@@ -64,7 +64,7 @@ from rest_framework.exceptions import PermissionDenied as Forbidden
 from rest_framework.response import Response
 
 from api.conventions import form_errors
-from api.forms import body_serializer, form_data
+from api.forms import LARGEST, body_serializer, form_data
 from api.serializers import (
     ClaimSerializer,
     ConflictSerializer,
@@ -407,7 +407,9 @@ def is_id(value) -> bool:
 
 CLAIM_EXCLUDE = ("seen_state", "form_token", "version")
 VERSION = serializers.IntegerField(
-    help_text="The claim's version when the client read it; a stale one answers 409."
+    min_value=-LARGEST,
+    max_value=LARGEST,
+    help_text="The claim's version when the client read it; a stale one answers 409.",
 )
 ACTION = serializers.ChoiceField(
     choices=["draft", "submit", "save"],

@@ -69,6 +69,18 @@ class TopicForm(ModelForm):
     quantity_max = count_field(
         "Highest count", help_text="Leave empty when there is no upper bound."
     )
+    # A comparison window of at most a century: timedelta(days=...) overflows
+    # past 999,999,999 days, which made a 500 (found by schemathesis). The
+    # integer widths of the counts are chosen elsewhere; this is the window's.
+    WINDOW_DAYS_MAX = 36_500
+
+    window_days = forms.IntegerField(
+        min_value=0,
+        max_value=WINDOW_DAYS_MAX,
+        initial=Topic._meta.get_field("window_days").default,
+        label="Comparison window (days)",
+        help_text=Topic._meta.get_field("window_days").help_text,
+    )
 
     class Meta:
         model = Topic

@@ -30,7 +30,10 @@ class WebLinkField(forms.CharField):
         super().validate(value)
         if value in self.empty_values:
             return
-        scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+        try:
+            scheme = urlsplit(value).scheme.lower() if ":" in value else ""
+        except ValueError:  # "https://x[": urlsplit's own refusal (a bad IPv6 host), was a 500.
+            raise ValidationError("Enter a valid URL.", code="invalid") from None
         if scheme not in ("http", "https"):
             if scheme:
                 raise ValidationError(

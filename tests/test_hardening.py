@@ -79,6 +79,17 @@ class HostileJsonTests(EditorialCast, TestCase):
     def test_a_body_that_is_not_utf_8_is_refused_with_a_400(self):
         self.assertRefused(self.post(b'{"title": "\xff"}'), 400, "not valid utf-8")
 
+    def test_a_lone_surrogate_anywhere_in_the_body_is_refused_with_a_400(self):
+        for body in ['{"title": "a\\ud800b"}', '{"\\udfff": 1}', '{"title": ["x", "\\ud83d"]}']:
+            with self.subTest(body):
+                self.assertRefused(self.post(body), 400, "lone surrogate")
+
+    def test_a_surrogate_pair_is_a_character_and_kept(self):
+        response = self.post('{"title": "Pairs \\ud83d\\ude00", "question": "Why?"}')
+
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(Topic.objects.get(title__startswith="Pairs").title, "Pairs 😀")
+
     def test_nan_and_infinity_are_not_json(self):
         self.assertRefused(self.post('{"window_days": NaN}'), 400, "not valid JSON")
 

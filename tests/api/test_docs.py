@@ -9,6 +9,7 @@ from io import StringIO
 
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from openapi_spec_validator import validate
@@ -107,6 +108,20 @@ class SchemaTellsTheTruthTests(EditorialCast, TestCase):
         self.assertEqual(body["properties"]["title"]["minLength"], 1)
         self.assertRegex("x", body["properties"]["title"]["pattern"])
         self.assertNotRegex("   ", body["properties"]["title"]["pattern"])
+
+    def test_integers_carry_the_bounds_their_validators_check(self):
+        body = body_of(the_schema(self.client), "/api/topics/", "post")
+
+        self.assertEqual(body["properties"]["window_days"]["minimum"], 0)
+        self.assertEqual(body["properties"]["window_days"]["maximum"], 36500)
+        # The column's range on this database (PostgreSQL's integer), as Django validates it.
+        highest = connection.ops.integer_field_range("IntegerField")[1] or 2**63 - 1
+        self.assertEqual(body["properties"]["quantity_min"]["maximum"], min(highest, 2**63 - 1))
+
+    def test_a_required_choice_offers_no_blank(self):
+        kind = body_of(the_schema(self.client), "/api/sources/", "post")["properties"]["kind"]
+
+        self.assertEqual(kind, {"$ref": "#/components/schemas/SourceKindEnum"})
 
     def test_a_link_carries_its_schemes(self):
         schema = the_schema(self.client)

@@ -42,6 +42,13 @@ class NotFoundTests(JsonErrorCase):
 
         self.assertJsonError(response, 404)
 
+    def test_a_post_to_no_endpoint_is_a_json_404_not_the_csrf_page(self):
+        client = self.client_class(enforce_csrf_checks=True)
+
+        response = client.post("/api/topics/0.5/", {}, content_type="application/json")
+
+        self.assertJsonError(response, 404)
+
     def test_it_answers_a_json_404_for_a_path_no_endpoint_has(self):
         for path in ["/api/", "/api/nothing/", "/api/claims/1/nothing/", "/api/claims/1/2/3/"]:
             with self.subTest(path):

@@ -102,6 +102,17 @@ class DocumentTests(EditorialCast, TestCase):
         self.assertContains(response, ">URL</a>: Only web links")
         self.assertFalse(Document.objects.filter(title="Bad").exists())
 
+    def test_it_refuses_a_link_python_cannot_even_split_not_with_a_server_error(self):
+        # urlsplit raises ValueError for a bracket in the host (schemathesis found it).
+        response = self.client.post(
+            reverse("claims:document_create"),
+            {"title": "Bad", "kind": "article", "url": "https://example.org[", "archive_url": ""},
+        )
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["form"].errors["url"], ["Enter a valid URL."])
+        self.assertFalse(Document.objects.filter(title="Bad").exists())
+
     def test_it_refuses_a_title_already_taken(self):
         response = self.client.post(
             reverse("claims:document_create"), {"title": self.article.title, "kind": "article"}
@@ -144,6 +155,16 @@ class TopicTests(EditorialCast, TestCase):
             "is below the lower bound", response.context["form"].errors["quantity_max"][0]
         )
         self.assertContains(response, ">Highest count</a>: ")
+
+    def test_it_refuses_a_comparison_window_over_a_century_not_with_a_server_error(self):
+        # timedelta(days=6241127382732) overflowed in the conflict rules (schemathesis found it).
+        response = self.client.post(
+            reverse("claims:topic_create"), self.data(window_days="6241127382732")
+        )
+
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("36500", response.context["form"].errors["window_days"][0])
+        self.assertFalse(Topic.objects.filter(title="Arrests since the agreement").exists())
 
     def test_it_refuses_bounds_without_saying_what_is_counted(self):
         response = self.client.post(reverse("claims:topic_create"), self.data(quantity_label=""))
