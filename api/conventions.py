@@ -78,23 +78,40 @@ class BodyTooLarge(exceptions.APIException):
 # JSON can escape half of a UTF-16 pair ("\\ud800"), which is no character:
 # no database or page can hold it (a 500 on saving or rendering).
 SURROGATE = re.compile(r"[\ud800-\udfff]")
-LONE_SURROGATE = (
-    "The body holds a lone surrogate (an escape such as \\ud800 without its pair): "
-    "send text as whole characters."
-)
 
 
-def inspect(data) -> tuple[int, bool]:
-    """Return how deep parsed JSON nests, and whether a string in it holds a lone surrogate."""
-    deepest, surrogate, stack = 0, False, [(data, 1)]
+def lone_surrogate_message(where: str, char: str) -> str:
+    """Say which field holds a lone surrogate, in the text policy's words (crosscheck.text)."""
+    return (
+        f"{where} contains a lone surrogate (U+{ord(char):04X}), an escape such as \\ud800 "
+        "without its pair: send text as whole characters."
+    )
+
+
+def inspect(data) -> tuple[int, tuple[str, str] | None]:
+    """Return how deep parsed JSON nests, and where a string in it first holds a lone surrogate.
+
+    The place is a path of keys and indexes (`name`, `claims[2].quote`) and the
+    character, or None when every string is whole.
+    """
+    deepest, surrogate, stack = 0, None, [(data, 1, "")]
     while stack:
-        value, depth = stack.pop()
+        value, depth, path = stack.pop()
         if isinstance(value, str):
-            surrogate = surrogate or SURROGATE.search(value) is not None
-        elif isinstance(value, dict | list):
+            found = SURROGATE.search(value)
+            if found and surrogate is None:
+                surrogate = (path or "The body", found.group())
+        elif isinstance(value, dict):
             deepest = max(deepest, depth)
-            children = [*value, *value.values()] if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
+            for key, child in value.items():
+                # A key is echoed in the message: its own surrogates as escapes.
+                shown = SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(key))
+                here = f"{path}.{shown}" if path else shown
+                stack.append((key, depth + 1, f"{here} (a key)"))
+                stack.append((child, depth + 1, here))
+        elif isinstance(value, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1, f"{path}[{i}]") for i, child in enumerate(value))
     return deepest, surrogate
 
 
@@ -121,7 +138,11 @@ class JSONObjectParser(parsers.JSONParser):
         if depth > MAX_DEPTH:
             raise exceptions.ParseError({NON_FIELD: [TOO_DEEP]})
         if surrogate:
-            raise exceptions.ParseError({NON_FIELD: [LONE_SURROGATE]})
+            where, char = surrogate
+            field = where.split(".")[0].split("[")[0].removesuffix(" (a key)")
+            is_key = where.endswith(" (a key)")
+            key = field if not is_key and isinstance(data, dict) and field in data else NON_FIELD
+            raise exceptions.ParseError({key: [lone_surrogate_message(where, char)]})
         if not isinstance(data, dict):
             raise exceptions.ParseError(
                 {NON_FIELD: ['Send one JSON object, e.g. {"field": "value"}.']}

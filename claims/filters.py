@@ -326,6 +326,12 @@ class ClaimFilterSet(django_filters.FilterSet):
         return "search_rank" in queryset.query.annotations
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number (NumberFilter's decimal field would take "0.08")."""
+
+    field_class = forms.IntegerField
+
+
 class ConflictFilterSet(django_filters.FilterSet):
     """Filter the conflicts; with no status asked for, only the open ones."""
 
@@ -352,12 +358,8 @@ class ConflictFilterSet(django_filters.FilterSet):
     )
     # Where a claim card's badge links ("In open conflicts with 3 claims"):
     # hidden in the form, named on the page above the results.
-    claim = django_filters.NumberFilter(
-        method="filter_claim",
-        label="Claim (either side)",
-        widget=forms.HiddenInput,
-        min_value=1,
-    )
+    # No lower bound: an id that names no claim finds no conflict, like any other.
+    claim = IdFilter(method="filter_claim", label="Claim (either side)", widget=forms.HiddenInput)
 
     class Meta:
         model = Conflict
@@ -376,6 +378,7 @@ class ConflictFilterSet(django_filters.FilterSet):
     def filter_source(self, queryset, name, value):
         return queryset.filter(Q(claim_a__source=value) | Q(claim_b__source=value))
 
+    @extend_schema_field(OpenApiTypes.INT)  # The API's schema: a claim's id.
     def filter_claim(self, queryset, name, value):
         return queryset.filter(Q(claim_a=value) | Q(claim_b=value))
 

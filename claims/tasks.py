@@ -20,6 +20,7 @@ import logging
 
 from django.tasks import task
 
+from claims import locks
 from claims.jobs import ImportJob
 from claims.management.commands.generate_volume import _fold_text
 from claims.spreadsheet import (
@@ -176,12 +177,16 @@ def imported(job_id: str) -> str:
                     failure(f"The stored file changed since it was checked. {again}"),
                 )
                 return job.state
-            report = import_file(
-                job.path,
-                job.filename,
-                user=job.user,
-                approve=job.approve,
-                progress=progress_of(job),
+            # All or nothing in one transaction: one the database rolls back to
+            # break a deadlock is run again whole (claims/locks.py), not lost.
+            report = locks.retrying(
+                lambda: import_file(
+                    job.path,
+                    job.filename,
+                    user=job.user,
+                    approve=job.approve,
+                    progress=progress_of(job),
+                )
             )
         except FileNotFoundError:
             job.finish(

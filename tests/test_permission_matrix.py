@@ -171,6 +171,8 @@ MATRIX = [
     ("claims:conflict_resolve",     ("gap",),                           "POST", L,   403, 403, 403, 302, 302, 302),
     ("claims:conflict_dismiss",     ("gap",),                           "GET",  L,   405, 405, 405, 405, 405, 405),
     ("claims:conflict_dismiss",     ("gap",),                           "POST", L,   403, 403, 403, 302, 302, 302),
+    ("claims:conflicts_bulk_decide", (),                                "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("claims:conflicts_bulk_decide", (),                                "POST", L,   403, 403, 403, 302, 302, 302),
     ("claims:conflict_reopen",      ("resolved",),                      "GET",  L,   405, 405, 405, 405, 405, 405),
     ("claims:conflict_reopen",      ("resolved",),                      "POST", L,   403, 403, 403, 302, 302, 302),
     ("claims:source_notes",         ("psaki",),                         "GET",  L,   403, 403, 403, 200, 200, 200),
@@ -274,6 +276,11 @@ POST_DATA = {
         "evidence_url": "https://example.org/list",
     },
     "claims:conflict_dismiss": {"reason": "Not a real conflict"},
+    "claims:conflicts_bulk_decide": {
+        "conflicts": ["gap"],
+        "decision": "dismiss",
+        "rationale": "Not a real conflict",
+    },
     "claims:conflict_reopen": {"reason": "New evidence"},
     "claims:note_hide": {"reason": "Wrong source"},
 }
@@ -294,6 +301,9 @@ API_MATRIX = [
     ("api:schema",           (),                   "POST",   405, 405, 405, 405, 405, 405, 405),
     ("api:docs",             (),                   "GET",    200, 200, 200, 200, 200, 200, 200),
     ("api:docs",             (),                   "POST",   405, 405, 405, 405, 405, 405, 405),
+    # Any other path under /api/ answers a JSON 404, whatever the method (api.conventions).
+    ("api:not-found",        ("nothing/",),        "GET",    404, 404, 404, 404, 404, 404, 404),
+    ("api:not-found",        ("nothing/",),        "POST",   404, 404, 404, 404, 404, 404, 404),
     ("api:claim-list",       (),                   "GET",    200, 200, 200, 200, 200, 200, 200),
     ("api:claim-list",       (),                   "POST",   401, 403, 400, 400, 400, 400, 400),
     ("api:claim-detail",     ("approved",),        "GET",    200, 200, 200, 200, 200, 200, 200),

@@ -499,10 +499,24 @@ def conflicts_to_decide(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
+@submitted_once
 def conflicts_bulk_decide(request: HttpRequest) -> HttpResponse:
-    """Resolve or dismiss the ticked open conflicts alike, each recorded on its own."""
+    """Resolve or dismiss the ticked open conflicts alike, each recorded on its own.
+
+    The same rules as one decision: the topics are locked before the
+    conflicts (claims/locks.py), and a conflict on a claim the moderator
+    wrote or last edited is left open for another moderator (four eyes).
+    """
     default = reverse("claims:moderation_conflicts")
-    ids = sorted({int(pk) for pk in request.POST.getlist("conflicts") if pk.isdigit()})
+    ids, bad = claim_ids(request.POST.getlist("conflicts"))
+    if bad is not None:
+        shown = bad if len(bad) <= 20 else bad[:20] + "…"
+        return HttpResponseBadRequest(
+            f"“{shown}” is not a conflict id: tick conflicts on the moderation page. "
+            "Nothing was changed.",
+            content_type="text/plain; charset=utf-8",
+        )
+    ids = sorted(set(ids))
     form = BulkDecisionForm(request.POST)
     if not ids:
         messages.error(request, "Tick at least one conflict to decide. Nothing was changed.")
@@ -512,13 +526,19 @@ def conflicts_bulk_decide(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Nothing was changed: {errors}")
         return back(request, default)
     data = form.cleaned_data
+    decided, refused = [], []
     with transaction.atomic():
+        locks.lock_conflicts(ids)
         conflicts = list(
             Conflict.objects.select_for_update()
+            .select_related("claim_a", "claim_b")
             .filter(pk__in=ids, status=Conflict.Status.OPEN)
             .order_by("pk")
         )
         for conflict in conflicts:
+            if refusal := four_eyes_refusal(request.user, *conflict.claims):
+                refused.append(refusal)
+                continue
             if data["decision"] == "resolve":
                 conflict.resolve(
                     by=request.user,
@@ -528,10 +548,13 @@ def conflicts_bulk_decide(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 conflict.dismiss(by=request.user, reason=data["rationale"])
+            decided.append(conflict)
     done = "resolved" if data["decision"] == "resolve" else "dismissed"
-    if conflicts:
-        numbers = ", ".join(f"#{c.pk}" for c in conflicts)
-        messages.success(request, f"{len(conflicts)} conflicts {done}: {numbers}.")
+    if decided:
+        numbers = ", ".join(f"#{c.pk}" for c in decided)
+        messages.success(request, f"{len(decided)} conflicts {done}: {numbers}.")
+    for refusal in refused:
+        messages.error(request, f"Left open: {refusal}")
     skipped = len(ids) - len(conflicts)
     if skipped:
         messages.warning(

@@ -26,7 +26,7 @@ from claims.models import Claim
 from tests.cast import JanuaryCast
 from tests.claims.jobs import run_worker, tasks_named
 from tests.claims.test_spreadsheet_import import csv_file, row
-from tests.roles import RoleCast
+from tests.roles import RoleCast, restore_roles
 
 TRIES = 3
 SENDERS = 4
@@ -35,11 +35,8 @@ SENDERS = 4
 if connection.vendor == "postgresql":
 
     class SimultaneousConfirmationTests(RoleCast, JanuaryCast, LiveServerTestCase):
-        # The role groups come from a data migration, which the flush between
-        # tests would remove.
-        serialized_rollback = True
-
         def setUp(self) -> None:
+            restore_roles()  # The last TransactionTestCase's flush removed them.
             folder = tempfile.TemporaryDirectory()
             self.addCleanup(folder.cleanup)
             self.enterContext(override_settings(CLAIMS_IMPORT_DIR=folder.name))

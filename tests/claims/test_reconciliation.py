@@ -379,3 +379,35 @@ class BulkDecisionTests(RoleCast, JanuaryCast, TestCase):
         response = self.decide(self.conflicts, decision="dismiss", rationale="x")
         self.assertEqual(response.status_code, 403)
         self.assertFalse(Conflict.objects.exclude(status=Conflict.Status.OPEN).exists())
+
+    def test_it_leaves_open_for_another_moderator_a_conflict_on_a_claim_they_wrote(self):
+        mine, *others = self.conflicts
+        Claim.objects.filter(pk=mine.claim_b_id).update(created_by=self.moderator)
+
+        response = self.decide(self.conflicts, decision="dismiss", rationale="Not real.")
+
+        mine.refresh_from_db()
+        self.assertEqual(mine.status, Conflict.Status.OPEN)
+        self.assertEqual(
+            Conflict.objects.filter(
+                pk__in=[c.pk for c in others], status=Conflict.Status.DISMISSED
+            ).count(),
+            len(others),
+        )
+        shown = [str(m) for m in response.wsgi_request._messages]
+        self.assertTrue(
+            any(
+                m.startswith(f"Left open: You wrote or last edited claim #{mine.claim_b_id}")
+                for m in shown
+            ),
+            shown,
+        )
+
+    def test_a_tick_that_is_no_id_is_refused_and_nothing_changes(self):
+        for bad in ("²", "١", "-1", "1.5"):
+            with self.subTest(bad=bad):
+                response = self.decide(
+                    [], conflicts=[self.conflicts[0].pk, bad], decision="dismiss", rationale="x"
+                )
+                self.assertEqual(response.status_code, 400)
+                self.assertFalse(Conflict.objects.exclude(status=Conflict.Status.OPEN).exists())

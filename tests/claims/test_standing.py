@@ -3,6 +3,7 @@
 import html
 from datetime import date
 
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 
@@ -134,7 +135,8 @@ class StandingOnEveryPageTests(StandingTestCase):
         body = self.page(reverse("claims:topic_claims_feed", args=[self.release.slug]))
 
         self.assertIn(GAP_WITH_SANCHEZ, body)
-        self.assertIn(f'href="http://testserver{self.gap().get_absolute_url()}"', body)
+        # Absolute on the canonical site address, never the request's host (SITE_URL).
+        self.assertIn(f'href="{settings.SITE_URL}{self.gap().get_absolute_url()}"', body)
 
     def test_the_claim_page_shows_its_badge(self):
         body = self.page(self.no_information.get_absolute_url())
