@@ -162,7 +162,7 @@ class ResolveForm(TextPolicyForm, forms.Form):
         return data
 
 
-class BulkDecisionForm(forms.Form):
+class BulkDecisionForm(TextPolicyForm, forms.Form):
     """One decision for several open conflicts: resolve them alike, or dismiss them alike."""
 
     decision = forms.ChoiceField(
@@ -176,7 +176,7 @@ class BulkDecisionForm(forms.Form):
     )
     rationale = forms.CharField(
         label="Rationale or reason",
-        max_length=4000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
         help_text="Recorded on each conflict: why this outcome, or why they are not real.",
     )
