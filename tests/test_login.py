@@ -36,6 +36,16 @@ class LoginTests(TestCase):
         self.assertContains(response, "csrfmiddlewaretoken")
         self.assertContains(response, "After 5 failed attempts")
 
+    def test_a_username_no_account_can_have_is_refused_by_the_form_not_a_500(self):
+        # PostgreSQL cannot hold a NUL: the throttle's lookup of such a name was a 500.
+        for name in ("a\x00b", "\x00"):
+            with self.subTest(name=name):
+                response = self.log_in(username=name)
+
+                self.assertEqual(response.status_code, 200)
+                self.assertFalse(response.wsgi_request.user.is_authenticated)
+                self.assertContains(response, "Null characters are not allowed.")
+
     def test_it_logs_in_and_goes_to_the_home_page(self):
         response = self.log_in()
 

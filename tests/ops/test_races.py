@@ -44,6 +44,8 @@ from sources.models import Source
 from claims.detection import recompute_all
 
 user = get_user_model().objects.create_superuser("race-moderator", "", None)
+# The claims are an editor's: the moderator may approve them (four eyes).
+author = get_user_model().objects.create_user("race-editor")
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -62,7 +64,7 @@ def claim(trial, speaker, some, state):
         quantity_min=1 if some else 0, quantity_max=53 if some else 0,
         quote=f"Trial {trial}, speaker {speaker}", summary=f"Trial {trial}, speaker {speaker}",
         stated_on=start + datetime.timedelta(days=30 * trial + speaker % 3),
-        citation_url="https://example.org/", state=state, created_by=user,
+        citation_url="https://example.org/", state=state, created_by=author,
     )
 
 # The topic's history: 2,000 earlier statements of one more source, each
@@ -75,7 +77,7 @@ Claim.objects.bulk_create(
         source=history, topic=topic, kind="fact", stance="affirms", quantity_min=1,
         quantity_max=53, quote=f"Earlier {n}", summary=f"Earlier {n}",
         stated_on=datetime.date(2009, 1, 1) + datetime.timedelta(days=n),
-        citation_url="https://example.org/", state="approved", created_by=user,
+        citation_url="https://example.org/", state="approved", created_by=author,
     )
     for n in range(2000)
 )
