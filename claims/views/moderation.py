@@ -124,14 +124,9 @@ class ReasonForm(TextPolicyForm, forms.Form):
         self.fields["reason"].required = required
 
 
-class ResolveForm(TextPolicyForm, forms.Form):
-    outcome = forms.ChoiceField(choices=Conflict.Outcome.choices, widget=forms.RadioSelect)
-    rationale = forms.CharField(
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
-        help_text="Why this outcome: what the evidence shows.",
-    )
-    evidence_url = forms.URLField(
+def evidence_url_field() -> forms.URLField:
+    """Return the evidence link of a resolution: one for a single decision or several."""
+    return forms.URLField(
         label="Evidence URL",
         max_length=1000,
         required=False,
@@ -139,6 +134,16 @@ class ResolveForm(TextPolicyForm, forms.Form):
         validators=[http_url],
         help_text="An http or https link; only “cannot be resolved yet” may go without.",
     )
+
+
+class ResolveForm(TextPolicyForm, forms.Form):
+    outcome = forms.ChoiceField(choices=Conflict.Outcome.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
+        help_text="Why this outcome: what the evidence shows.",
+    )
+    evidence_url = evidence_url_field()
 
     def __init__(self, *args, conflict: Conflict, **kwargs) -> None:
         kwargs.setdefault("auto_id", f"id_conflict{conflict.pk}_%s")
@@ -180,14 +185,7 @@ class BulkDecisionForm(TextPolicyForm, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
         help_text="Recorded on each conflict: why this outcome, or why they are not real.",
     )
-    evidence_url = forms.URLField(
-        label="Evidence URL",
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-        validators=[http_url],
-        help_text="An http or https link; only “cannot be resolved yet” may go without.",
-    )
+    evidence_url = evidence_url_field()
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("auto_id", "id_bulk_%s")
