@@ -54,7 +54,10 @@ def add_filter_choices(paths: dict, generator) -> None:
     # Without the tables (`check --deploy`, which drf-spectacular makes build
     # the schema, on a fresh clone), choices read from the data are left open
     # rather than asked of a database that has none to give.
-    migrated = "claims_claim" in connection.introspection.table_names()
+    try:
+        migrated = "claims_claim" in connection.introspection.table_names()
+    except DatabaseError:  # No database at all (a check before `createdb`).
+        migrated = False
     for path, _, method, callback in generator.endpoints:
         filterset_class = getattr(getattr(callback, "cls", None), "filterset_class", None)
         operation = paths.get(path, {}).get(method.lower())
