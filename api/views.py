@@ -98,6 +98,7 @@ from claims.views.editing import (
 )
 from claims.views.history import may_see
 from claims.views.moderation import ReasonForm, ResolveForm, add_model_errors, is_admin
+from crosscheck import versions
 from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
 from sources.forms import CredibilityNoteForm, SourceForm
 from sources.models import CredibilityNote, Source
@@ -225,11 +226,13 @@ class FormViewSet(ReadViewSet):
             return refused(errors)
         start = instance if partial else self.new_instance()
         data = {**current_values(self.form_class(instance=start)), **data}
+        if "seen_version" not in request.data:
+            # A client that sends no version is not checked (crosscheck/versions.py).
+            data["seen_version"] = ""
         form = self.form_class(data, instance=instance)
-        if not form.is_valid():
+        form.require_seen_version = False
+        if (saved := versions.save_checked(form)) is None:
             return refused(form_errors(form))
-        with transaction.atomic():
-            saved = form.save()
         fresh = object_or_404(self.get_queryset(), saved.pk)
         return Response(self.get_serializer(fresh).data, status=done)
 

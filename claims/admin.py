@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from claims.forms import DetaineeForm, DocumentForm, TopicForm
 from claims.models import (
     Claim,
     Conflict,
@@ -22,6 +23,8 @@ class DocumentAdmin(NoDeleteAdmin):
     list_filter = ("kind", "published_on")
     search_fields = ("title", "publisher", "url")
     date_hierarchy = "published_on"
+    # The web form: its checks, and no save over a change made since it was opened.
+    form = DocumentForm
 
 
 @admin.register(Topic)
@@ -29,6 +32,7 @@ class TopicAdmin(NoDeleteAdmin):
     list_display = ("title", "question", "quantity_label", "quantity_min", "quantity_max")
     search_fields = ("title", "question")
     readonly_fields = ("slug",)
+    form = TopicForm
 
 
 @admin.register(Detainee)
@@ -37,6 +41,7 @@ class DetaineeAdmin(NoDeleteAdmin):
     list_filter = ("topics",)
     search_fields = ("name", "aliases", "charges", "place_of_detention")
     filter_horizontal = ("topics",)
+    form = DetaineeForm
 
 
 class ClaimAdminForm(forms.ModelForm):

@@ -82,8 +82,14 @@ def deferred() -> Iterator[set[Variable]]:
 # No savepoint of its own: it runs inside the writing transaction, and a
 # failure here must undo that write as well, never leave it half-examined.
 @transaction.atomic(savepoint=False)
-def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Counter:
+def refresh_variable(
+    topic_id: int, detainee_id: int | None, *, by=None, because: str = ""
+) -> Counter:
     """Bring supersessions and conflicts on one variable in line with its approved claims.
+
+    `by` and `because` are the person and the reason behind a change that is
+    not a claim's (a topic's rules edited): every conflict opened, closed or
+    reopened records both, on the conflict and in its history.
 
     Return a Counter of what changed ("opened", "reopened", "superseded",
     "lapsed", "kind changed", "supersession changed").
@@ -108,7 +114,7 @@ def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Coun
     changes: Counter = Counter()
 
     _write_supersessions([(row[0], row[-1]) for row in rows], found.superseded, changes)
-    _write_conflicts(topic_id, detainee_id, found, changes, by=by)
+    _write_conflicts(topic_id, detainee_id, found, changes, by=by, because=because)
     if changes:  # Written in bulk, without signals: cached pages go stale.
         data_changed()
     return changes
@@ -180,6 +186,7 @@ def _write_conflicts(
     changes: Counter,
     *,
     by,
+    because: str = "",
     stored: list[Conflict] | None = None,
 ) -> None:
     """Open, close, reopen or move the variable's conflicts to match `found`.
@@ -218,13 +225,15 @@ def _write_conflicts(
                     Conflict.Status.LAPSED,
                     "The claims no longer conflict: one was retracted, rejected or changed.",
                 )
-            _transition(conflict, status, reason, now, by)
+            _transition(conflict, status, reason, now, by, because)
             changes[status] += 1
             continue
         moved = (conflict.topic_id, conflict.detainee_id) != (topic_id, detainee_id)
         if conflict.status != Conflict.Status.OPEN:
             conflict.kind, conflict.topic_id, conflict.detainee_id = kind, topic_id, detainee_id
-            _transition(conflict, Conflict.Status.OPEN, "The claims conflict again.", now, by)
+            _transition(
+                conflict, Conflict.Status.OPEN, "The claims conflict again.", now, by, because
+            )
             changes["reopened"] += 1
         elif conflict.kind != kind or moved:
             conflict.kind, conflict.topic_id, conflict.detainee_id = kind, topic_id, detainee_id
@@ -244,17 +253,23 @@ def _write_conflicts(
             kind=wanted[pair],
             opened_at=now,
             status_changed_at=now,
-            status_reason="Flagged by detection.",
+            status_changed_by=by if because else None,
+            status_reason=" ".join(filter(None, ["Flagged by detection.", because])),
         )
-        conflict._change_reason = "Flagged by detection."
+        conflict._change_reason = conflict.status_reason
+        if because and by is not None:
+            conflict._history_user = by
         conflict.save()
         changes["opened"] += 1
 
 
-def _transition(conflict: Conflict, status: str, reason: str, now, by) -> None:
+def _transition(conflict: Conflict, status: str, reason: str, now, by, because: str = "") -> None:
+    reason = " ".join(filter(None, [reason, because]))
     conflict.status, conflict.status_changed_at = status, now
     conflict.status_changed_by, conflict.status_reason = by, reason
     conflict._change_reason = reason
+    if by is not None:
+        conflict._history_user = by
     conflict.save()
 
 

@@ -30,7 +30,7 @@ from claims.models import (
     Document,
     Topic,
 )
-from sources.forms import AliasesField, ModelForm, WebLinkField
+from sources.forms import AliasesField, EditedRecordForm, ModelForm, WebLinkField
 from sources.models import Source, SourceKind
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -39,7 +39,7 @@ DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 RESERVED_TOPIC_SLUGS = {"new"}
 
 
-class DocumentForm(ModelForm):
+class DocumentForm(EditedRecordForm):
     url = WebLinkField(label="URL", required=False)
     archive_url = WebLinkField(label="Archive URL", required=False)
 
@@ -64,7 +64,7 @@ def count_field(label: str, **kwargs) -> forms.IntegerField:
     )
 
 
-class TopicForm(ModelForm):
+class TopicForm(EditedRecordForm):
     quantity_min = count_field("Lowest count", help_text="Usually 0.")
     quantity_max = count_field(
         "Highest count", help_text="Leave empty when there is no upper bound."
@@ -101,6 +101,63 @@ class TopicForm(ModelForm):
             "window_days": "Comparison window (days)",
         }
 
+    change_reason = forms.CharField(
+        label="Why change the comparison rules?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when approved claims use this topic: changing what is counted, "
+        "its bounds, the window or the tolerance opens or closes their conflicts, and "
+        "each one records who changed the rules and this reason.",
+    )
+
+    RULE_FIELDS = (
+        "quantity_label",
+        "quantity_min",
+        "quantity_max",
+        "window_days",
+        "tolerance",
+        "tolerance_percent",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Compared as stored (a blank tolerance is 0, a blank lowest count of a count is 0).
+        rules_moved = [
+            name
+            for name in self.RULE_FIELDS
+            if name in cleaned
+            and self.rule_value(name, cleaned[name], cleaned)
+            != self.rule_value(name, getattr(self.instance, name), vars(self.instance))
+        ]
+        if (
+            self.instance.pk is not None
+            and rules_moved
+            and not cleaned.get("change_reason", "").strip()
+            and not self.has_error("change_reason")
+        ):
+            used = self.instance.claims.approved().count()
+            if used:
+                self.add_error(
+                    "change_reason",
+                    f"{used:,} approved claim{'s' if used != 1 else ''} use this topic: "
+                    "changing its comparison rules may open or close their conflicts. "
+                    "Say why, so that each conflict it opens or closes records your reason.",
+                )
+        return cleaned
+
+    @staticmethod
+    def rule_value(name: str, value, values):
+        if name in ("tolerance", "tolerance_percent") and value in (None, ""):
+            return 0
+        if name == "quantity_min" and value is None and values.get("quantity_label"):
+            return 0
+        return value
+
+    def save(self, commit: bool = True):
+        self.instance.rule_change_reason = self.cleaned_data.get("change_reason", "").strip()
+        return super().save(commit)
+
     def clean_tolerance(self) -> int:
         # Left empty: exact counts.
         return self.cleaned_data.get("tolerance") or 0
@@ -115,7 +172,7 @@ class TopicForm(ModelForm):
         return title
 
 
-class DetaineeForm(ModelForm):
+class DetaineeForm(EditedRecordForm):
     aliases = AliasesField(
         required=False, help_text="Other names or spellings, one per line or separated by commas."
     )

@@ -86,6 +86,16 @@ def current_user(obj: models.Model):
     return user if user is not None and user.is_authenticated else None
 
 
+# The rules a topic's conflicts are decided by, as a rule change names them.
+RULE_FIELDS_SHOWN = (
+    "window_days",
+    "quantity_min",
+    "quantity_max",
+    "tolerance",
+    "tolerance_percent",
+)
+
+
 class Topic(TextPolicyModel, models.Model):
     """A matter on which sources make claims, phrased as a question."""
 
@@ -162,18 +172,23 @@ class Topic(TextPolicyModel, models.Model):
                 row = Topic.objects.filter(pk=self.pk).first()
                 stored = row.rules if row else None
             changed = stored is not None and stored != self.rules
-            if changed and not getattr(self, "_change_reason", None):
-                # The topic's history says what changed; the conflicts it
-                # opens or closes name the person (a direct edit, on the record).
+            because = ""
+            if changed:
+                # The topic's history says what changed and why (the reason the
+                # form asks for, `rule_change_reason`); the conflicts it opens or
+                # closes name the person and the same reason (a direct edit, on
+                # the record: docs/publication.md).
                 new = self.rules
                 moved = [
                     f"{name.replace('_', ' ')} {getattr(stored, name)} → {getattr(new, name)}"
-                    for name in ("window_days", "quantity_min", "quantity_max")
+                    for name in RULE_FIELDS_SHOWN
                     if getattr(stored, name) != getattr(new, name)
                 ]
-                self._change_reason = "Comparison rules changed: " + (
-                    ", ".join(moved) or "quantity label"
-                )
+                because = "Comparison rules changed: " + (", ".join(moved) or "quantity label")
+                if why := getattr(self, "rule_change_reason", ""):
+                    because += f". Why: {why}"
+                if not getattr(self, "_change_reason", None):
+                    self._change_reason = because
             super().save(*args, **kwargs)
             if changed:
                 variables = set(
@@ -181,7 +196,10 @@ class Topic(TextPolicyModel, models.Model):
                 ) | set(self.conflicts.values_list("topic_id", "detainee_id").distinct())
                 editor = current_user(self)
                 for topic_id, detainee_id in variables:
-                    detection.refresh_variable(topic_id, detainee_id, by=editor)
+                    detection.refresh_variable(
+                        topic_id, detainee_id, by=editor, because=f"{self.title}: {because}"
+                    )
+            self.rule_change_reason = ""
         self._stored_rules = self.rules
 
     def get_absolute_url(self) -> str:
@@ -1336,6 +1354,11 @@ class Conflict(TextPolicyModel, models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.status == self.Status.RESOLVED
+
+    @property
+    def is_first_opening(self) -> bool:
+        """Whether the conflict's last move is its flagging (a topic rule edit's, say), not a reopening."""
+        return self.status_reason.startswith("Flagged by detection.")
 
     @property
     def decided_by(self) -> str:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from sources.forms import SourceForm
 from sources.models import CredibilityNote, Source
 
 
@@ -30,6 +31,8 @@ class SourceAdmin(NoDeleteAdmin):
     search_fields = ("name", "description", "affiliation__name")
     autocomplete_fields = ("affiliation",)
     inlines = [CredibilityNoteInline]
+    # The web form: its checks, and no save over a change made since it was opened.
+    form = SourceForm
 
 
 @admin.register(CredibilityNote)

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from crosscheck.text import TextPolicyForm
+from crosscheck.versions import SeenVersionForm
 from sources.models import CredibilityNote, Source, http_url
 
 
@@ -58,6 +59,13 @@ class ModelForm(TextPolicyForm, forms.ModelForm):
             super().validate_constraints()
 
 
+class EditedRecordForm(SeenVersionForm, ModelForm):
+    """A source's, document's, topic's or detainee's form, on the web, in the admin and the API.
+
+    It refuses to save over a change made since it was opened (crosscheck/versions.py).
+    """
+
+
 class AliasesField(forms.CharField):
     """Aliases typed one per line or separated by commas; stored as a list of names."""
 
@@ -73,7 +81,7 @@ class AliasesField(forms.CharField):
         return value or ""
 
 
-class SourceForm(ModelForm):
+class SourceForm(EditedRecordForm):
     url = WebLinkField(label="Website", required=False)
     aliases = AliasesField(
         label="Other names and acronyms",

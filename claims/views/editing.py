@@ -78,6 +78,7 @@ from claims import detection, locks
 from claims.forms import ClaimForm, DetaineeForm, DocumentForm, TopicForm
 from claims.models import STATE_FIELDS, Claim, Detainee, Document, StaleClaimError, Topic
 from claims.submissions import submitted_once
+from crosscheck import versions
 from sources.models import Source
 
 # How many names each autocomplete list offers; a longer name is still found when typed.
@@ -161,9 +162,9 @@ def form_page(
     """Show a model form; on a valid POST save it, say so, and redirect to `next_url(obj)`."""
     data = request.POST if request.method == "POST" else kept_form(request)
     form = form_class(data, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            obj = form.save()
+    # Validated and saved in one transaction: the version check (crosscheck/versions.py)
+    # holds the row until the write.
+    if request.method == "POST" and (obj := versions.save_checked(form)) is not None:
         messages.success(request, saved.format(obj=obj))
         return redirect(next_url(obj))
     context = {

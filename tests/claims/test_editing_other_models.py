@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from claims.models import Detainee, Document, Topic
+from crosscheck.versions import latest_version
 from tests.editors import EditorialCast
 
 
@@ -78,7 +79,13 @@ class DocumentTests(EditorialCast, TestCase):
     def test_it_edits_a_document(self):
         url = reverse("claims:document_edit", args=[self.article.pk])
         response = self.client.post(
-            url, {"title": self.article.title, "kind": "article", "publisher": "Reuters"}
+            url,
+            {
+                "title": self.article.title,
+                "kind": "article",
+                "publisher": "Reuters",
+                "seen_version": latest_version(self.article),
+            },
         )
 
         self.assertRedirects(response, reverse("claims:dashboard"))
@@ -185,6 +192,7 @@ class TopicTests(EditorialCast, TestCase):
             quantity_label="prisoners released",
             quantity_max="53",
             window_days="7",
+            seen_version=latest_version(self.release),
         )
 
         response = self.client.post(url, data)
@@ -228,7 +236,13 @@ class DetaineeTests(EditorialCast, TestCase):
         url = reverse("claims:detainee_edit", args=[detainee.pk])
 
         self.client.post(
-            url, {"name": "Unidentified prisoner 1", "aliases": "", "charges": "Unknown"}
+            url,
+            {
+                "name": "Unidentified prisoner 1",
+                "aliases": "",
+                "charges": "Unknown",
+                "seen_version": latest_version(detainee),
+            },
         )
 
         detainee.refresh_from_db()
@@ -252,3 +266,28 @@ class DetaineeTests(EditorialCast, TestCase):
 
         self.assertNotIn("<script>alert(1)", page)
         self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)
+
+
+class NoSilentOverwriteTests(EditorialCast, TestCase):
+    """Two editors on one record's web form: the second save is refused, its input kept."""
+
+    def test_a_detainee_changed_since_the_form_was_opened_is_not_overwritten(self):
+        detainee = Detainee.objects.create(name="Sonia Garro")
+        url = reverse("claims:detainee_edit", args=[detainee.pk])
+        self.client.force_login(self.edna)
+        opened = self.client.get(url).context["form"]["seen_version"].value()
+        detainee.place_of_detention = "Manto Negro"
+        detainee.save()  # Someone else's save, meanwhile.
+
+        typed = {"name": "Sonia Garro", "charges": "Public disorder", "seen_version": opened}
+        response = self.client.post(url, typed)
+
+        self.assertContains(response, "Someone changed this detainee since you opened it")
+        self.assertContains(response, "Manto Negro")  # What changed is named…
+        self.assertContains(response, "Public disorder")  # …and what was typed is kept.
+        detainee.refresh_from_db()
+        self.assertEqual((detainee.place_of_detention, detainee.charges), ("Manto Negro", ""))
+        again = {**typed, "seen_version": response.context["form"]["seen_version"].value()}
+        self.assertEqual(self.client.post(url, again).status_code, 302)
+        detainee.refresh_from_db()
+        self.assertEqual(detainee.charges, "Public disorder")

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from claims.conflicts import AFFIRMS, DENIES, FACT, ClaimFacts, Kind, TopicRules, compare
 from claims.models import Claim, Conflict, Topic
+from crosscheck.versions import latest_version
 from tests.cast import JanuaryCast
 from tests.roles import RoleCast
 
@@ -73,9 +74,8 @@ class ToleranceDetectionTests(RoleCast, JanuaryCast, TestCase):
     def test_counts_within_the_tolerance_raise_no_conflict(self):
         self.assertFalse(Conflict.objects.filter(topic=self.city).exists())
 
-    def test_the_topic_form_sets_the_tolerance_and_the_topic_is_re_examined(self):
-        self.client.force_login(self.editor)
-        self.client.post(
+    def edit(self, **changes):
+        return self.client.post(
             reverse("claims:topic_edit", args=[self.city.slug]),
             {
                 "title": self.city.title,
@@ -86,12 +86,94 @@ class ToleranceDetectionTests(RoleCast, JanuaryCast, TestCase):
                 "window_days": "7",
                 "tolerance": "0",
                 "tolerance_percent": "0",
+                "seen_version": latest_version(self.city),
+                **changes,
             },
         )
+
+    def test_the_topic_form_sets_the_tolerance_and_the_topic_is_re_examined(self):
+        self.client.force_login(self.editor)
+        self.edit(change_reason="The census counts exactly.")
 
         conflict = Conflict.objects.get(topic=self.city)
         self.assertEqual(conflict.kind, Conflict.Kind.CONTRADICTION)
         self.assertEqual(conflict.status, Conflict.Status.OPEN)
+
+    def test_a_rule_edit_on_a_topic_with_approved_claims_needs_a_reason(self):
+        self.client.force_login(self.editor)
+
+        page = self.edit(question="How many people live in Springfield today?")
+
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(
+            "2 approved claims use this topic", page.context["form"].errors["change_reason"][0]
+        )
+        self.assertContains(page, "How many people live in Springfield today?")  # Kept.
+        self.city.refresh_from_db()
+        self.assertEqual(float(self.city.tolerance_percent), 1.0)
+        self.assertFalse(Conflict.objects.filter(topic=self.city).exists())
+
+    def test_the_conflict_a_rule_edit_opens_records_who_when_and_why_on_its_page(self):
+        self.client.force_login(self.editor)
+
+        self.assertEqual(self.edit(change_reason="The census counts exactly.").status_code, 302)
+
+        conflict = Conflict.objects.get(topic=self.city)
+        self.assertEqual(conflict.status_changed_by, self.editor)
+        self.assertIn("tolerance percent 1.0 → 0.0", conflict.status_reason)
+        self.assertIn("Why: The census counts exactly.", conflict.status_reason)
+        record = conflict.history.latest()
+        self.assertEqual(record.history_user, self.editor)
+        self.assertIn("Why: The census counts exactly.", record.history_change_reason)
+        self.city.refresh_from_db()
+        self.assertIn(
+            "Why: The census counts exactly.", self.city.history.latest().history_change_reason
+        )
+        self.client.force_login(self.reader)
+        page = self.client.get(conflict.get_absolute_url())
+        self.assertContains(page, "<dt>Opened by</dt><dd>Ed Itor,")
+        self.assertContains(page, "The census counts exactly.")
+        history = self.client.get(reverse("history", args=["conflict", conflict.pk]))
+        self.assertContains(history, "The census counts exactly.")
+
+    def test_the_conflicts_a_rule_edit_closes_record_who_and_why(self):
+        self.client.force_login(self.editor)
+        self.edit(change_reason="The census counts exactly.")
+        conflict = Conflict.objects.get(topic=self.city)
+        self.client.force_login(self.moderator)
+
+        self.edit(tolerance="10", change_reason="Estimates round to ten.")
+
+        conflict.refresh_from_db()
+        self.assertEqual(conflict.status, Conflict.Status.LAPSED)
+        self.assertEqual(conflict.status_changed_by, self.moderator)
+        self.assertIn("Why: Estimates round to ten.", conflict.status_reason)
+        page = self.client.get(conflict.get_absolute_url())
+        self.assertContains(page, "<dt>Closed by</dt><dd>Mona Derator,")
+        self.assertContains(page, "Estimates round to ten.")
+
+    def test_a_topic_without_approved_claims_changes_its_rules_without_a_reason(self):
+        self.client.force_login(self.editor)
+        Claim.objects.filter(topic=self.city).update(state=Claim.State.PENDING)
+
+        self.assertEqual(self.edit().status_code, 302)
+
+    def test_the_api_asks_for_the_reason_too(self):
+        self.client.force_login(self.editor)
+        url = reverse("api:topic-detail", args=[self.city.pk])
+
+        refused = self.client.patch(url, {"tolerance_percent": 0}, content_type="application/json")
+        self.assertEqual(refused.status_code, 400, refused.content)
+        self.assertIn("change_reason", refused.json())
+        saved = self.client.patch(
+            url,
+            {"tolerance_percent": 0, "change_reason": "Exact counts."},
+            content_type="application/json",
+        )
+        self.assertEqual(saved.status_code, 200, saved.content)
+        conflict = Conflict.objects.get(topic=self.city)
+        self.assertEqual(conflict.status_changed_by, self.editor)
+        self.assertIn("Why: Exact counts.", conflict.status_reason)
 
     def test_the_topic_form_refuses_a_percentage_above_100(self):
         self.client.force_login(self.editor)

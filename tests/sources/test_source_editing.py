@@ -3,6 +3,7 @@
 from django.test import TestCase
 from django.urls import NoReverseMatch, reverse
 
+from crosscheck.versions import latest_version
 from sources.models import CredibilityNote, Source
 from tests.editors import EditorialCast
 
@@ -71,7 +72,13 @@ class SourceTests(EditorialCast, TestCase):
         url = reverse("sources:source_edit", args=[self.rubio.pk])
 
         response = self.client.post(
-            url, {"name": "Marco Rubio", "kind": "legislator", "country": "US"}
+            url,
+            {
+                "name": "Marco Rubio",
+                "kind": "legislator",
+                "country": "US",
+                "seen_version": latest_version(self.rubio),
+            },
         )
 
         self.assertRedirects(response, self.rubio.get_absolute_url())
@@ -87,7 +94,13 @@ class SourceTests(EditorialCast, TestCase):
         url = reverse("sources:source_edit", args=[self.state_dept.pk])
 
         response = self.client.post(
-            url, {"name": self.state_dept.name, "kind": "government", "affiliation": self.psaki.pk}
+            url,
+            {
+                "name": self.state_dept.name,
+                "kind": "government",
+                "affiliation": self.psaki.pk,
+                "seen_version": latest_version(self.state_dept),
+            },
         )
 
         self.assertIn("even indirectly", response.context["form"].errors["affiliation"][0])
