@@ -1357,7 +1357,7 @@ class Conflict(TextPolicyModel, models.Model):
 
     @property
     def is_first_opening(self) -> bool:
-        """Whether the conflict's last move is its flagging (a topic rule edit's, say), not a reopening."""
+        """Whether the last move is the conflict's flagging (by a topic rule edit, say)."""
         return self.status_reason.startswith("Flagged by detection.")
 
     @property
