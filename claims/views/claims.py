@@ -9,6 +9,7 @@ from claims.claimreview import claim_review
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
+from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.lists import PAGE_SIZE, BoundedPaginator, page_of, render_list
 
@@ -31,6 +32,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related(*source_notes()),
         pk=pk,
     )
+    edits.attach_edits([claim])  # A renamed detainee, a document retitled or moved.
     conflicts = conflicts_for_display(Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)))
     # What the top of the page says first: the open disputes, then the decisions.
     conflicts = sorted(conflicts, key=lambda c: (not c.is_open, -c.status_changed_at.timestamp()))
@@ -102,6 +104,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         # The count is already known: only the page query changes.
         paginator.object_list = claims.order_by(*ClaimFilterSet.SORTS["newest"])
     page, page_notice = page_of(request, paginator)
+    # Renamed detainees on the rows (which do not show documents): one query for the page.
+    page.object_list = list(page.object_list)
+    edits.attach_edits(page.object_list, relations=["detainee"])
     context = {
         "filterset": filterset,
         "page": page,

@@ -13,6 +13,7 @@ from claims.filters import DetaineeFilterSet, StatusBoardFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
 from claims.views import pictures
 from claims.views.common import source_notes
+from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
 from crosscheck.lists import paginate, render_list
@@ -53,11 +54,17 @@ def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related(*source_notes())
         .order_by("stated_on", "pk")
     )
+    # The detainee's renames (its heading, and each card's "about"), the documents' edits.
+    renames = edits.published_edits([detainee]).get(detainee.pk, [])
+    for claim in claims:
+        claim.detainee.published_edits = renames
+    edits.attach_edits(claims, relations=["document"])
     conflicts = Conflict.objects.open().filter(detainee=detainee)
     links = pictures.conflict_links(conflicts.select_related("claim_a__source", "claim_b__source"))
     timeline = charts.timeline(pictures.chart_claims(claims), pictures.chart_lanes(claims), links)
     context = {
         "detainee": detainee,
+        "renames": renames,
         "claims": claims,
         "topics": detainee.topics.visible_to(request.user),
         "timeline": timeline,
@@ -157,5 +164,9 @@ def status_board(request: HttpRequest) -> HttpResponse:
     else:
         page, context["page_notice"] = paginate(request, filterset.qs)
         context["page"] = page
-        context["sources"], context["rows"] = status_board_rows(topic, list(page.object_list))
+        detainees = list(page.object_list)
+        renames = edits.published_edits(detainees)  # One query for the page.
+        for detainee in detainees:
+            detainee.published_edits = renames.get(detainee.pk, [])
+        context["sources"], context["rows"] = status_board_rows(topic, detainees)
     return render_list(request, "claims/status_board.html", context)

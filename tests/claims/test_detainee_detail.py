@@ -175,13 +175,14 @@ class DetaineePageTests(JanuaryCast, TestCase):
         # 1. detainee, 2. approved claims about them joined to source,
         # affiliation, topic, detainee, document and update, 3.-4. visible notes
         # of their sources and affiliations, 5. open conflicts on the detainee
-        # joined to both claims' sources, 6. the detainee's topics.
+        # joined to both claims' sources, 6. the detainee's topics, 7.-8. the
+        # detainee's and the cited documents' history (renames, crosscheck/edits.py).
         self.add_reports(10, start=0)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(8):
             small = self.get()
 
         self.add_reports(190, start=10)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(8):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 3 + 10)
