@@ -101,7 +101,7 @@ from claims.views.moderation import ReasonForm, ResolveForm, add_model_errors, i
 from crosscheck import versions
 from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
 from sources.forms import CredibilityNoteForm, SourceForm
-from sources.models import CredibilityNote, Source
+from sources.models import CredibilityNote, Source, sees_unpublished
 
 # What the schema says of the answers besides 200 and 201.
 ERRORS = OpenApiResponse(
@@ -348,6 +348,9 @@ class NoteViewSet(ReadViewSet):
         )
         if not self.request.user.has_perm("sources.hide_credibilitynote"):
             notes = notes.visible()
+        if not sees_unpublished(self.request.user):
+            # A note names its source: none on research no approved claim has published.
+            notes = notes.filter(source__published_at__isnull=False)
         return notes
 
     def create(self, request):

@@ -68,7 +68,11 @@ class SourceFilterSet(django_filters.FilterSet):
 class CredibilityNoteFilterSet(django_filters.FilterSet):
     """Narrow the API's list of notes to a source or an aspect (the HTML shows them per source)."""
 
-    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all())
+    # Only the sources the user may see: an unpublished one's id is "not a choice", as
+    # an id that exists nowhere (no way to probe for research).
+    source = django_filters.ModelChoiceFilter(
+        queryset=lambda request: Source.objects.visible_to(getattr(request, "user", None))
+    )
     aspect = django_filters.ChoiceFilter(
         choices=CredibilityNote.Aspect.choices, empty_label="Any aspect"
     )

@@ -24,7 +24,10 @@ means the form was shown again, with its errors, to a role allowed to use it).
 """
 
 import json
+from collections import Counter
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -39,6 +42,31 @@ from tests.cast import JanuaryCast
 from tests.roles import RoleCast, user_in
 
 L = "302-login"
+
+# Where the cells tried and the violations found are written, one line per
+# matrix test, and printed (pytest -s, or -rP): the figure for the report.
+TALLY_FILE = Path(settings.BASE_DIR) / "test-artifacts" / "permission-matrix.txt"
+
+
+@contextmanager
+def tallied(tally: Counter):
+    """Count one cell tried, and a violation when it fails or errs (re-raised)."""
+    tally["cells"] += 1
+    try:
+        yield
+    except Exception:
+        tally["violations"] += 1
+        raise
+
+
+def report_tally(test: str, tally: Counter) -> None:
+    line = f"{test}: {tally['cells']} cells tried, {tally['violations']} violations"
+    print(f"\npermission matrix: {line}")
+    TALLY_FILE.parent.mkdir(exist_ok=True)
+    with TALLY_FILE.open("a") as out:
+        out.write(line + "\n")
+
+
 ROLES = (
     "anonymous",
     "reader",
@@ -462,6 +490,16 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
         edited.save()
         cls.mods_gap = Conflict.objects.get(topic=doubt)
 
+    def setUp(self) -> None:
+        super().setUp()
+        self.tally = Counter()
+
+    def tearDown(self) -> None:
+        # The figure the closing note gives: "N cells tried, V violations" (report_tally).
+        if self.tally["cells"]:
+            report_tally(self.id().rsplit(".", 1)[-1], self.tally)
+        super().tearDown()
+
     def objects(self) -> dict:
         """Return what the matrix's arguments name: pks, or the topic's slug."""
         gap = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
@@ -531,7 +569,8 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
                 for key, value in POST_DATA.get(name, {}).items()
             }
             for role, expected in zip(ROLES, cells, strict=True):
-                with self.subTest(f"{method} {name}{list(args)} as {role}"):
+                cell = f"{method} {name}{list(args)} as {role}"
+                with self.subTest(cell), tallied(self.tally):
                     response = self.request(users[role], method, url, data)
                     self.assertOutcome(response, expected, url)
 
@@ -603,7 +642,8 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
             url = reverse(name, args=[objects.get(a, a) for a in args])
             data = API_DATA.get(name, {}) if method != "GET" else {}
             for role, expected in zip(ROLES, cells, strict=True):
-                with self.subTest(f"{method} {name}{list(args)} as {role}"):
+                cell = f"{method} {name}{list(args)} as {role}"
+                with self.subTest(cell), tallied(self.tally):
                     response = self.request_api(users[role], method, url, data)
                     self.assertEqual(response.status_code, expected, response.content[:300])
 

@@ -238,3 +238,34 @@ class PageCacheTests(PublicationCase):
         self.assertNotContains(first, SECRET_SOURCE)
         self.assertEqual(second[page_cache.STATUS_HEADER], "hit")
         self.assertNotContains(second, SECRET_SOURCE)
+
+
+class NotesOnResearchTests(PublicationCase):
+    """A credibility note names its source: on an unpublished source it is research too."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        from sources.models import CredibilityNote
+
+        cls.insider_note = CredibilityNote.objects.create(
+            source=cls.insider, body="Close to the negotiators"
+        )
+
+    def test_the_api_lists_no_note_on_an_unpublished_source_and_answers_404_for_one(self):
+        self.assertHiddenFromReaders(reverse("api:note-list"), SECRET_SOURCE, "negotiators")
+        self.assertNotFoundForReaders(reverse("api:note-detail", args=[self.insider_note.pk]))
+        self.assertShownToEditors(reverse("api:note-list"), "Close to the negotiators")
+
+    def test_filtering_notes_by_an_unpublished_source_is_refused_as_for_no_source(self):
+        for user in self.as_public():
+            with self.subTest(user=user):
+                secret = self.client.get(reverse("api:note-list"), {"source": self.insider.pk})
+                nowhere = self.client.get(reverse("api:note-list"), {"source": 999999})
+                self.assertEqual(secret.status_code, nowhere.status_code)
+                self.assertNotIn("negotiators", body(secret))
+
+    def test_the_notes_history_page_answers_404_to_readers(self):
+        url = reverse("history", args=["credibilitynote", self.insider_note.pk])
+        self.assertNotFoundForReaders(url)
+        self.assertShownToEditors(url, "Close to the negotiators")

@@ -78,8 +78,12 @@ def may_see(user, obj: models.Model) -> bool:
         if user.is_superuser or (obj.created_by_id and obj.created_by_id == user.pk):
             return True
         return obj.state != Claim.State.DRAFT and user.has_perm("claims.moderate_claim")
-    if isinstance(obj, CredibilityNote) and obj.hidden:
-        return user.has_perm("sources.hide_credibilitynote")
+    if isinstance(obj, CredibilityNote):
+        # A note names its source: its history is as private as the source.
+        if obj.source.published_at is None and not sees_unpublished(user):
+            return False
+        if obj.hidden:
+            return user.has_perm("sources.hide_credibilitynote")
     if isinstance(obj, (Source, Document, Topic, Detainee)):
         return obj.published_at is not None or sees_unpublished(user)
     return True
