@@ -58,10 +58,18 @@ class SourceSerializer(serializers.ModelSerializer):
         read_only=True, help_text=f"{Source.RELIABILITY_FORMULA}, from the counts beside it."
     )
 
+    seen_version = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The record's version (its newest history row): send it back with an edit "
+        "to have the edit refused if the record changed since.",
+    )
+
     class Meta:
         model = Source
         fields = [
             "id",
+            "seen_version",
             "name",
             "kind",
             "affiliation",
@@ -101,16 +109,40 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
+    seen_version = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The record's version (its newest history row): send it back with an edit "
+        "to have the edit refused if the record changed since.",
+    )
+
     class Meta:
         model = Document
-        fields = ["id", "title", "kind", "publisher", "url", "published_on", "archive_url"]
+        fields = [
+            "id",
+            "seen_version",
+            "title",
+            "kind",
+            "publisher",
+            "url",
+            "published_on",
+            "archive_url",
+        ]
 
 
 class TopicSerializer(serializers.ModelSerializer):
+    seen_version = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The record's version (its newest history row): send it back with an edit "
+        "to have the edit refused if the record changed since.",
+    )
+
     class Meta:
         model = Topic
         fields = [
             "id",
+            "seen_version",
             "slug",
             "title",
             "question",
@@ -128,10 +160,18 @@ class DetaineeSerializer(serializers.ModelSerializer):
         read_only=True, required=False, help_text="Approved claims about this detainee."
     )
 
+    seen_version = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The record's version (its newest history row): send it back with an edit "
+        "to have the edit refused if the record changed since.",
+    )
+
     class Meta:
         model = Detainee
         fields = [
             "id",
+            "seen_version",
             "name",
             "aliases",
             "arrested_on",

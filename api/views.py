@@ -50,7 +50,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -201,7 +201,11 @@ class FormViewSet(ReadViewSet):
         queryset = super().get_queryset()
         if hasattr(queryset, "visible_to"):
             queryset = queryset.visible_to(self.request.user)
-        return queryset
+        # The version an edit sends back (crosscheck/versions.py): a subquery, no query per row.
+        history = queryset.model.history.model.objects.filter(id=OuterRef("pk"))
+        return queryset.annotate(
+            seen_version=Subquery(history.order_by("-history_id").values("history_id")[:1])
+        )
 
     def new_instance(self):
         return self.form_class._meta.model()

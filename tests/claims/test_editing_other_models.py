@@ -291,3 +291,28 @@ class NoSilentOverwriteTests(EditorialCast, TestCase):
         self.assertEqual(self.client.post(url, again).status_code, 302)
         detainee.refresh_from_db()
         self.assertEqual(detainee.charges, "Public disorder")
+
+    def test_the_api_gives_the_version_and_refuses_an_edit_sent_with_an_outdated_one(self):
+        detainee = Detainee.objects.create(name="Sonia Garro")
+        detainee.publish(by=None)
+        url = reverse("api:detainee-detail", args=[detainee.pk])
+        self.client.force_login(self.edna)
+        seen = self.client.get(url).json()["seen_version"]
+        detainee.place_of_detention = "Manto Negro"
+        detainee.save()  # Someone else's save, meanwhile.
+
+        stale = self.client.patch(
+            url, {"charges": "Public disorder", "seen_version": seen}, "application/json"
+        )
+        self.assertEqual(stale.status_code, 400, stale.content)
+        self.assertIn("Someone changed this detainee since you opened it", str(stale.json()))
+        detainee.refresh_from_db()
+        self.assertEqual(detainee.charges, "")
+        current = self.client.get(url).json()["seen_version"]
+        saved = self.client.patch(
+            url, {"charges": "Public disorder", "seen_version": current}, "application/json"
+        )
+        self.assertEqual(saved.status_code, 200, saved.content)
+        self.assertNotEqual(saved.json()["seen_version"], current)  # A new version.
+        unchecked = self.client.patch(url, {"charges": "Unknown"}, "application/json")
+        self.assertEqual(unchecked.status_code, 200)  # No version sent: not checked.
