@@ -30,6 +30,7 @@ from django.urls import path, reverse
 from claims.models import Claim, Conflict, Document
 from crosscheck import cache as page_cache
 from crosscheck.access import reader_view
+from crosscheck.versions import latest_version
 from tests.cast import JanuaryCast
 from tests.roles import RoleCast
 
@@ -265,7 +266,12 @@ class WritesShowOnTheNextReadTests(PageCacheCase):
         with self.write():
             response = self.client.post(
                 reverse("sources:source_edit", args=[self.rubio.pk]),
-                {"name": "Sen. Marco Rubio", "kind": self.rubio.kind, "country": "US"},
+                {
+                    "name": "Sen. Marco Rubio",
+                    "kind": self.rubio.kind,
+                    "country": "US",
+                    "seen_version": latest_version(self.rubio),
+                },
             )
         self.assertEqual(response.status_code, 302, getattr(response, "context", None))
         self.client.logout()
