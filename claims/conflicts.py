@@ -46,7 +46,7 @@ Choices DESIGN.md leaves open, made here:
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -439,3 +439,30 @@ def outcomes_allowed(verdict_a: str, verdict_b: str) -> tuple[str, ...]:
     if REFUTED not in (verdict_a, verdict_b):
         allowed.append(BOTH_PARTLY)
     return tuple(allowed)
+
+
+# Clusters: a topic's conflicts grouped by the claim they share (issue 15) ---
+#
+# One real topic had 721 contradictions, nearly all of one claim against
+# every other. A moderator should see one cluster ("claim #X contradicts 720
+# claims"), not 721 rows. Each conflict joins the cluster of whichever of its
+# two claims is in more of the conflicts being listed (on a tie, the older
+# claim, the smaller id): a claim against many forms one cluster, and a
+# conflict between two claims in no other conflict is a cluster of one.
+# Clusters come largest first, then in the order of their first conflict.
+
+
+def clusters(conflicts: Iterable[tuple[int, int, int]]) -> list[tuple[int, list[int]]]:
+    """Group conflicts, given as (id, claim A, claim B), into [(shared claim, conflict ids)]."""
+    conflicts = list(conflicts)
+    counts: Counter = Counter()
+    for _, a, b in conflicts:
+        counts[a] += 1
+        counts[b] += 1
+    groups: dict[int, list[int]] = {}
+    first: dict[int, int] = {}
+    for position, (pk, a, b) in enumerate(conflicts):
+        hub = a if (counts[a], -a) >= (counts[b], -b) else b
+        groups.setdefault(hub, []).append(pk)
+        first.setdefault(hub, position)
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), first[item[0]]))

@@ -246,17 +246,19 @@ class TopicPageTests(JanuaryCast, TestCase):
         # 1. topic with its counts, 2. the newest claims joined to source,
         # affiliation, topic, detainee, document and update, 3. the current
         # word of the sources who spoke last (with their badges' standing),
-        # 4. their earlier statements' ids, 5. those statements, 6. open
-        # conflicts joined to both claims and theirs, 7. the newest resolved
-        # conflicts, joined likewise, 8. detainees, 9. their current status,
-        # 10.-11. visible notes of every source and affiliation shown.
+        # 4. their earlier statements' ids, 5. those statements, 6. the ids
+        # of every open conflict (grouped into clusters by the claim they
+        # share), 7. the first conflict of each cluster shown, joined to both
+        # claims and theirs, 8. the newest resolved conflicts, joined
+        # likewise, 9. detainees, 10. their current status, 11.-12. visible
+        # notes of every source and affiliation shown.
         add_claims(self.release, 10, start=0)
         publish_everything()
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             small = self.get()
 
         add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)

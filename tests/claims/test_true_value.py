@@ -1,9 +1,10 @@
-"""A resolution may record the value found to be true; it gives every claim on the variable its verdict.
+"""A resolution may record the value found true; it gives every claim on the variable a verdict.
 
 docs/verdicts.md is the specification; the pure rule has its tables in
 test_true_value_rules.py. Here: the model, the web form, the API, the record.
 """
 
+import io
 import json
 from datetime import date
 
@@ -173,7 +174,7 @@ class ModelTests(TrueValueCase):
         before = self.verdicts()
         Claim.objects.update(verdict="")
 
-        call_command("recompute_conflicts", stdout=open("/dev/null", "w"))
+        call_command("recompute_conflicts", stdout=io.StringIO())
 
         self.assertEqual(self.verdicts(), before)
 

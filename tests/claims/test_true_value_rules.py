@@ -75,7 +75,13 @@ def test_a_count_within_the_topics_tolerance_of_the_true_one_is_confirmed():
 STATUS_TABLE = [
     ("released against released", rules.AFFIRMS, "released", "released", CONFIRMED),
     ("released against a true exile", rules.AFFIRMS, "released", "exiled", CONFIRMED),
-    ("exiled against a true release of unknown kind", rules.AFFIRMS, "exiled", "released", UNVERIFIED),
+    (
+        "exiled against a true release of unknown kind",
+        rules.AFFIRMS,
+        "exiled",
+        "released",
+        UNVERIFIED,
+    ),
     ("detained against released", rules.AFFIRMS, "detained", "released", REFUTED),
     ("not detained against released", rules.DENIES, "detained", "released", CONFIRMED),
     ("not released against released", rules.DENIES, "released", "exiled", REFUTED),
