@@ -1,4 +1,4 @@
-"""The conflicts of one topic, grouped by the claim they share (issue 15: 721 rows for one claim)."""
+"""A topic's conflicts, grouped by the claim they share (issue 15: 721 rows for one claim)."""
 
 from datetime import date
 
