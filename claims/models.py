@@ -1477,17 +1477,19 @@ class Conflict(TextPolicyModel, models.Model):
         outcome: str = "",
         evidence_url: str = "",
         truth: rules.Truth | None = None,
+        at=None,
+        change_reason: str = "",
     ) -> None:
         reason = check_reason(reason, "status_reason")
         had_truth = self.truth is not None
-        self.status, self.status_changed_at = status, timezone.now()
+        self.status, self.status_changed_at = status, at or timezone.now()
         self.status_changed_by, self.status_reason = by, reason
         self.outcome, self.evidence_url = outcome, evidence_url
         # A reopened or dismissed conflict records no true value: its verdicts are withdrawn.
         self.true_quantity = truth.quantity if truth else None
         self.true_status = truth.status if truth else ""
         self.true_as_of = truth.as_of if truth else None
-        self._change_reason = f"{self.get_status_display()}: {reason}"
+        self._change_reason = change_reason or f"{self.get_status_display()}: {reason}"
         if by is not None:
             self._history_user = by
         from claims import locks
@@ -1524,23 +1526,7 @@ class Conflict(TextPolicyModel, models.Model):
         truth = self.check_true_value(
             true_quantity=true_quantity, true_status=true_status or "", evidence_url=evidence_url
         )
-        if truth is not None:
-            topic_rules = self.topic.rules
-            verdict_a = rules.verdict_against(self.claim_a.facts, truth, topic_rules)
-            verdict_b = rules.verdict_against(self.claim_b.facts, truth, topic_rules)
-            allowed = rules.outcomes_allowed(verdict_a, verdict_b)
-            if not outcome:
-                outcome = allowed[0]
-            elif outcome not in allowed:
-                names = " or ".join(f"“{Conflict.Outcome(o).label}”" for o in allowed)
-                value = Conflict(true_quantity=true_quantity, true_status=true_status or "")
-                value.topic = self.topic
-                raise ValidationError(
-                    {
-                        "outcome": f"With {value.true_value_display()} found true, claim A is "
-                        f"{verdict_a} and claim B {verdict_b}: the outcome is {names}."
-                    }
-                )
+        outcome = self.outcome_with(truth, outcome)
         if outcome not in Conflict.Outcome.values:
             raise ValidationError({"outcome": "Choose an outcome."})
         if not rationale.strip():
@@ -1554,6 +1540,75 @@ class Conflict(TextPolicyModel, models.Model):
             outcome=outcome,
             evidence_url=evidence_url,
             truth=truth,
+        )
+
+    def outcome_with(self, truth: rules.Truth | None, outcome: str) -> str:
+        """Return the outcome to record with this true value: the one given, or the one it gives.
+
+        Raise a ValidationError naming the verdicts when the value contradicts it.
+        """
+        if truth is None:
+            return outcome
+        topic_rules = self.topic.rules
+        verdict_a = rules.verdict_against(self.claim_a.facts, truth, topic_rules)
+        verdict_b = rules.verdict_against(self.claim_b.facts, truth, topic_rules)
+        allowed = rules.outcomes_allowed(verdict_a, verdict_b)
+        if not outcome:
+            return allowed[0]
+        if outcome not in allowed:
+            names = " or ".join(f"“{Conflict.Outcome(o).label}”" for o in allowed)
+            value = Conflict(true_quantity=truth.quantity, true_status=truth.status)
+            value.topic = self.topic
+            raise ValidationError(
+                {
+                    "outcome": f"With {value.true_value_display()} found true, claim A is "
+                    f"{verdict_a} and claim B {verdict_b}: the outcome is {names}."
+                }
+            )
+        return outcome
+
+    def record_decision(
+        self,
+        *,
+        status: str,
+        by,
+        at,
+        reason: str,
+        outcome: str = "",
+        evidence_url: str = "",
+        true_quantity: int | None = None,
+        true_status: str = "",
+        change_reason: str = "",
+    ) -> None:
+        """Record a decision taken elsewhere (a case file's), with its own who and when.
+
+        The same checks as `resolve` and `dismiss` (outcome, true value,
+        evidence) except the second pair of eyes: the decision was taken
+        where the claims were written, by someone else.
+        """
+        if not self.is_open:
+            raise ValidationError("Only an open conflict can be decided.")
+        truth = None
+        if status == Conflict.Status.RESOLVED:
+            truth = self.check_true_value(
+                true_quantity=true_quantity, true_status=true_status, evidence_url=evidence_url
+            )
+            outcome = self.outcome_with(truth, outcome)
+            if outcome not in Conflict.Outcome.values:
+                raise ValidationError({"outcome": "Choose an outcome."})
+        elif status != Conflict.Status.DISMISSED or outcome or truth:
+            raise ValidationError("A decision resolves (with an outcome) or dismisses.")
+        if not reason.strip():
+            raise ValidationError({"status_reason": "Give the reason for this decision."})
+        self._close(
+            status,
+            by=by,
+            reason=reason.strip(),
+            outcome=outcome,
+            evidence_url=evidence_url,
+            truth=truth,
+            at=at,
+            change_reason=change_reason,
         )
 
     def dismiss(self, *, by, reason: str) -> None:
