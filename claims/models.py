@@ -446,17 +446,27 @@ class ClaimQuerySet(models.QuerySet):
                 default=F("claim_a__source__name"),
             )
         )
-        resolution = (
-            Conflict.objects.filter(mine, status=ConflictStatus.RESOLVED)
-            .order_by("-status_changed_at", "-pk")
-            .values("pk")[:1]
+        resolved = Conflict.objects.filter(status=ConflictStatus.RESOLVED).order_by(
+            "-status_changed_at", "-pk"
         )
+        pair = resolved.filter(mine).values("pk")[:1]
+        # A verdict given by a value found true (docs/verdicts.md) links to the
+        # resolution that recorded it, which the claim may not be a side of.
+        on_variable = resolved.filter(HAS_TRUE_VALUE, topic=OuterRef("topic"))
+        truth = Case(
+            When(
+                detainee__isnull=True,
+                then=Subquery(on_variable.filter(detainee__isnull=True).values("pk")[:1]),
+            ),
+            default=Subquery(on_variable.filter(detainee=OuterRef("detainee")).values("pk")[:1]),
+        )
+        resolution = Coalesce(truth, Subquery(pair))
         return self.annotate(
             open_gap_count=open_count(ConflictKind.GAP),
             open_contradiction_count=open_count(ConflictKind.CONTRADICTION),
             newest_open_conflict_id=Case(When(marked, then=Subquery(newest.values("pk")[:1]))),
             newest_open_other=Case(When(marked, then=Subquery(other_side.values("other")[:1]))),
-            resolution_id=Case(When(~Q(verdict=""), then=Subquery(resolution))),
+            resolution_id=Case(When(~Q(verdict=""), then=resolution)),
         )
 
 

@@ -206,6 +206,15 @@ class ModelTests(TrueValueCase):
         self.resolve_36(all_vs_none)
         self.assertEqual(Conflict.objects.get(pk=all_vs_none.pk).outcome, "both_wrong")
 
+    def test_a_claim_judged_by_the_value_links_its_badge_to_the_resolution_that_recorded_it(self):
+        self.resolve_36()
+
+        standing = Claim.objects.with_standing().get(pk=self.all_53.pk).standing
+
+        self.assertEqual(
+            (standing.key, standing.url), ("refuted", self.contradiction.get_absolute_url())
+        )
+
     def test_the_sources_track_record_counts_the_verdicts(self):
         self.resolve_36()
 
