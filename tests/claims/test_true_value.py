@@ -208,6 +208,9 @@ class ModelTests(TrueValueCase):
 
     def test_a_claim_judged_by_the_value_links_its_badge_to_the_resolution_that_recorded_it(self):
         self.resolve_36()
+        # Out of its open conflicts (they lapse), Granma's claim shows its verdict.
+        for claim in (self.none_released, self.no_information):
+            Claim.objects.get(pk=claim.pk).retract(by=self.moderator, reason="Misattributed")
 
         standing = Claim.objects.with_standing().get(pk=self.all_53.pk).standing
 
