@@ -246,6 +246,9 @@ class ConflictSerializer(serializers.ModelSerializer):
             "status_reason",
             "outcome",
             "evidence_url",
+            "true_quantity",
+            "true_status",
+            "true_as_of",
         ]
 
 

@@ -97,7 +97,13 @@ from claims.views.editing import (
     save_claim_form,
 )
 from claims.views.history import may_see
-from claims.views.moderation import ReasonForm, ResolveForm, add_model_errors, is_admin
+from claims.views.moderation import (
+    RESOLVE_FIELDS,
+    ReasonForm,
+    ResolveForm,
+    add_model_errors,
+    is_admin,
+)
 from crosscheck import versions
 from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
 from sources.forms import CredibilityNoteForm, SourceForm
@@ -773,11 +779,11 @@ class ConflictViewSet(ReadViewSet):
                         outcome=form.cleaned_data["outcome"],
                         rationale=form.cleaned_data["rationale"],
                         evidence_url=form.cleaned_data["evidence_url"],
+                        true_quantity=form.cleaned_data["true_quantity"],
+                        true_status=form.cleaned_data["true_status"],
                     )
             except ValidationError as error:
-                add_model_errors(
-                    form, error, {"status_reason": "rationale", "evidence_url": "evidence_url"}
-                )
+                add_model_errors(form, error, RESOLVE_FIELDS)
                 return refused(form_errors(form))
         return self.shown(found)
 

@@ -55,22 +55,35 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from claims import detection
-from claims.models import Claim, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic
 from crosscheck.text import normalise, text_problem
 from sources.models import CredibilityNote, Source
 
-SECTIONS = ("sources", "notes", "documents", "topics", "detainees", "claims")
+SECTIONS = ("sources", "notes", "documents", "topics", "detainees", "claims", "resolutions")
 
-TEXT, INT, DATE, NAMES = "text", "int", "date", "names"
+TEXT, INT, NUMBER, DATE, DATETIME, NAMES, CLAIM = (
+    "text",
+    "int",
+    "number",
+    "date",
+    "datetime",
+    "names",
+    "claim",
+)
+# What names a claim in a resolution: its natural key (docs/case-files.md).
+CLAIM_KEY = ("source", "topic", "detainee", "stated_on", "quote")
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "quantity_min": Key(INT),
         "quantity_max": Key(INT),
         "window_days": Key(INT, nullable=False),
+        # Two counts this close agree (claims.conflicts.TopicRules).
+        "tolerance": Key(INT, nullable=False),
+        "tolerance_percent": Key(NUMBER, nullable=False),
     },
     "detainees": {
         "name": required(),
@@ -151,6 +167,25 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "citation_url": Key(),
         "language": Key(nullable=False),
         "state": Key(nullable=False, choices=tuple(Claim.State.values)),
+        # Only in a file exported with resolutions: what they gave the claim
+        # there. Never written: the resolutions give it again, and a verdict
+        # that comes out otherwise is reported as a warning.
+        "verdict": Key(choices=tuple(Claim.Verdict.values)),
+    },
+    # Only in a file exported with resolutions (export_case --with-resolutions).
+    "resolutions": {
+        "claim_a": required(CLAIM),
+        "claim_b": required(CLAIM),
+        "status": required(choices=tuple(Conflict.HUMAN_CLOSED)),
+        "outcome": Key(choices=tuple(Conflict.Outcome.values)),
+        "reason": required(),
+        "evidence_url": Key(),
+        "true_quantity": Key(INT),
+        "true_status": Key(choices=tuple(Claim.Status.values)),
+        # Derived again on import (the later of the two claims' dates).
+        "true_as_of": Key(DATE),
+        "decided_by": Key(),
+        "decided_at": Key(DATETIME),
     },
 }
 
@@ -168,7 +203,15 @@ NOUN = {"sources": "source", "documents": "document", "topics": "topic", "detain
 MUTABLE_FIELDS = {
     "sources": ("kind", "affiliation", "aliases", "country", "url", "description"),
     "documents": ("kind", "publisher", "url", "published_on", "archive_url"),
-    "topics": ("question", "quantity_label", "quantity_min", "quantity_max", "window_days"),
+    "topics": (
+        "question",
+        "quantity_label",
+        "quantity_min",
+        "quantity_max",
+        "window_days",
+        "tolerance",
+        "tolerance_percent",
+    ),
     "detainees": ("aliases", "arrested_on", "charges", "place_of_detention"),
     "claims": (
         "kind",
@@ -186,7 +229,14 @@ MUTABLE_FIELDS = {
     ),
 }
 # Topic fields the conflict rules read: changing one re-examines the topic.
-TOPIC_RULE_FIELDS = {"quantity_label", "quantity_min", "quantity_max", "window_days"}
+TOPIC_RULE_FIELDS = {
+    "quantity_label",
+    "quantity_min",
+    "quantity_max",
+    "window_days",
+    "tolerance",
+    "tolerance_percent",
+}
 CLAIM_RELATIONS = ("source", "topic", "detainee", "document")
 SECTION_OF = {
     "affiliation": "sources",
@@ -203,11 +253,16 @@ PIVOTAL = {
     "topics": {"title"},
     "detainees": {"name"},
     "claims": {"topic", "detainee", "kind"},
+    "resolutions": {"claim_a", "claim_b", "status"},
 }
 # Django's generic "cannot be blank/null" says less than the model's own
 # message on the same field, when there is one.
 GENERIC_CODES = {"blank", "null"}
 IMPORT_REASON = "Imported from a case file."
+SWAPPED = {
+    Conflict.Outcome.A_RIGHT: Conflict.Outcome.B_RIGHT,
+    Conflict.Outcome.B_RIGHT: Conflict.Outcome.A_RIGHT,
+}
 DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 ENTRY_PATH = re.compile(r"(\w+)\[(\d+)\]")
 
@@ -256,6 +311,8 @@ class ImportResult:
         return "; ".join(
             f"{section}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
             for section, c in self.counts.items()
+            # A file without resolutions says nothing of them.
+            if section != "resolutions" or c.total()
         )
 
 
@@ -300,6 +357,8 @@ class Entry:
     changed: bool = False
     snapshot: dict[str, Any] = field(default_factory=dict)
     new_topics: list[str] = field(default_factory=list)  # Detainees only.
+    # Resolutions only: the two claims, each a claims entry of the file or a stored claim.
+    targets: tuple = ()
 
     @property
     def path(self) -> str:
@@ -424,6 +483,21 @@ class CaseCheck:
             if not isinstance(value, int) or isinstance(value, bool):
                 self.error(path, f"{show(value)} is not a whole number", entry)
                 return
+        elif spec.type == NUMBER:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                self.error(path, f"{show(value)} is not a number", entry)
+                return
+            value = Decimal(str(value))
+        elif spec.type == DATETIME:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed is None:
+                self.error(path, f"{show(value)} is not a date and time (ISO 8601)", entry)
+                return
+            value = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+        elif spec.type == CLAIM:
+            value = self.read_claim_key(entry, path, value)
+            if value is None:
+                return
         elif spec.type == DATE:
             value, problem = parse_date(value)
             if problem:
@@ -441,6 +515,33 @@ class CaseCheck:
                 elif spec.refers_to:
                     self.refs.append((entry, f"{path}[{i}]", spec.refers_to, item))
         entry.values[key] = value
+
+    def read_claim_key(self, entry: Entry, path: str, value: Any) -> tuple | None:
+        """Return a claim's natural key read from {source, topic, detainee, stated_on, quote}."""
+        if not isinstance(value, dict):
+            self.error(path, f"{show(value)} is not a claim: {{{', '.join(CLAIM_KEY)}}}", entry)
+            return None
+        for key in value:
+            if key not in CLAIM_KEY:
+                self.error(f"{path}.{key}", self.unknown_key(value[key], key, CLAIM_KEY), entry)
+        parts = []
+        for key in CLAIM_KEY:
+            part = value.get(key)
+            if key == "stated_on":
+                part, problem = parse_date(part)
+                if problem:
+                    self.error(f"{path}.{key}", problem, entry)
+                    return None
+            elif part is not None and not isinstance(part, str):
+                self.error(f"{path}.{key}", f"{show(part)} is not a string", entry)
+                return None
+            elif part is None and key != "detainee":
+                self.error(f"{path}.{key}", "required, but missing", entry)
+                return None
+            elif part is not None:
+                part = normalise(part)
+            parts.append(part)
+        return tuple(parts)
 
     def load_stored(self) -> None:
         """Fetch, one query per kind, the stored rows the file names or refers to."""
@@ -569,7 +670,7 @@ class CaseCheck:
         """Copy the entry's plain values onto the instance; null text becomes ""."""
         for key, value in entry.values.items():
             spec = SCHEMA[entry.section][key]
-            if key in entry.broken or spec.refers_to:
+            if key in entry.broken or spec.refers_to or key == "verdict":
                 continue
             if value is None and spec.type == TEXT:
                 value = ""
@@ -626,6 +727,7 @@ class CaseCheck:
                         entry.instance = obj
         self.build_detainees()
         self.build_claims()
+        self.check_resolutions()
         if self.errors:
             return
         for section in ("sources", "documents", "topics", "detainees", "claims"):
@@ -693,6 +795,60 @@ class CaseCheck:
             listed = {t.title for t in obj.topics.all()} if entry.existing else set()
             wanted = dict.fromkeys(entry.values.get("topics") or [])
             entry.new_topics = [title for title in wanted if title not in listed]
+
+    def check_resolutions(self) -> None:
+        """Find each resolution's two claims, in the file or stored; check who decided.
+
+        Whether the two claims conflict is known only once detection has run
+        on the imported claims: `CaseWriter.write_resolutions` checks it.
+        """
+        entries = [e for e in self.entries["resolutions"] if e.checkable]
+        if not entries:
+            return
+        in_file = {
+            tuple(e.values.get(k) for k in CLAIM_KEY): e
+            for e in self.entries["claims"]
+            if not e.broken
+        }
+        for entry in entries:
+            targets = []
+            for side in ("claim_a", "claim_b"):
+                key = entry.values[side]
+                found = in_file.get(key) or stored_claim(key)
+                if found is None:
+                    self.error(
+                        f"{entry.path}.{side}",
+                        f"no claim of {show(key[0])} on {show(key[1])} stated on "
+                        f"{key[3].isoformat()} with this quote, in this file or in the database",
+                        entry,
+                    )
+                targets.append(found)
+            if None in targets:
+                continue
+            if targets[0] is targets[1]:
+                self.error(entry.path, "claim_a and claim_b are the same claim", entry)
+                continue
+            values = entry.values
+            if values["status"] == Conflict.Status.DISMISSED and (
+                values.get("outcome") or values.get("true_quantity") is not None
+            ):
+                self.error(entry.path, "a dismissal has no outcome and no true value", entry)
+            if values["status"] == Conflict.Status.RESOLVED and not (
+                values.get("outcome")
+                or values.get("true_quantity") is not None
+                or values.get("true_status")
+            ):
+                self.error(f"{entry.path}.outcome", "a resolution needs an outcome", entry)
+            entry.targets = tuple(targets)
+        names = {e.values.get("decided_by") for e in entries} - {None, ""}
+        known = set(
+            get_user_model().objects.filter(username__in=names).values_list("username", flat=True)
+        )
+        for name in sorted(names - known):
+            self.warnings.append(
+                f"resolutions: no user {name!r} here: the decisions are recorded as the "
+                "importing user's (or nobody's), with the name in their history"
+            )
 
     def topics_of_detainee(self, name: str) -> set[str]:
         """Return the titles a detainee will be listed under once the file is imported."""
@@ -830,6 +986,16 @@ def placeholder_pks(objects: list[models.Model]) -> Iterator[None]:
             obj.pk = None
 
 
+def stored_claim(key: tuple) -> Claim | None:
+    """Return the stored claim with this natural key, or None."""
+    source, topic, detainee, stated_on, quote = key
+    rows = Claim.objects.filter(
+        source__name=source, topic__title=topic, stated_on=stated_on, quote=quote
+    )
+    rows = rows.filter(detainee=None) if detainee is None else rows.filter(detainee__name=detainee)
+    return rows.order_by("pk").first()
+
+
 def validate_case(data: Any) -> list[CaseError]:
     """Return every error in a case file, in file order; an empty list means it imports."""
     return CaseCheck(data).run()
@@ -837,11 +1003,15 @@ def validate_case(data: Any) -> list[CaseError]:
 
 def import_case(data: Any, *, user=None) -> ImportResult:
     """Write a case file in one transaction, or raise CaseFileError and write nothing."""
-    with transaction.atomic(), detection.deferred():
-        check = CaseCheck(data)
-        if check.run():
-            raise CaseFileError(check.errors)
-        return CaseWriter(check, user).write()
+    with transaction.atomic():
+        with detection.deferred():
+            check = CaseCheck(data)
+            if check.run():
+                raise CaseFileError(check.errors)
+            writer = CaseWriter(check, user)
+            writer.write()
+        # Detection has found the imported claims' conflicts: decide them.
+        return writer.write_resolutions()
 
 
 class CaseWriter:
@@ -896,6 +1066,121 @@ class CaseWriter:
             self.write_claim(entry)
         return self.result
 
+    def write_resolutions(self) -> ImportResult:
+        """Record each resolution on the conflict detection found; raise if one has none.
+
+        A conflict a person already decided here is left as it is (the same
+        decision counts as unchanged, another is a warning). Who decided:
+        the user of that username here, else the importing user, with the
+        name and the date in the history either way.
+        """
+        entries = self.check.entries["resolutions"]
+        if not entries:
+            return self.result
+        users = {
+            u.username: u
+            for u in get_user_model().objects.filter(
+                username__in={e.values.get("decided_by") for e in entries} - {None}
+            )
+        }
+        errors = []
+        for entry in entries:
+            claim_a, claim_b = (
+                target.instance if isinstance(target, Entry) else target for target in entry.targets
+            )
+            low, high = sorted((claim_a, claim_b), key=lambda c: c.pk)
+            conflict = (
+                Conflict.objects.select_related("topic", "claim_a", "claim_b")
+                .filter(claim_a=low, claim_b=high)
+                .first()
+            )
+            if conflict is None or conflict.status not in (
+                Conflict.Status.OPEN,
+                *Conflict.HUMAN_CLOSED,
+            ):
+                errors.append(
+                    CaseError(
+                        entry.path,
+                        "these two claims do not conflict here (not approved, superseded, "
+                        "or their values agree), so there is nothing to decide",
+                    )
+                )
+                continue
+            values = entry.values
+            outcome = values.get("outcome") or ""
+            if claim_a.pk != conflict.claim_a_id:  # A and B are in id order: swapped here.
+                outcome = SWAPPED.get(outcome, outcome)
+            decision = (
+                values["status"],
+                outcome,
+                values.get("true_quantity"),
+                values.get("true_status") or "",
+            )
+            if conflict.status in Conflict.HUMAN_CLOSED:
+                stored = (
+                    conflict.status,
+                    conflict.outcome,
+                    conflict.true_quantity,
+                    conflict.true_status,
+                )
+                # A file that left the outcome to the true value matches the outcome it gave.
+                same = (
+                    stored[0] == decision[0]
+                    and stored[2:] == decision[2:]
+                    and (not outcome or stored[1] == outcome)
+                )
+                if same:
+                    self.result.count("resolutions", "unchanged")
+                else:
+                    self.result.warnings.append(
+                        f"{entry.path}: conflict #{conflict.pk} is already "
+                        f"{conflict.get_status_display().lower()} here, otherwise: left as it is"
+                    )
+                continue
+            name = values.get("decided_by")
+            by = users.get(name, self.user)
+            at = values.get("decided_at") or self.now
+            told = f" by {name}" if name else ""
+            if name and name not in users:
+                told += " (no such user here)"
+            try:
+                conflict.record_decision(
+                    status=values["status"],
+                    by=by,
+                    at=at,
+                    reason=values["reason"],
+                    outcome=outcome,
+                    evidence_url=values.get("evidence_url") or "",
+                    true_quantity=values.get("true_quantity"),
+                    true_status=values.get("true_status") or "",
+                    change_reason=f"{IMPORT_REASON} {conflict.Status(values['status']).label}"
+                    f"{told} on {at:%Y-%m-%d %H:%M} UTC: {values['reason']}",
+                )
+            except ValidationError as exc:
+                errors.extend(CaseError(entry.path, message) for message in exc.messages)
+                continue
+            self.result.count("resolutions", "created")
+        if errors:
+            raise CaseFileError(errors)
+        self.check_verdicts()
+        return self.result
+
+    def check_verdicts(self) -> None:
+        """Warn where a claim's verdict in the file is not the one the resolutions give here."""
+        given = [e for e in self.check.entries["claims"] if e.values.get("verdict") is not None]
+        if not given:
+            return
+        now = dict(
+            Claim.objects.filter(pk__in=[e.instance.pk for e in given]).values_list("pk", "verdict")
+        )
+        for entry in given:
+            here = now.get(entry.instance.pk, "")
+            if here != entry.values["verdict"]:
+                self.result.warnings.append(
+                    f"{entry.path}.verdict: the file says {entry.values['verdict']!r}; the "
+                    f"resolutions give {here or 'none'!r} here, which is kept"
+                )
+
     def write_source(self, entry: Entry, done: set[int]) -> None:
         if entry.index in done:
             return
@@ -941,11 +1226,54 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def claim_key(claim: Claim) -> dict:
+    """Return how a resolution names a claim: its natural key."""
+    return {
+        "source": claim.source.name,
+        "topic": claim.topic.title,
+        "detainee": claim.detainee.name if claim.detainee_id else None,
+        "stated_on": _iso(claim.stated_on),
+        "quote": claim.quote,
+    }
+
+
+def export_resolutions(claims: list[Claim]) -> list[dict]:
+    """Return the decisions people took on conflicts between these claims, oldest first."""
+    by_pk = {claim.pk: claim for claim in claims}
+    # By topic (an index), not by claim ids: a whole database is a million of them.
+    decided = [
+        c
+        for c in Conflict.objects.filter(
+            status__in=Conflict.HUMAN_CLOSED, topic__in={claim.topic_id for claim in claims}
+        )
+        .select_related("status_changed_by")
+        .order_by("status_changed_at", "pk")
+        if c.claim_a_id in by_pk and c.claim_b_id in by_pk
+    ]
+    return [
+        {
+            "claim_a": claim_key(by_pk[c.claim_a_id]),
+            "claim_b": claim_key(by_pk[c.claim_b_id]),
+            "status": c.status,
+            "outcome": _text(c.outcome),
+            "reason": c.status_reason,
+            "evidence_url": _text(c.evidence_url),
+            "true_quantity": c.true_quantity,
+            "true_status": _text(c.true_status),
+            "true_as_of": _iso(c.true_as_of),
+            "decided_by": c.status_changed_by.get_username() if c.status_changed_by_id else None,
+            "decided_at": c.status_changed_at.astimezone(UTC).isoformat(),
+        }
+        for c in decided
+    ]
+
+
 def export_case(
     topics: Iterable[Topic] | None = None,
     *,
     states: Iterable[str] | None = None,
     public_only: bool = False,
+    with_resolutions: bool = False,
 ) -> dict:
     """Return the case file for some topics (or everything), in the format import_case reads.
 
@@ -954,7 +1282,9 @@ def export_case(
     detainees, so that it imports into an empty database. With states, only
     the claims in those states (a reader's download leaves drafts out).
     With public_only, only published detainees (docs/publication.md): the
-    claims' own sources and documents are published with them.
+    claims' own sources and documents are published with them. With
+    with_resolutions, the decisions people took on conflicts between the
+    claims exported, and each claim's verdict (docs/case-files.md).
     """
     claims = Claim.objects.select_related("source", "topic", "detainee", "document")
     if states is not None:
@@ -996,7 +1326,7 @@ def export_case(
         .select_related("source")
         .order_by("source__name", "written_on", "pk")
     )
-    return {
+    document = {
         "sources": [
             {
                 "name": s.name,
@@ -1038,6 +1368,8 @@ def export_case(
                 "quantity_min": t.quantity_min,
                 "quantity_max": t.quantity_max,
                 "window_days": t.window_days,
+                "tolerance": t.tolerance,
+                "tolerance_percent": float(t.tolerance_percent),
             }
             for t in topic_rows
         ],
@@ -1071,7 +1403,11 @@ def export_case(
                 "citation_url": _text(c.citation_url),
                 "language": c.language,
                 "state": c.state,
+                **({"verdict": _text(c.verdict)} if with_resolutions else {}),
             }
             for c in claims
         ],
     }
+    if with_resolutions:
+        document["resolutions"] = export_resolutions(claims)
+    return document

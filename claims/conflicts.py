@@ -46,7 +46,7 @@ Choices DESIGN.md leaves open, made here:
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -298,3 +298,171 @@ def examine(claims: Iterable[ClaimFacts], topic: TopicRules) -> Examination:
             if kind is not None:
                 conflicts[(min(id_a, id_b), max(id_a, id_b))] = kind
     return Examination(superseded=superseded, conflicts=conflicts)
+
+
+# Verdicts from a recorded true value (issue 15) ------------------------------
+#
+# A moderator who resolves a conflict may record the value found to be true:
+# a count on a quantity topic, a status on a detainee. That value gives every
+# approved fact claim on the variable whose date lies inside the topic's
+# window of it (the same window that decides which claims are compared) its
+# verdict, by one rule (docs/verdicts.md is the specification):
+#
+# - a claim whose value *admits* the true value is confirmed: the true count
+#   lies in one of its intervals, or within the topic's tolerance of one ("some
+#   released" [1, 53] admits 36; "36" admits 37 on a topic tolerating 1);
+#   every status leaf the true status stands for is among the claim's leaves
+#   ("released" admits "exiled"; "not detained" admits "released");
+# - a claim whose value excludes it is refuted ("none released" against 36;
+#   "detained" against "released"), and so is a `denies` claim whose denied
+#   interval holds it ("not all 53" against 53);
+# - a claim whose statuses overlap a broader true status without holding all
+#   of it is unverified ("exiled" against a true "released": it may be right,
+#   the finding does not say);
+# - `no_information` and `declines` assert nothing: unverified, never refuted;
+# - a claim answering another question (a yes/no on a detainee) is unverified;
+# - a position gets no verdict.
+#
+# Several true values on one variable: a claim takes the one nearest its date
+# (inside the window); at equal distance the later value, then the newer
+# resolution (`Truth.order`).
+
+CONFIRMED, REFUTED, UNVERIFIED = "confirmed", "refuted", "unverified"
+A_RIGHT, B_RIGHT, BOTH_PARTLY, BOTH_WRONG, UNRESOLVABLE = (
+    "a_right",
+    "b_right",
+    "both_partly",
+    "both_wrong",
+    "unresolvable",
+)
+
+
+class Truth(NamedTuple):
+    """A value found to be true on one variable: a count or a status, as of one day."""
+
+    as_of: date
+    quantity: int | None = None
+    status: str = ""
+    # Ties between equally near values: the larger wins (when it was resolved, its id).
+    order: tuple = ()
+
+
+def truth_value(truth: Truth) -> Value:
+    """Return a true value as a value of the rules: one count, or the leaves of a status."""
+    if truth.status:
+        return status_leaves(truth.status)
+    if truth.quantity is None:
+        raise ValueError("a true value is a count or a status")
+    return ((truth.quantity, truth.quantity),)
+
+
+def verdict_against(claim: ClaimFacts, truth: Truth, topic: TopicRules) -> str:
+    """Return the verdict a true value gives one claim: confirmed, refuted, unverified, or ""."""
+    if claim.kind != FACT:
+        return ""
+    value = value_of(claim, topic)
+    if value is None:
+        return UNVERIFIED
+    true = truth_value(truth)
+    if isinstance(value, tuple) and isinstance(true, tuple):
+        return CONFIRMED if any(near(x, true[0], topic) for x in value) else REFUTED
+    if isinstance(value, frozenset) and isinstance(true, frozenset):
+        if true <= value:
+            return CONFIRMED
+        return REFUTED if true.isdisjoint(value) else UNVERIFIED
+    return UNVERIFIED
+
+
+def applicable_truth(claim: ClaimFacts, truths: Iterable[Truth], topic: TopicRules) -> Truth | None:
+    """Return the true value that judges this claim: the nearest in date inside the window."""
+    day = claim.effective_as_of
+    inside = [t for t in truths if abs((t.as_of - day).days) <= topic.window_days]
+    if not inside:
+        return None
+    return min(inside, key=lambda t: (abs((t.as_of - day).days), -t.as_of.toordinal(), _neg(t)))
+
+
+def _neg(truth: Truth) -> tuple:
+    return tuple(-x if isinstance(x, int | float) else x for x in truth.order)
+
+
+def verdicts(
+    claims: Iterable[ClaimFacts], truths: Iterable[Truth], topic: TopicRules
+) -> dict[int, str]:
+    """Map each claim's id to the verdict the true values give it ("" where none applies)."""
+    truths = list(truths)
+    found = {}
+    for claim in claims:
+        truth = applicable_truth(claim, truths, topic)
+        found[claim.id] = verdict_against(claim, truth, topic) if truth is not None else ""
+    return found
+
+
+def outcome_verdicts(outcome: str, stance_a: str, stance_b: str) -> tuple[str, str]:
+    """Return the verdicts an outcome without a true value gives claims A and B.
+
+    The side found right is confirmed; the other is refuted if it asserted
+    something, unverified if it only said it had no information (saying "we
+    don't know" is not being wrong). "Both wrong" refutes both sides that
+    asserted something. "Both partly right" and "cannot be resolved yet"
+    leave both unverified.
+    """
+
+    def wrong(stance: str) -> str:
+        return UNVERIFIED if stance in UNKNOWN_STANCES else REFUTED
+
+    if outcome == A_RIGHT:
+        return CONFIRMED, wrong(stance_b)
+    if outcome == B_RIGHT:
+        return wrong(stance_a), CONFIRMED
+    if outcome == BOTH_WRONG:
+        return wrong(stance_a), wrong(stance_b)
+    return UNVERIFIED, UNVERIFIED
+
+
+def outcomes_allowed(verdict_a: str, verdict_b: str) -> tuple[str, ...]:
+    """Return the outcomes a resolution may record given the verdicts its true value gives A and B.
+
+    The first is the one the true value implies (chosen when the moderator
+    leaves the outcome to it). "A is right" needs A confirmed and B not;
+    "both wrong" needs neither confirmed and one refuted; "both partly
+    right" needs neither refuted; "cannot be resolved yet" never goes with a
+    value found to be true.
+    """
+    allowed = []
+    if verdict_a == CONFIRMED and verdict_b != CONFIRMED:
+        allowed.append(A_RIGHT)
+    if verdict_b == CONFIRMED and verdict_a != CONFIRMED:
+        allowed.append(B_RIGHT)
+    if CONFIRMED not in (verdict_a, verdict_b) and REFUTED in (verdict_a, verdict_b):
+        allowed.append(BOTH_WRONG)
+    if REFUTED not in (verdict_a, verdict_b):
+        allowed.append(BOTH_PARTLY)
+    return tuple(allowed)
+
+
+# Clusters: a topic's conflicts grouped by the claim they share (issue 15) ---
+#
+# One real topic had 721 contradictions, nearly all of one claim against
+# every other. A moderator should see one cluster ("claim #X contradicts 720
+# claims"), not 721 rows. Each conflict joins the cluster of whichever of its
+# two claims is in more of the conflicts being listed (on a tie, the older
+# claim, the smaller id): a claim against many forms one cluster, and a
+# conflict between two claims in no other conflict is a cluster of one.
+# Clusters come largest first, then in the order of their first conflict.
+
+
+def clusters(conflicts: Iterable[tuple[int, int, int]]) -> list[tuple[int, list[int]]]:
+    """Group conflicts, given as (id, claim A, claim B), into [(shared claim, conflict ids)]."""
+    conflicts = list(conflicts)
+    counts: Counter = Counter()
+    for _, a, b in conflicts:
+        counts[a] += 1
+        counts[b] += 1
+    groups: dict[int, list[int]] = {}
+    first: dict[int, int] = {}
+    for position, (pk, a, b) in enumerate(conflicts):
+        hub = a if (counts[a], -a) >= (counts[b], -b) else b
+        groups.setdefault(hub, []).append(pk)
+        first.setdefault(hub, position)
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), first[item[0]]))

@@ -107,17 +107,35 @@ def refresh_variable(
         Claim.objects.on_variable(topic_id, detainee_id)
         .filter(Q(state=Claim.State.APPROVED) | Q(superseded_by__isnull=False))
         .order_by()
-        .values_list(*FACT_FIELDS, "state", "superseded_by_id")
+        .values_list(*FACT_FIELDS, "state", "superseded_by_id", "verdict")
     )
-    approved = [rules.ClaimFacts(*row[:-2]) for row in rows if row[-2] == Claim.State.APPROVED]
+    approved = [rules.ClaimFacts(*row[:-3]) for row in rows if row[-3] == Claim.State.APPROVED]
     found = rules.examine(approved, topic.rules)
     changes: Counter = Counter()
 
-    _write_supersessions([(row[0], row[-1]) for row in rows], found.superseded, changes)
-    _write_conflicts(topic_id, detainee_id, found, changes, by=by, because=because)
+    _write_supersessions([(row[0], row[-2]) for row in rows], found.superseded, changes)
+    stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
+    _write_conflicts(topic_id, detainee_id, found, changes, by=by, because=because, stored=stored)
+    if any(c.truth is not None for c in stored) or any(row[-1] for row in rows):
+        _refresh_verdicts(topic_id, detainee_id, changes, by=by)
     if changes:  # Written in bulk, without signals: cached pages go stale.
         data_changed()
     return changes
+
+
+def _refresh_verdicts(topic_id: int, detainee_id: int | None, changes: Counter, *, by) -> None:
+    """Give the variable's claims the verdicts a true value recorded on it gives them.
+
+    Run when the variable holds a true value or a claim with a verdict (one
+    that moved here may bring a verdict the values here no longer give):
+    the verdicts are a function of the recorded values and the claims,
+    whatever changed them (docs/verdicts.md).
+    """
+    from claims.models import claims_for_verdicts, refresh_verdicts
+
+    changed = refresh_verdicts(claims_for_verdicts(topic_id, detainee_id), by=by)
+    if changed:
+        changes["verdict changed"] += changed
 
 
 def pair_standing(claim_a_id: int, claim_b_id: int) -> tuple[str | None, str, Variable | None]:
@@ -330,7 +348,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     locks.lock_topics(topic_ids)  # In ascending order: claims/locks.py.
     topics = {t.pk: t for t in Topic.objects.filter(pk__in=topic_ids)}
     rows_by_variable: dict[tuple[int, int | None], list[dict]] = defaultdict(list)
-    fields = (*FACT_FIELDS, "state", "superseded_by_id", "topic_id")
+    fields = (*FACT_FIELDS, "state", "superseded_by_id", "verdict", "topic_id")
     for values in (
         Claim.objects.filter(topic_id__in=topic_ids)
         .order_by()
@@ -373,6 +391,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     }
     stale: list[tuple[int, int | None]] = []
     opened: list[Conflict] = []
+    verdict_variables: list[tuple[int, int | None, Counter]] = []
     now = timezone.now()
     for topic_id, detainee_id, rows, found in examined:
         changes: Counter = Counter()
@@ -410,12 +429,20 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
             _write_conflicts(
                 topic_id, detainee_id, found, changes, by=by, stored=None if moving else mine
             )
+        if any(c.truth is not None for c in stored.get((topic_id, detainee_id), [])) or any(
+            row["verdict"] for row in rows
+        ):
+            verdict_variables.append((topic_id, detainee_id, changes))
         total.update(changes)
 
     _write_stale_supersessions(stale)
     if opened:
         Conflict.objects.bulk_create(opened, batch_size=2000)
         Conflict.history.bulk_history_create(opened, batch_size=2000, default_date=now)
+    for topic_id, detainee_id, changes in verdict_variables:
+        before = changes["verdict changed"]
+        _refresh_verdicts(topic_id, detainee_id, changes, by=by)
+        total["verdict changed"] += changes["verdict changed"] - before
 
 
 def _write_stale_supersessions(stale: list[tuple[int, int | None]]) -> None:

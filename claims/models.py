@@ -464,17 +464,27 @@ class ClaimQuerySet(models.QuerySet):
                 default=F("claim_a__source__name"),
             )
         )
-        resolution = (
-            Conflict.objects.filter(mine, status=ConflictStatus.RESOLVED)
-            .order_by("-status_changed_at", "-pk")
-            .values("pk")[:1]
+        resolved = Conflict.objects.filter(status=ConflictStatus.RESOLVED).order_by(
+            "-status_changed_at", "-pk"
         )
+        pair = resolved.filter(mine).values("pk")[:1]
+        # A verdict given by a value found true (docs/verdicts.md) links to the
+        # resolution that recorded it, which the claim may not be a side of.
+        on_variable = resolved.filter(HAS_TRUE_VALUE, topic=OuterRef("topic"))
+        truth = Case(
+            When(
+                detainee__isnull=True,
+                then=Subquery(on_variable.filter(detainee__isnull=True).values("pk")[:1]),
+            ),
+            default=Subquery(on_variable.filter(detainee=OuterRef("detainee")).values("pk")[:1]),
+        )
+        resolution = Coalesce(truth, Subquery(pair))
         return self.annotate(
             open_gap_count=open_count(ConflictKind.GAP),
             open_contradiction_count=open_count(ConflictKind.CONTRADICTION),
             newest_open_conflict_id=Case(When(marked, then=Subquery(newest.values("pk")[:1]))),
             newest_open_other=Case(When(marked, then=Subquery(other_side.values("other")[:1]))),
-            resolution_id=Case(When(~Q(verdict=""), then=Subquery(resolution))),
+            resolution_id=Case(When(~Q(verdict=""), then=resolution)),
         )
 
 
@@ -530,9 +540,9 @@ class ClaimState(models.TextChoices):
 
 
 class ClaimVerdict(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    REFUTED = "refuted", "Refuted"
-    UNVERIFIED = "unverified", "Unverified"
+    CONFIRMED = rules.CONFIRMED, "Confirmed"
+    REFUTED = rules.REFUTED, "Refuted"
+    UNVERIFIED = rules.UNVERIFIED, "Unverified"
 
 
 @dataclass(frozen=True)
@@ -1177,31 +1187,8 @@ class Claim(TextPolicyModel, models.Model):
         self._move(self.State.APPROVED, by=by, reason=reason)
 
     def refresh_verdict(self, *, by=None, because: Conflict | None = None) -> None:
-        """Set the verdict from the newest resolved conflict this claim is in, or clear it."""
-        latest = (
-            Conflict.objects.filter(
-                Q(claim_a=self) | Q(claim_b=self), status=Conflict.Status.RESOLVED
-            )
-            .select_related("claim_a", "claim_b")
-            .order_by("-status_changed_at", "-pk")
-            .first()
-        )
-        verdict = latest.verdict_for(self) if latest else ""
-        if verdict != self.verdict:
-            Claim.objects.filter(pk=self.pk).update(verdict=verdict)
-            self.verdict = verdict
-            # A verdict is a change to the claim: kept in its history with who
-            # and why (an UPDATE sends no signal, so the record is written here).
-            label = self.get_verdict_display() if verdict else "none"
-            why = f"Verdict: {label}" + (
-                f", from the {because.get_status_display().lower()} conflict #{because.pk}"
-                if because is not None
-                else ""
-            )
-            self._change_reason = why
-            if by is not None:
-                self._history_user = by
-            Claim.history.bulk_history_create([self], update=True, default_date=timezone.now())
+        """Set the verdict the resolutions give this claim (docs/verdicts.md), or clear it."""
+        refresh_verdicts([self], by=by, because=because)
 
 
 class ConflictQuerySet(models.QuerySet):
@@ -1267,10 +1254,12 @@ class ConflictStatus(models.TextChoices):
 
 
 class ConflictOutcome(models.TextChoices):
-    A_RIGHT = "a_right", "Claim A is right"
-    B_RIGHT = "b_right", "Claim B is right"
-    BOTH_PARTLY = "both_partly", "Both partly right"
-    UNRESOLVABLE = "unresolvable", "Cannot be resolved yet"
+    A_RIGHT = rules.A_RIGHT, "Claim A is right"
+    B_RIGHT = rules.B_RIGHT, "Claim B is right"
+    BOTH_PARTLY = rules.BOTH_PARTLY, "Both partly right"
+    # Issue 15: the true value lay outside both claims (docs/verdicts.md).
+    BOTH_WRONG = rules.BOTH_WRONG, "Both wrong: neither claim is right"
+    UNRESOLVABLE = rules.UNRESOLVABLE, "Cannot be resolved yet"
 
 
 class Conflict(TextPolicyModel, models.Model):
@@ -1307,6 +1296,12 @@ class Conflict(TextPolicyModel, models.Model):
     status_reason = models.TextField(blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     evidence_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+    # The value a resolution found to be true (docs/verdicts.md): a count on a
+    # quantity topic, a status on a detainee, as of the later of the two
+    # claims' dates. It gives every claim on the variable its verdict.
+    true_quantity = models.BigIntegerField(null=True, blank=True, validators=quantity_validators)
+    true_status = models.CharField(max_length=30, choices=ClaimStatus.choices, blank=True)
+    true_as_of = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ConflictQuerySet.as_manager()
@@ -1328,6 +1323,11 @@ class Conflict(TextPolicyModel, models.Model):
             models.CheckConstraint(
                 condition=~Q(status="resolved") | ~Q(outcome=""),
                 name="conflict_resolved_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(true_quantity__isnull=True, true_status="")
+                | (Q(status="resolved") & Q(true_as_of__isnull=False)),
+                name="conflict_true_value_resolved",
             ),
         ]
         indexes = [
@@ -1380,35 +1380,149 @@ class Conflict(TextPolicyModel, models.Model):
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a
 
     def verdict_for(self, claim: Claim) -> str:
-        """Return the verdict this resolution gives one of its claims.
+        """Return the verdict this resolution gives one of its claims (docs/verdicts.md).
 
-        The side found right is confirmed; the other side is refuted if it
-        asserted something, and unverified if it only said it had no
-        information (saying "we don't know" is not being wrong). "Both partly
-        right" and "cannot be resolved yet" leave both unverified.
+        With a value found to be true, the value decides (`rules.verdict_against`);
+        without, the outcome does (`rules.outcome_verdicts`): the side found
+        right is confirmed, the other refuted unless it only said it had no
+        information; "both wrong" refutes both sides that asserted something.
         """
         if self.status != Conflict.Status.RESOLVED:
             return ""
-        right = {
-            Conflict.Outcome.A_RIGHT: self.claim_a_id,
-            Conflict.Outcome.B_RIGHT: self.claim_b_id,
-        }
-        if self.outcome not in right:
-            return Claim.Verdict.UNVERIFIED
-        if claim.pk == right[self.outcome]:
-            return Claim.Verdict.CONFIRMED
-        if claim.stance in rules.UNKNOWN_STANCES:
-            return Claim.Verdict.UNVERIFIED
-        return Claim.Verdict.REFUTED
+        truth = self.truth
+        if truth is not None:
+            return rules.verdict_against(claim.facts, truth, self.topic.rules)
+        # Each side's verdict depends only on its own stance.
+        on_a, on_b = rules.outcome_verdicts(self.outcome, claim.stance, claim.stance)
+        return on_a if claim.pk == self.claim_a_id else on_b
+
+    @property
+    def has_true_value(self) -> bool:
+        return self.true_quantity is not None or bool(self.true_status)
+
+    @property
+    def truth(self) -> rules.Truth | None:
+        """Return the value this resolution found to be true, as the rules read it, or None."""
+        if self.status != Conflict.Status.RESOLVED or not self.has_true_value:
+            return None
+        if self.true_as_of is None:
+            return None
+        return rules.Truth(
+            as_of=self.true_as_of,
+            quantity=self.true_quantity,
+            status=self.true_status,
+            order=(self.status_changed_at.timestamp(), self.pk or 0),
+        )
+
+    def true_value_display(self) -> str:
+        """Return the value found to be true in words: "36 prisoners released", "Released"."""
+        if self.true_status:
+            return ClaimStatus(self.true_status).label
+        if self.true_quantity is None:
+            return ""
+        return f"{self.true_quantity:,} {self.topic.quantity_label}".strip()
+
+    def check_true_value(
+        self, *, true_quantity: int | None, true_status: str, evidence_url: str
+    ) -> rules.Truth | None:
+        """Return the true value a resolution would record, or raise ValidationError saying why.
+
+        A count on a quantity topic, a status on a detainee, with the
+        evidence linked; no other resolution on the variable may record a
+        different value within the topic's window (reopen it first).
+        """
+        if true_quantity is None and not true_status:
+            return None
+        topic = self.topic
+        if true_quantity is not None and true_status:
+            raise ValidationError(
+                {"true_status": "Record the count or the status found to be true, not both."}
+            )
+        if true_status:
+            if self.detainee_id is None:
+                raise ValidationError(
+                    {
+                        "true_status": "A status is found true of one detainee; this conflict "
+                        f"is about the topic “{topic}” as a whole."
+                        + (" Record the count found to be true." if topic.has_quantity else "")
+                    }
+                )
+            if true_status not in ClaimStatus.values:
+                raise ValidationError({"true_status": f"{true_status!r} is not a status."})
+        else:
+            if self.detainee_id is not None:
+                raise ValidationError(
+                    {
+                        "true_quantity": "This conflict is about one detainee: record the status "
+                        "found to be true, not a count."
+                    }
+                )
+            if not topic.has_quantity:
+                raise ValidationError(
+                    {"true_quantity": f"The topic “{topic}” counts nothing: no count can be true."}
+                )
+            upper = topic.quantity_max
+            if (
+                true_quantity < (topic.quantity_min or 0)
+                or (upper is not None and true_quantity > upper)
+                or true_quantity > QUANTITY_LIMIT
+            ):
+                raise ValidationError(
+                    {
+                        "true_quantity": f"{true_quantity} is outside the topic's range "
+                        f"({topic.quantity_label}: {topic.quantity_min} to "
+                        f"{'no limit' if upper is None else upper})."
+                    }
+                )
+        if not evidence_url:
+            raise ValidationError(
+                {"evidence_url": "Link the evidence for the value found to be true."}
+            )
+        as_of = max(self.claim_a.effective_as_of, self.claim_b.effective_as_of)
+        others = (
+            Conflict.objects.filter(
+                topic_id=self.topic_id, detainee_id=self.detainee_id, status=ConflictStatus.RESOLVED
+            )
+            .exclude(pk=self.pk)
+            .filter(Q(true_quantity__isnull=False) | ~Q(true_status=""))
+            .select_related("topic")
+            .order_by("pk")
+        )
+        field = "true_status" if true_status else "true_quantity"
+        for other in others:
+            close = other.true_as_of and abs((other.true_as_of - as_of).days) <= topic.window_days
+            if close and (other.true_quantity, other.true_status) != (true_quantity, true_status):
+                raise ValidationError(
+                    {
+                        field: f"Conflict #{other.pk} records {other.true_value_display()} as true "
+                        f"as of {other.true_as_of:%b %-d, %Y}, inside this topic's window: record "
+                        "the same value, or reopen that conflict first."
+                    }
+                )
+        return rules.Truth(as_of=as_of, quantity=true_quantity, status=true_status)
 
     def _close(
-        self, status: str, *, by, reason: str, outcome: str = "", evidence_url: str = ""
+        self,
+        status: str,
+        *,
+        by,
+        reason: str,
+        outcome: str = "",
+        evidence_url: str = "",
+        truth: rules.Truth | None = None,
+        at=None,
+        change_reason: str = "",
     ) -> None:
         reason = check_reason(reason, "status_reason")
-        self.status, self.status_changed_at = status, timezone.now()
+        had_truth = self.truth is not None
+        self.status, self.status_changed_at = status, at or timezone.now()
         self.status_changed_by, self.status_reason = by, reason
         self.outcome, self.evidence_url = outcome, evidence_url
-        self._change_reason = f"{self.get_status_display()}: {reason}"
+        # A reopened or dismissed conflict records no true value: its verdicts are withdrawn.
+        self.true_quantity = truth.quantity if truth else None
+        self.true_status = truth.status if truth else ""
+        self.true_as_of = truth.as_of if truth else None
+        self._change_reason = change_reason or f"{self.get_status_display()}: {reason}"
         if by is not None:
             self._history_user = by
         from claims import locks
@@ -1419,13 +1533,33 @@ class Conflict(TextPolicyModel, models.Model):
             locks.lock_topics([self.topic_id])
             self.full_clean(exclude=["claim_a", "claim_b", "topic", "detainee"])
             self.save()
-            for claim in (self.claim_a, self.claim_b):
-                claim.refresh_verdict(by=by, because=self)
+            pair = [self.claim_a, self.claim_b]
+            if had_truth or truth is not None:
+                # A true value judges every claim on the variable, not only this pair.
+                pair = claims_for_verdicts(self.topic_id, self.detainee_id, pair)
+            refresh_verdicts(pair, by=by, because=self)
 
-    def resolve(self, *, by, outcome: str, rationale: str, evidence_url: str = "") -> None:
-        """Record a moderator's outcome; the claims get their verdicts."""
+    def resolve(
+        self,
+        *,
+        by,
+        outcome: str,
+        rationale: str,
+        evidence_url: str = "",
+        true_quantity: int | None = None,
+        true_status: str = "",
+    ) -> None:
+        """Record a moderator's outcome, and the value found to be true if any; verdicts follow.
+
+        With a true value the outcome may be left empty: it is the one the
+        value implies (`rules.outcomes_allowed`); one it contradicts is refused.
+        """
         if not self.is_open:
             raise ValidationError("Only an open conflict can be resolved; reopen it first.")
+        truth = self.check_true_value(
+            true_quantity=true_quantity, true_status=true_status or "", evidence_url=evidence_url
+        )
+        outcome = self.outcome_with(truth, outcome)
         if outcome not in Conflict.Outcome.values:
             raise ValidationError({"outcome": "Choose an outcome."})
         if not rationale.strip():
@@ -1438,6 +1572,76 @@ class Conflict(TextPolicyModel, models.Model):
             reason=rationale.strip(),
             outcome=outcome,
             evidence_url=evidence_url,
+            truth=truth,
+        )
+
+    def outcome_with(self, truth: rules.Truth | None, outcome: str) -> str:
+        """Return the outcome to record with this true value: the one given, or the one it gives.
+
+        Raise a ValidationError naming the verdicts when the value contradicts it.
+        """
+        if truth is None:
+            return outcome
+        topic_rules = self.topic.rules
+        verdict_a = rules.verdict_against(self.claim_a.facts, truth, topic_rules)
+        verdict_b = rules.verdict_against(self.claim_b.facts, truth, topic_rules)
+        allowed = rules.outcomes_allowed(verdict_a, verdict_b)
+        if not outcome:
+            return allowed[0]
+        if outcome not in allowed:
+            names = " or ".join(f"“{Conflict.Outcome(o).label}”" for o in allowed)
+            value = Conflict(true_quantity=truth.quantity, true_status=truth.status)
+            value.topic = self.topic
+            raise ValidationError(
+                {
+                    "outcome": f"With {value.true_value_display()} found true, claim A is "
+                    f"{verdict_a} and claim B {verdict_b}: the outcome is {names}."
+                }
+            )
+        return outcome
+
+    def record_decision(
+        self,
+        *,
+        status: str,
+        by,
+        at,
+        reason: str,
+        outcome: str = "",
+        evidence_url: str = "",
+        true_quantity: int | None = None,
+        true_status: str = "",
+        change_reason: str = "",
+    ) -> None:
+        """Record a decision taken elsewhere (a case file's), with its own who and when.
+
+        The same checks as `resolve` and `dismiss` (outcome, true value,
+        evidence) except the second pair of eyes: the decision was taken
+        where the claims were written, by someone else.
+        """
+        if not self.is_open:
+            raise ValidationError("Only an open conflict can be decided.")
+        truth = None
+        if status == Conflict.Status.RESOLVED:
+            truth = self.check_true_value(
+                true_quantity=true_quantity, true_status=true_status, evidence_url=evidence_url
+            )
+            outcome = self.outcome_with(truth, outcome)
+            if outcome not in Conflict.Outcome.values:
+                raise ValidationError({"outcome": "Choose an outcome."})
+        elif status != Conflict.Status.DISMISSED or outcome or truth:
+            raise ValidationError("A decision resolves (with an outcome) or dismisses.")
+        if not reason.strip():
+            raise ValidationError({"status_reason": "Give the reason for this decision."})
+        self._close(
+            status,
+            by=by,
+            reason=reason.strip(),
+            outcome=outcome,
+            evidence_url=evidence_url,
+            truth=truth,
+            at=at,
+            change_reason=change_reason,
         )
 
     def dismiss(self, *, by, reason: str) -> None:
@@ -1482,6 +1686,124 @@ class Conflict(TextPolicyModel, models.Model):
         )
         self.kind = kind
         self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+
+
+# Verdicts -------------------------------------------------------------------
+
+
+def claims_for_verdicts(topic_id: int, detainee_id: int | None, also=()) -> list[Claim]:
+    """Return the claims a true value on this variable may judge, and those that hold a verdict.
+
+    `also` are instances to use in place of their rows (a conflict's own pair).
+    """
+    given = {claim.pk: claim for claim in also}
+    rows = Claim.objects.filter(
+        Q(pk__in=list(given))
+        | (
+            Q(topic_id=topic_id, detainee_id=detainee_id)
+            & (Q(state__in=TRUTH_JUDGES) | ~Q(verdict=""))
+        )
+    ).order_by("pk")
+    return [given.get(claim.pk, claim) for claim in rows]
+
+
+# The claims a value found true judges: those on the record (docs/verdicts.md).
+TRUTH_JUDGES = (ClaimState.APPROVED, ClaimState.RETRACTED)
+HAS_TRUE_VALUE = Q(true_quantity__isnull=False) | ~Q(true_status="")
+
+
+def expected_verdicts(claims: list[Claim]) -> dict[int, tuple[str, Conflict | None]]:
+    """Return each claim's verdict and the resolution it comes from (docs/verdicts.md).
+
+    A claim on the record with a true value inside its window takes the
+    verdict of that value; any other claim, that of the newest resolution it
+    is in; a claim in none has no verdict. Two queries, whatever the number.
+    """
+    if not claims:
+        return {}
+    ids = [claim.pk for claim in claims]
+    wanted = Q(claim_a__in=ids) | Q(claim_b__in=ids)
+    for topic_id, detainee_id in {claim.variable for claim in claims}:
+        wanted |= Q(topic_id=topic_id, detainee_id=detainee_id) & HAS_TRUE_VALUE
+    resolved = list(
+        Conflict.objects.filter(wanted, status=ConflictStatus.RESOLVED)
+        .select_related("topic")
+        .order_by("pk")
+    )
+    topics = {c.topic_id: c.topic for c in resolved}
+    missing = {claim.topic_id for claim in claims} - set(topics)
+    topics.update(Topic.objects.in_bulk(missing) if missing else {})
+    truths: dict[tuple, dict[rules.Truth, Conflict]] = {}
+    newest: dict[int, Conflict] = {}
+    for conflict in resolved:
+        truth = conflict.truth
+        if truth is not None:
+            truths.setdefault((conflict.topic_id, conflict.detainee_id), {})[truth] = conflict
+        for pk in (conflict.claim_a_id, conflict.claim_b_id):
+            best = newest.get(pk)
+            if best is None or (conflict.status_changed_at, conflict.pk) > (
+                best.status_changed_at,
+                best.pk,
+            ):
+                newest[pk] = conflict
+    found: dict[int, tuple[str, Conflict | None]] = {}
+    for claim in claims:
+        on_variable = truths.get(claim.variable)
+        if on_variable and claim.is_fact and claim.state in TRUTH_JUDGES:
+            topic_rules = topics[claim.topic_id].rules
+            truth = rules.applicable_truth(claim.facts, on_variable, topic_rules)
+            if truth is not None:
+                verdict = rules.verdict_against(claim.facts, truth, topic_rules)
+                found[claim.pk] = (verdict, on_variable[truth])
+                continue
+        latest = newest.get(claim.pk)
+        found[claim.pk] = (latest.verdict_for(claim), latest) if latest else ("", None)
+    return found
+
+
+def verdict_reason(verdict: str, source: Conflict | None, because: Conflict | None) -> str:
+    """Return why a claim's verdict changed, as its history says it."""
+    label = ClaimVerdict(verdict).label if verdict else "none"
+    if source is not None and source.truth is not None:
+        return (
+            f"Verdict: {label}, against {source.true_value_display()} found true as of "
+            f"{source.true_as_of:%b %-d, %Y} (resolved conflict #{source.pk})"
+        )
+    if source is not None:
+        return f"Verdict: {label}, from the resolved conflict #{source.pk}"
+    if because is not None:
+        status = because.get_status_display().lower()
+        return f"Verdict: {label}, from the {status} conflict #{because.pk}"
+    return f"Verdict: {label}"
+
+
+def refresh_verdicts(claims, *, by=None, because: Conflict | None = None) -> int:
+    """Give these claims the verdicts the resolutions give them; return how many changed.
+
+    Each change is kept in the claim's history with who (`by`), when and
+    why (the resolution, or the true value, it comes from).
+    """
+    claims = list(claims)
+    expected = expected_verdicts(claims)
+    changed = []
+    for claim in claims:
+        verdict, source = expected[claim.pk]
+        if verdict == claim.verdict:
+            continue
+        claim.verdict = verdict
+        claim._change_reason = verdict_reason(verdict, source, because)
+        if by is not None:
+            claim._history_user = by
+        changed.append(claim)
+    if not changed:
+        return 0
+    for verdict in sorted({claim.verdict for claim in changed}):
+        Claim.objects.filter(pk__in=[c.pk for c in changed if c.verdict == verdict]).update(
+            verdict=verdict
+        )
+    # An UPDATE sends no signal: the history rows are written here.
+    Claim.history.bulk_history_create(changed, update=True, default_date=timezone.now())
+    return len(changed)
 
 
 class FormSubmission(models.Model):

@@ -1,12 +1,99 @@
+"""The conflicts a reader browses: the list (grouped into clusters on one topic) and one conflict.
+
+Clusters (issue 15: one real topic had 721 contradictions, nearly all of one
+claim against every other). Filtered to a topic, the list groups the
+conflicts by the claim they share (`claims.conflicts.clusters`): one cluster
+per shared claim, largest first, each showing its first conflicts, a link
+that expands it (the list filtered to that claim) and, for a moderator, one
+form that resolves or dismisses every conflict of the cluster at once (the
+bulk decision of the moderation page). `?group=none` lists them one by one.
+
+Queries stay constant whatever the page or cluster size: one reads the ids
+of every matching conflict (id, claims, kind: no join), one loads the
+conflicts shown (with their prefetches); a cluster's other conflicts are
+carried as ids only.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from claims import conflicts as rules
 from claims.filters import ConflictFilterSet
-from claims.models import Conflict
+from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display
+from claims.views.moderation import BulkDecisionForm
 from crosscheck.access import reader_view
 from crosscheck.lists import paginate, render_list
+
+# The conflicts a cluster shows before it is expanded.
+CLUSTER_SAMPLE = 3
+
+
+@dataclass
+class Cluster:
+    """Conflicts that share one claim: that claim's id, every conflict's id, the first few shown."""
+
+    claim_id: int
+    ids: list[int]
+    kinds: Counter
+    shown: list[Conflict] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def is_single(self) -> bool:
+        return self.size == 1
+
+    @property
+    def claim(self) -> Claim:
+        """Return the shared claim, as joined on its first conflict shown."""
+        first = self.shown[0]
+        return first.claim_a if first.claim_a_id == self.claim_id else first.claim_b
+
+    @property
+    def contradictions(self) -> int:
+        return self.kinds[Conflict.Kind.CONTRADICTION]
+
+    @property
+    def gaps(self) -> int:
+        return self.kinds[Conflict.Kind.GAP]
+
+    @property
+    def hidden(self) -> int:
+        return self.size - len(self.shown)
+
+
+def cluster_index(queryset) -> list[Cluster]:
+    """Group every conflict of `queryset` by the claim they share, newest first: one query."""
+    rows = list(
+        queryset.select_related(None)
+        .prefetch_related(None)
+        .order_by("-opened_at", "-pk")
+        .values_list("pk", "claim_a_id", "claim_b_id", "kind")
+    )
+    kind_of = {pk: kind for pk, _, _, kind in rows}
+    return [
+        Cluster(claim_id, ids, Counter(kind_of[pk] for pk in ids))
+        for claim_id, ids in rules.clusters((pk, a, b) for pk, a, b, _ in rows)
+    ]
+
+
+def show_clusters(
+    clusters: list[Cluster], sample: int = CLUSTER_SAMPLE, *, display=conflicts_for_display
+) -> None:
+    """Load each cluster's first conflicts for display, together: one query and its prefetches."""
+    wanted = [pk for cluster in clusters for pk in cluster.ids[:sample]]
+    if not wanted:
+        return
+    loaded = {c.pk: c for c in display(Conflict.objects.filter(pk__in=wanted))}
+    for cluster in clusters:
+        cluster.shown = [loaded[pk] for pk in cluster.ids[:sample] if pk in loaded]
 
 
 @require_safe
@@ -24,10 +111,32 @@ def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @reader_view
 def conflict_list(request: HttpRequest) -> HttpResponse:
-    """The conflicts, newest first, both claims side by side; open ones unless asked otherwise."""
+    """The conflicts, newest first, both claims side by side; open ones unless asked otherwise.
+
+    Filtered to one topic (and not to one claim), grouped into clusters.
+    """
     filterset = ConflictFilterSet(
         request.GET, queryset=conflicts_for_display(Conflict.objects.all()), request=request
     )
-    page, page_notice = paginate(request, filterset.qs.order_by("-opened_at", "-pk"))
-    context = {"filterset": filterset, "page": page, "page_notice": page_notice}
+    rows = filterset.qs.order_by("-opened_at", "-pk")
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+    grouped = bool(chosen.get("topic")) and not chosen.get("claim")
+    grouped = grouped and request.GET.get("group") != "none"
+    context = {"filterset": filterset, "grouped": grouped}
+    if grouped:
+        index = cluster_index(rows)
+        page, page_notice = paginate(request, index)
+        show_clusters(page.object_list)
+        context.update(
+            clusters=page.object_list,
+            conflict_count=sum(cluster.size for cluster in index),
+            can_decide=request.user.has_perm("claims.resolve_conflict"),
+        )
+        if context["can_decide"]:
+            for cluster in page.object_list:
+                if not cluster.is_single:
+                    cluster.form = BulkDecisionForm(auto_id=f"id_cluster{cluster.claim_id}_%s")
+    else:
+        page, page_notice = paginate(request, rows)
+    context.update(page=page, page_notice=page_notice)
     return render_list(request, "claims/conflict_list.html", context)

@@ -44,6 +44,7 @@ crosscheck.exports.CHUNK_SIZE rows for their topics.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -248,10 +249,22 @@ def detainee_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_safe
 @reader_view
 def topic_case(request: HttpRequest, slug: str) -> HttpResponse:
-    """The topic as a case file (DESIGN.md), with the claims a reader may see on it."""
+    """The topic as a case file (DESIGN.md), with the claims a reader may see on it.
+
+    `?resolutions=1` adds the decisions on its conflicts and the claims'
+    verdicts (docs/case-files.md), for moderators only: it names who decided.
+    """
     topic = get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
+    with_resolutions = request.GET.get("resolutions") == "1"
+    if with_resolutions and not request.user.has_perm("claims.resolve_conflict"):
+        raise PermissionDenied(
+            "Only moderators may download the decisions on conflicts, which name who took them."
+        )
     document = export_case(
-        [topic], states=[Claim.State.APPROVED, Claim.State.RETRACTED], public_only=True
+        [topic],
+        states=[Claim.State.APPROVED, Claim.State.RETRACTED],
+        public_only=True,
+        with_resolutions=with_resolutions,
     )
     name = f"crosscheck-case-{topic.slug}-{timezone.localdate().isoformat()}.json"
     return json_download(document, name=name)

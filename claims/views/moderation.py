@@ -68,7 +68,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from claims import detection, locks
-from claims.models import Claim, Conflict, four_eyes_refusal
+from claims.models import QUANTITY_LIMIT, Claim, Conflict, four_eyes_refusal
 from claims.submissions import submitted_once
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
@@ -136,14 +136,56 @@ def evidence_url_field() -> forms.URLField:
     )
 
 
+def true_value_fields() -> dict[str, forms.Field]:
+    """Return the fields of the value a resolution found to be true (docs/verdicts.md)."""
+    return {
+        "true_quantity": forms.IntegerField(
+            label="Count found to be true",
+            required=False,
+            min_value=0,
+            max_value=QUANTITY_LIMIT,
+            help_text="Optional, on a quantity topic: the count the evidence shows. It gives "
+            "every claim on the topic inside its window a verdict; leave the outcome to it.",
+        ),
+        "true_status": forms.ChoiceField(
+            label="Status found to be true",
+            required=False,
+            choices=[("", "—"), *Claim.Status.choices],
+            help_text="Optional, on a detainee: the status the evidence shows. It gives every "
+            "claim on the detainee inside the window a verdict; leave the outcome to it.",
+        ),
+    }
+
+
+def check_outcome(form: forms.Form, data: dict, *, needed: bool = True) -> None:
+    """Require an outcome (unless a true value gives it) and the evidence for it."""
+    outcome = data.get("outcome")
+    has_truth = data.get("true_quantity") is not None or bool(data.get("true_status"))
+    if not outcome and not has_truth and needed:
+        form.add_error(
+            "outcome", "Choose the outcome, or record the value found to be true (it gives one)."
+        )
+    elif (has_truth or outcome != Conflict.Outcome.UNRESOLVABLE) and not data.get("evidence_url"):
+        form.add_error(
+            "evidence_url",
+            "Link the evidence for this outcome; only “cannot be resolved yet” may go without.",
+        )
+
+
 class ResolveForm(TextPolicyForm, forms.Form):
-    outcome = forms.ChoiceField(choices=Conflict.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        choices=Conflict.Outcome.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Required unless you record the value found to be true, which gives it.",
+    )
     rationale = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 50}),
         help_text="Why this outcome: what the evidence shows.",
     )
     evidence_url = evidence_url_field()
+    true_quantity, true_status = true_value_fields().values()
 
     def __init__(self, *args, conflict: Conflict, **kwargs) -> None:
         kwargs.setdefault("auto_id", f"id_conflict{conflict.pk}_%s")
@@ -153,17 +195,28 @@ class ResolveForm(TextPolicyForm, forms.Form):
             (Conflict.Outcome.A_RIGHT, f"A is right: {a.source.name}, “{a.summary}”"),
             (Conflict.Outcome.B_RIGHT, f"B is right: {b.source.name}, “{b.summary}”"),
             (Conflict.Outcome.BOTH_PARTLY, Conflict.Outcome.BOTH_PARTLY.label),
+            (Conflict.Outcome.BOTH_WRONG, Conflict.Outcome.BOTH_WRONG.label),
             (Conflict.Outcome.UNRESOLVABLE, Conflict.Outcome.UNRESOLVABLE.label),
         ]
+        # Only the true value this conflict's variable takes is shown; the model
+        # refuses the other with a message if a hand-made request sends it.
+        takes = "true_status" if conflict.detainee_id else "true_quantity"
+        if not conflict.detainee_id and not conflict.topic.has_quantity:
+            takes = ""
+        for name in ("true_quantity", "true_status"):
+            if name != takes:
+                self.fields[name].widget = forms.HiddenInput()
+        if takes == "true_quantity":
+            topic = conflict.topic
+            self.fields["true_quantity"].help_text = (
+                f"Optional: the number of {topic.quantity_label} the evidence shows "
+                f"({topic.quantity_range_display()}). It gives every claim on the topic inside "
+                "its window a verdict; leave the outcome to it."
+            )
 
     def clean(self) -> dict:
         data = super().clean()
-        outcome = data.get("outcome")
-        if outcome and outcome != Conflict.Outcome.UNRESOLVABLE and not data.get("evidence_url"):
-            self.add_error(
-                "evidence_url",
-                "Link the evidence for this outcome; only “cannot be resolved yet” may go without.",
-            )
+        check_outcome(self, data)
         return data
 
 
@@ -177,7 +230,8 @@ class BulkDecisionForm(TextPolicyForm, forms.Form):
     outcome = forms.ChoiceField(
         choices=[("", "—"), *Conflict.Outcome.choices],
         required=False,
-        help_text="For a resolution. A and B are each conflict's own claims A and B.",
+        help_text="For a resolution. A and B are each conflict's own claims A and B. With a "
+        "value found to be true, leave it empty: each conflict gets the outcome the value gives.",
     )
     rationale = forms.CharField(
         label="Rationale or reason",
@@ -186,6 +240,7 @@ class BulkDecisionForm(TextPolicyForm, forms.Form):
         help_text="Recorded on each conflict: why this outcome, or why they are not real.",
     )
     evidence_url = evidence_url_field()
+    true_quantity, true_status = true_value_fields().values()
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("auto_id", "id_bulk_%s")
@@ -195,15 +250,18 @@ class BulkDecisionForm(TextPolicyForm, forms.Form):
         data = super().clean()
         if data.get("decision") != "resolve":
             return data
-        outcome = data.get("outcome")
-        if not outcome:
-            self.add_error("outcome", "Choose the outcome for the conflicts to resolve.")
-        elif outcome != Conflict.Outcome.UNRESOLVABLE and not data.get("evidence_url"):
-            self.add_error(
-                "evidence_url",
-                "Link the evidence for this outcome; only “cannot be resolved yet” may go without.",
-            )
+        check_outcome(self, data)
         return data
+
+
+# Model fields whose errors a resolve form shows on its own fields.
+RESOLVE_FIELDS = {
+    "status_reason": "rationale",
+    "evidence_url": "evidence_url",
+    "outcome": "outcome",
+    "true_quantity": "true_quantity",
+    "true_status": "true_status",
+}
 
 
 def add_model_errors(form: forms.Form, error: ValidationError, fields: dict[str, str]) -> None:
@@ -538,12 +596,25 @@ def conflicts_bulk_decide(request: HttpRequest) -> HttpResponse:
                 refused.append(refusal)
                 continue
             if data["decision"] == "resolve":
-                conflict.resolve(
-                    by=request.user,
-                    outcome=data["outcome"],
-                    rationale=data["rationale"],
-                    evidence_url=data["evidence_url"],
-                )
+                try:
+                    with transaction.atomic():
+                        conflict.resolve(
+                            by=request.user,
+                            outcome=data["outcome"],
+                            rationale=data["rationale"],
+                            evidence_url=data["evidence_url"],
+                            true_quantity=data.get("true_quantity"),
+                            true_status=data.get("true_status") or "",
+                        )
+                except ValidationError as error:
+                    # All or nothing: one conflict the decision does not fit undoes them all.
+                    transaction.set_rollback(True)
+                    messages.error(
+                        request,
+                        f"Nothing was changed: conflict #{conflict.pk}: "
+                        + " ".join(error.messages),
+                    )
+                    return back(request, default)
             else:
                 conflict.dismiss(by=request.user, reason=data["rationale"])
             decided.append(conflict)
@@ -625,11 +696,11 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                         outcome=form.cleaned_data["outcome"],
                         rationale=form.cleaned_data["rationale"],
                         evidence_url=form.cleaned_data["evidence_url"],
+                        true_quantity=form.cleaned_data["true_quantity"],
+                        true_status=form.cleaned_data["true_status"],
                     )
             except ValidationError as error:
-                add_model_errors(
-                    form, error, {"status_reason": "rationale", "evidence_url": "evidence_url"}
-                )
+                add_model_errors(form, error, RESOLVE_FIELDS)
             else:
                 messages.success(
                     request,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from claims import charts
 from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
 from claims.views.common import conflicts_for_display, source_notes
+from claims.views.conflicts import cluster_index, show_clusters
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
@@ -98,7 +99,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         key=lambda c: (c.stated_on, c.effective_as_of, c.pk),
     )
     word, earlier = current_word(public.filter(detainee=None))
-    conflicts = list(topic.conflicts.open().for_display()[:SHOWN_CONFLICTS])
+    # The open conflicts grouped by the claim they share (claims.views.conflicts):
+    # the first conflict of each of the largest clusters, and what it stands for.
+    clusters = cluster_index(topic.conflicts.open())[:SHOWN_CONFLICTS]
+    show_clusters(clusters, 1, display=lambda conflicts: conflicts.for_display())
+    conflicts = [cluster.shown[0] for cluster in clusters]
     resolutions = list(recent_resolutions(topic.conflicts.all(), SHOWN_RESOLUTIONS))
     detainees = list(
         topic.detainees.visible_to(request.user).order_by("name", "pk")[:SHOWN_DETAINEES]
@@ -121,6 +126,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "topic": topic,
         "claims": shown,
         "conflicts": conflicts,
+        "clusters": clusters,
+        "clustered_count": sum(cluster.size for cluster in clusters),
         "resolutions": resolutions,
         "picture": current_picture(word, earlier),
         "detainees": detainees,

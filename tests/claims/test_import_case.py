@@ -332,7 +332,7 @@ class ValidateCaseTests(TestCase):
             messages([]),
             [
                 "a case file is a JSON object with sources, notes, documents, topics, "
-                "detainees, claims; got a list"
+                "detainees, claims, resolutions; got a list"
             ],
         )
         self.assertEqual(messages({"claims": {}}), ["claims: {} is not a list"])

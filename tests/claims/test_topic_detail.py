@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from claims import detection
 from claims.models import Claim, Detainee, Topic
+from claims.views.conflicts import cluster_index
 from claims.views.topics import (
     SHOWN_CLAIMS,
     SHOWN_CONFLICTS,
@@ -246,17 +247,19 @@ class TopicPageTests(JanuaryCast, TestCase):
         # 1. topic with its counts, 2. the newest claims joined to source,
         # affiliation, topic, detainee, document and update, 3. the current
         # word of the sources who spoke last (with their badges' standing),
-        # 4. their earlier statements' ids, 5. those statements, 6. open
-        # conflicts joined to both claims and theirs, 7. the newest resolved
-        # conflicts, joined likewise, 8. detainees, 9. their current status,
-        # 10.-11. visible notes of every source and affiliation shown.
+        # 4. their earlier statements' ids, 5. those statements, 6. the ids
+        # of every open conflict (grouped into clusters by the claim they
+        # share), 7. the first conflict of each cluster shown, joined to both
+        # claims and theirs, 8. the newest resolved conflicts, joined
+        # likewise, 9. detainees, 10. their current status, 11.-12. visible
+        # notes of every source and affiliation shown.
         add_claims(self.release, 10, start=0)
         publish_everything()
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             small = self.get()
 
         add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)
@@ -363,20 +366,24 @@ class LongTopicTests(JanuaryCast, TestCase):
             response, f'?topic={self.release.slug}&amp;source={self.rubio.pk}">all 9 are'
         )
 
-    def test_it_shows_the_newest_open_conflicts_and_links_to_all(self):
+    def test_it_shows_the_largest_clusters_of_open_conflicts_and_links_to_all(self):
         add_claims(self.release, 300, start=0)
         open_conflicts = self.release.conflicts.open()
         total = open_conflicts.count()
         self.assertGreater(total, SHOWN_CONFLICTS)
+        # Grouped by the claim they share (claims.views.conflicts): the newest
+        # conflict of each of the largest clusters.
+        clusters = cluster_index(open_conflicts)[:SHOWN_CONFLICTS]
 
         response = self.get()
 
         shown = response.context["conflicts"]
-        self.assertEqual(
-            [c.pk for c in shown],
-            list(open_conflicts.values_list("pk", flat=True)[:SHOWN_CONFLICTS]),
-        )
-        self.assertContains(response, f"The newest {SHOWN_CONFLICTS} of the {total} open conflicts")
+        self.assertEqual([c.pk for c in shown], [cluster.ids[0] for cluster in clusters])
+        # 101 open conflicts, in clusters few enough to show them all: no notice.
+        self.assertEqual(sum(cluster.size for cluster in clusters), total)
+        self.assertGreater(total, len(shown))
+        self.assertNotContains(response, "The largest")
+        self.assertContains(response, "claims</strong>: the newest below.")
         self.assertContains(response, f'href="/conflicts/?topic={self.release.slug}"')
         self.assertContains(response, f'<a href="#open-conflicts">Open conflicts ({total})</a>')
 

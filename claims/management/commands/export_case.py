@@ -11,10 +11,16 @@ carries claims in every state, drafts included: it is a backup, for whoever
 may run commands on the server. A reader's download of one topic
 (`/topics/<slug>/case.json`) leaves drafts, pending and rejected claims out.
 
+    python manage.py export_case --with-resolutions --output case.json
+
 What the format does not carry: ids, history, who created or moderated a
-row, hidden notes, the reasons given for a state, and what moderators
-decided on conflicts (resolutions, dismissals) with the verdicts they gave
-claims. After an import every conflict is found again by detection, open.
+row, hidden notes, and the reasons given for a state. What moderators
+decided on conflicts (resolutions with their outcomes, rationales, evidence
+and values found true; dismissals with their reasons; who and when) and the
+verdicts they gave claims are carried with `--with-resolutions` (the
+"resolutions" section, docs/case-files.md): `import_case` records them
+again, so a newsroom that moves keeps its track record. Without it, every
+conflict is found again by detection after an import, open.
 """
 
 from __future__ import annotations
@@ -41,6 +47,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", metavar="FILE", help="Write to FILE instead of standard output."
         )
+        parser.add_argument(
+            "--with-resolutions",
+            action="store_true",
+            help="Also carry the decisions on conflicts (resolutions, dismissals, values "
+            "found true, who and when) and the claims' verdicts.",
+        )
 
     def handle(self, *args, **options) -> None:
         topics = None
@@ -55,7 +67,7 @@ class Command(BaseCommand):
                     + "; the slug is the last part of a topic page's address."
                 )
             topics = [found[slug] for slug in slugs]
-        document = export_case(topics)
+        document = export_case(topics, with_resolutions=options["with_resolutions"])
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         if not options["output"]:
             self.stdout.write(text, ending="")
