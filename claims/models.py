@@ -334,6 +334,12 @@ class ClaimQuerySet(models.QuerySet):
             published_at=now
         )
         speakers = set(claims.values_list("source_id", flat=True).distinct())
+        # Whose words a relay repeats is shown with it too.
+        speakers |= set(
+            claims.filter(relays_source__isnull=False)
+            .values_list("relays_source_id", flat=True)
+            .distinct()
+        )
         seen: set[int] = set()
         while speakers - seen:
             seen |= speakers
@@ -414,7 +420,7 @@ class ClaimQuerySet(models.QuerySet):
     def for_display(self) -> ClaimQuerySet:
         """Join what a claim card shows: speaker, affiliation, topic, detainee, document, update."""
         return self.select_related(
-            "source__affiliation", "topic", "detainee", "document", "superseded_by"
+            "source__affiliation", "topic", "detainee", "document", "superseded_by", "relays_source"
         )
 
     def with_standing(self) -> ClaimQuerySet:
@@ -772,7 +778,14 @@ class Claim(TextPolicyModel, models.Model):
                 # Loaded with deferred fields, or built by hand: ask the row.
                 stored = (
                     Claim.objects.filter(pk=self.pk)
-                    .values("topic_id", "detainee_id", "state", "source_id", "document_id")
+                    .values(
+                        "topic_id",
+                        "detainee_id",
+                        "state",
+                        "source_id",
+                        "document_id",
+                        "relays_source_id",
+                    )
                     .first()
                 )
             # The topics it was and will be on, before the row (claims/locks.py).
@@ -792,7 +805,7 @@ class Claim(TextPolicyModel, models.Model):
                 if update_fields is not None:
                     kwargs["update_fields"] = {*update_fields, "search_text"}
             super().save(*args, **kwargs)
-            shows = ("source_id", "document_id", "topic_id", "detainee_id")
+            shows = ("source_id", "document_id", "topic_id", "detainee_id", "relays_source_id")
             if self.state == self.State.APPROVED and (
                 not stored
                 or stored["state"] != self.State.APPROVED
@@ -827,7 +840,14 @@ class Claim(TextPolicyModel, models.Model):
     def _remember_stored(self) -> None:
         """Keep what detection needs to know of the saved row: its variable and state."""
         known = self.__dict__
-        fields = ("topic_id", "detainee_id", "state", "source_id", "document_id")
+        fields = (
+            "topic_id",
+            "detainee_id",
+            "state",
+            "source_id",
+            "document_id",
+            "relays_source_id",
+        )
         # A deferred field is not in __dict__; reading it would load it (and
         # build another instance), so leave the question to save().
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
@@ -871,7 +891,7 @@ class Claim(TextPolicyModel, models.Model):
         ):
             if pk is not None:
                 model.objects.filter(pk=pk, published_at=None).update(published_at=now)
-        speakers, seen = {self.source_id}, set()
+        speakers, seen = {self.source_id, self.relays_source_id} - {None}, set()
         while speakers - seen:
             seen |= speakers
             Source.objects.filter(pk__in=speakers, published_at=None).update(published_at=now)

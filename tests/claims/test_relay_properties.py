@@ -118,18 +118,18 @@ class RelayDetectionPropertyTests(base.DetectionPropertyTests):
         # An editor who moves a relay, or the claim it relays, to another
         # variable unlinks the relay (Claim.clean refuses a relay about
         # another question than its original's).
-        relays = values["relays"] if "relays" in values else claim.relays
+        relays = values.get("relays", claim.relays)
         if relays is not None:
             topic_id = values["topic"].pk if "topic" in values else claim.topic_id
-            detainee = values["detainee"] if "detainee" in values else claim.detainee
+            detainee = values.get("detainee", claim.detainee)
             relays.refresh_from_db()
             if (relays.topic_id, relays.detainee_id) != (topic_id, detainee and detainee.pk):
                 values = {**values, "relays": None, "relays_source": None}
         # And one who makes a relay's outlet the very source it relays.
-        relayed = values["relays_source"] if "relays_source" in values else claim.relays_source
+        relayed = values.get("relays_source", claim.relays_source)
         if relays is not None:
             relayed = relays.source
-        source = values["source"] if "source" in values else claim.source
+        source = values.get("source", claim.source)
         if relayed is not None and relayed == source:
             values = {**values, "relays": None, "relays_source": None}
         return super().write(claim, values)

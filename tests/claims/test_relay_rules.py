@@ -34,7 +34,7 @@ CONTRADICTION, GAP_KIND = Kind.CONTRADICTION, Kind.GAP
 
 
 def relay(claim, *, id: int, source: int, of: int | None = None, of_source: int | None = None):
-    """`claim`'s words, repeated by `source` as claim `id`, relaying claim `of` or source `of_source`."""
+    """`claim`'s words as claim `id` of `source`, relaying claim `of` or source `of_source`."""
     return claim._replace(id=id, source_id=source, relays_id=of, relays_source_id=of_source)
 
 
