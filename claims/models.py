@@ -1134,8 +1134,10 @@ class Claim(TextPolicyModel, models.Model):
             relayed[current] = (row["relays_id"], row["source_id"])
             current = row["relays_id"]
         field = "relays" if self.relays_id is not None else "relays_source"
+        # A relay of a claim takes that claim's source (set below), whatever it held.
+        relays_source_id = None if self.relays_id is not None else self.relays_source_id
         problem = rules.relay_problem(
-            self.pk, self.source_id, self.relays_id, self.relays_source_id, relayed
+            self.pk, self.source_id, self.relays_id, relays_source_id, relayed
         )
         if problem:
             error(field, problem)

@@ -68,9 +68,7 @@ class AsKnownOnTests(TestCase):
             cls.draft.save()
             cls.draft.submit(by=None)
         with happened_on(THU):
-            cls.gap.resolve(
-                by=None, outcome="a_right", rationale="Named releases confirmed it."
-            )
+            cls.gap.resolve(by=None, outcome="a_right", rationale="Named releases confirmed it.")
             cls.status = cls.claim(
                 cls.sanchez, "affirms", "Ferrer released", THU, detainee=cls.ferrer
             )
