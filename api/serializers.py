@@ -190,6 +190,17 @@ class ClaimSerializer(serializers.ModelSerializer):
     detainee = DetaineeRefSerializer(read_only=True, allow_null=True)
     document = DocumentRefSerializer(read_only=True, allow_null=True)
     superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    relays = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The claim whose words this one repeats (a relay: no corroboration, "
+        "no conflict of its own), or null.",
+    )
+    relays_source = SourceRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Whose words this claim repeats (the relayed claim's source), or null.",
+    )
     version = serializers.IntegerField(
         read_only=True, help_text="Send it back with an edit: a stale version answers 409."
     )
@@ -219,6 +230,8 @@ class ClaimSerializer(serializers.ModelSerializer):
             "state_reason",
             "verdict",
             "superseded_by",
+            "relays",
+            "relays_source",
             "version",
             "created_at",
             "updated_at",

@@ -41,6 +41,15 @@ Choices DESIGN.md leaves open, made here:
 - An import that changes a stored claim bumps its `version`.
 - A stored topic whose window or bounds change is re-examined. Stored claims
   the file does not carry are not re-checked against the new bounds.
+- A relay (claims/conflicts.py, "Relays") names the claim it repeats by that
+  claim's natural key less what the relay shares with it (a relay is on the
+  same topic and detainee): `"relays": {"source": ..., "stated_on": ...,
+  "quote": ...}`, a claim in the file or in the database; and/or whose words
+  it repeats, `"relays_source": "<source name>"`, when the original is not
+  recorded. A relayed claim that names no claim of the file or the database,
+  a claim relaying itself and a loop of relays are errors at their place.
+  Relays are linked after every claim is written, so a file may list a relay
+  before its original.
 - Hidden notes are not exported: the format has no way to say "hidden", and
   an importer would show them.
 """
@@ -84,6 +93,7 @@ TEXT, INT, NUMBER, DATE, DATETIME, NAMES, CLAIM = (
 )
 # What names a claim in a resolution: its natural key (docs/case-files.md).
 CLAIM_KEY = ("source", "topic", "detainee", "stated_on", "quote")
+CLAIM_REF = "claim_ref"  # A relay's reference to the claim it repeats.
 
 
 @dataclass(frozen=True)
@@ -171,6 +181,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # there. Never written: the resolutions give it again, and a verdict
         # that comes out otherwise is reported as a warning.
         "verdict": Key(choices=tuple(Claim.Verdict.values)),
+        # Whose words the claim repeats (a relay): a claim, or only a source.
+        "relays": Key(CLAIM_REF),
+        "relays_source": Key(refers_to="sources"),
     },
     # Only in a file exported with resolutions (export_case --with-resolutions).
     "resolutions": {
@@ -188,6 +201,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "decided_at": Key(DATETIME),
     },
 }
+# The keys of a claim reference ("relays"): the relayed claim's natural key
+# less the topic and detainee it shares with the relay.
+CLAIM_REF_KEYS = ("source", "stated_on", "quote")
 
 # The key that names an entry, for the sections other entries refer to.
 NAME_KEY = {"sources": "name", "documents": "title", "topics": "title", "detainees": "name"}
@@ -226,6 +242,7 @@ MUTABLE_FIELDS = {
         "citation_url",
         "language",
         "state",
+        "relays_source",
     ),
 }
 # Topic fields the conflict rules read: changing one re-examines the topic.
@@ -237,8 +254,9 @@ TOPIC_RULE_FIELDS = {
     "tolerance",
     "tolerance_percent",
 }
-CLAIM_RELATIONS = ("source", "topic", "detainee", "document")
+CLAIM_RELATIONS = ("source", "topic", "detainee", "document", "relays_source")
 SECTION_OF = {
+    "relays_source": "sources",
     "affiliation": "sources",
     "source": "sources",
     "topic": "topics",
@@ -359,6 +377,7 @@ class Entry:
     new_topics: list[str] = field(default_factory=list)  # Detainees only.
     # Resolutions only: the two claims, each a claims entry of the file or a stored claim.
     targets: tuple = ()
+    relayed_stored: Any = None  # Claims only: the stored claim a relay repeats.
 
     @property
     def path(self) -> str:
@@ -423,6 +442,7 @@ class CaseCheck:
         self.check_references()
         self.check_affiliation_loops()
         self.check_duplicates()
+        self.check_relays()
         self.build()
         self.errors.sort(key=lambda e: e.sort_key)
         return self.errors
@@ -503,6 +523,10 @@ class CaseCheck:
             if problem:
                 self.error(path, problem, entry)
                 return
+        elif spec.type == CLAIM_REF:
+            value = self.read_claim_ref(entry, path, value)
+            if value is None:
+                return
         elif spec.type == NAMES:
             if not isinstance(value, list):
                 self.error(path, f"{show(value)} is not a list of names", entry)
@@ -542,6 +566,98 @@ class CaseCheck:
                 part = normalise(part)
             parts.append(part)
         return tuple(parts)
+
+    def read_claim_ref(self, entry: Entry, path: str, value: Any) -> tuple | None:
+        """Read a reference to a claim: {"source", "stated_on", "quote"}; None when wrong."""
+        if not isinstance(value, dict) or set(value) != set(CLAIM_REF_KEYS):
+            self.error(
+                path,
+                f"{show(value)} is not a claim reference: an object with exactly "
+                f"{', '.join(CLAIM_REF_KEYS)} (the relayed claim's)",
+                entry,
+            )
+            return None
+        stated_on, problem = parse_date(value["stated_on"])
+        if problem:
+            self.error(f"{path}.stated_on", problem, entry)
+            return None
+        for key in ("source", "quote"):
+            if not isinstance(value[key], str):
+                self.error(f"{path}.{key}", f"{show(value[key])} is not a string", entry)
+                return None
+        self.refs.append((entry, f"{path}.source", "sources", normalise(value["source"])))
+        return (normalise(value["source"]), stated_on, normalise(value["quote"]))
+
+    def check_relays(self) -> None:
+        """Find each relayed claim in the file or the database; refuse self-relays and loops."""
+        file_keys: dict[tuple, Entry] = {}
+        for entry in self.entries["claims"]:
+            v = entry.values
+            key = (v.get("source"), v.get("topic"), v.get("detainee"), v.get("stated_on"))
+            file_keys.setdefault((*key, v.get("quote")), entry)
+        targets: dict[int, Entry] = {}
+        for entry in self.entries["claims"]:
+            ref = entry.values.get("relays")
+            if ref is None or "relays" in entry.broken:
+                continue
+            source, stated_on, quote = ref
+            v = entry.values
+            key = (source, v.get("topic"), v.get("detainee"), stated_on, quote)
+            target = file_keys.get(key)
+            if target is entry:
+                self.error(
+                    f"{entry.path}.relays",
+                    "a claim cannot relay itself: name the claim whose words it repeats",
+                    entry,
+                )
+                continue
+            if target is not None:
+                targets[entry.index] = target
+                continue
+            stored = self.stored_claim(source, v.get("topic"), v.get("detainee"), stated_on, quote)
+            if stored is None:
+                self.error(
+                    f"{entry.path}.relays",
+                    f"no claim of {show(source)} on {stated_on} with that quote, on the same "
+                    "topic and detainee, in this file or in the database",
+                    entry,
+                )
+                continue
+            entry.relayed_stored = stored
+        for entry in self.entries["claims"]:
+            seen, current = [entry.index], targets.get(entry.index)
+            while current is not None:
+                if current.index in seen:
+                    loop = " → ".join(f"claims[{i}]" for i in [*seen, current.index])
+                    self.error(
+                        f"{entry.path}.relays",
+                        f"these relays make a loop ({loop}): a claim cannot end up relaying itself",
+                        entry,
+                    )
+                    break
+                seen.append(current.index)
+                current = targets.get(current.index)
+        self.relay_targets = targets
+
+    def stored_claim(self, source, topic, detainee, stated_on, quote) -> Claim | None:
+        source_row = self.stored["sources"].get(source)
+        topic_row = self.stored["topics"].get(topic)
+        if source_row is None or topic_row is None:
+            return None
+        detainee_row = self.stored["detainees"].get(detainee) if detainee else None
+        if detainee and detainee_row is None:
+            return None
+        return (
+            Claim.objects.filter(
+                source=source_row,
+                topic=topic_row,
+                detainee=detainee_row,
+                stated_on=stated_on,
+                quote=quote,
+            )
+            .order_by("pk")
+            .first()
+        )
 
     def load_stored(self) -> None:
         """Fetch, one query per kind, the stored rows the file names or refers to."""
@@ -670,7 +786,7 @@ class CaseCheck:
         """Copy the entry's plain values onto the instance; null text becomes ""."""
         for key, value in entry.values.items():
             spec = SCHEMA[entry.section][key]
-            if key in entry.broken or spec.refers_to or key == "verdict":
+            if key in entry.broken or spec.refers_to or key == "verdict" or spec.type == CLAIM_REF:
                 continue
             if value is None and spec.type == TEXT:
                 value = ""
@@ -1064,6 +1180,8 @@ class CaseWriter:
                 )
         for entry in entries["claims"]:
             self.write_claim(entry)
+        for entry in entries["claims"]:
+            self.link_relay(entry)
         return self.result
 
     def write_resolutions(self) -> ImportResult:
@@ -1181,6 +1299,22 @@ class CaseWriter:
                     f"resolutions give {here or 'none'!r} here, which is kept"
                 )
 
+    def link_relay(self, entry: Entry) -> None:
+        """Point a relay at the claim it repeats, once every claim of the file is saved."""
+        if "relays" not in entry.values:
+            return  # Left out of the file: the stored link stays.
+        claim: Claim = entry.instance
+        target = self.check.relay_targets.get(entry.index)
+        relayed = target.instance if target is not None else entry.relayed_stored
+        relayed_id = relayed.pk if relayed is not None else None
+        if claim.relays_id == relayed_id:
+            return
+        claim.relays = relayed
+        if relayed is not None:
+            claim.relays_source_id = relayed.source_id
+        claim.full_clean(exclude=["source", "topic", "detainee", "document"])
+        self.save(claim)
+
     def write_source(self, entry: Entry, done: set[int]) -> None:
         if entry.index in done:
             return
@@ -1286,7 +1420,9 @@ def export_case(
     with_resolutions, the decisions people took on conflicts between the
     claims exported, and each claim's verdict (docs/case-files.md).
     """
-    claims = Claim.objects.select_related("source", "topic", "detainee", "document")
+    claims = Claim.objects.select_related(
+        "source", "topic", "detainee", "document", "relays_source", "relays__source"
+    )
     if states is not None:
         claims = claims.filter(state__in=list(states))
     if topics is None:
@@ -1298,7 +1434,9 @@ def export_case(
     else:
         topic_rows = sorted(topics, key=lambda t: t.title)
         claims = list(claims.filter(topic__in=topic_rows).order_by("stated_on", "pk"))
-        source_ids = {c.source_id for c in claims}
+        source_ids = {c.source_id for c in claims} | {
+            c.relays_source_id for c in claims if c.relays_source_id
+        }
         frontier = set(source_ids)
         while frontier:  # Affiliations, however deep.
             parents = set(
@@ -1320,6 +1458,7 @@ def export_case(
             .order_by("name")
         )
     exported_topics = {t.pk for t in topic_rows}
+    exported_claims = {c.pk for c in claims}
     notes = (
         CredibilityNote.objects.visible()
         .filter(source__in=[s.pk for s in sources])
@@ -1404,6 +1543,14 @@ def export_case(
                 "language": c.language,
                 "state": c.state,
                 **({"verdict": _text(c.verdict)} if with_resolutions else {}),
+                "relays": {
+                    "source": c.relays.source.name,
+                    "stated_on": _iso(c.relays.stated_on),
+                    "quote": c.relays.quote,
+                }
+                if c.relays_id and c.relays_id in exported_claims
+                else None,
+                "relays_source": c.relays_source.name if c.relays_source_id else None,
             }
             for c in claims
         ],

@@ -41,6 +41,42 @@ Choices DESIGN.md leaves open, made here:
   close as superseded). A journalist reads a source's latest word as its
   position; keeping the older claim live would flag a gap the source itself
   has stepped back from.
+
+Relays, or echoes (issue 14, point 3; `relays_of` and the functions after it):
+
+- A claim **relays** when its speaker (the outlet: a newspaper, a wire
+  report, a spokesman reading out another's words) repeats what another
+  source said ("according to the State Department, ..."). It records whom it
+  relays: the relayed *claim* when the original statement is recorded
+  (`relays_id`), or else only the relayed *source* (`relays_source_id`). A
+  relay of a claim also names that claim's source; the database keeps the two
+  in step (Claim.clean).
+- A relay of a recorded claim takes no part in the rules at all: it is
+  compared with nothing, supersedes nothing and is superseded by nothing. The
+  original stands for it: whatever the original conflicts with, the relay
+  would only say again, and a relay cannot conflict with what it repeats. So
+  an outlet that relays Jen Psaki's "some released" adds no second gap with
+  Elizardo Sanchez, and does not update the outlet's own earlier statements
+  (nor Psaki's: her chain of statements is hers).
+- A relay of a source whose statement is not recorded stands in for that
+  statement: it is compared as if the relayed source had said it (so it is in
+  a gap with a third source, but never in conflict with the relayed source's
+  own claims, nor with another relay of the same source), it supersedes
+  nothing (it is not the source's own word, first hand), and the relayed
+  source's own later fact claim on the variable supersedes it, as the
+  source's latest word replaces what was relayed of it. Once the original is
+  recorded, editors link the relay to it and it falls silent.
+- Hence relays never change the conflicts or supersessions among originals
+  (`examine` of all claims and of the originals alone agree on every pair of
+  originals; a property test checks it).
+- Corroboration counts originals only (`agreeing_sources`): the sources that
+  agree with a claim are the other speakers whose live original claims (or
+  stand-in relays, counted as the relayed source) on the variable overlap its
+  value inside the window. An outlet relaying a claim is never one of them,
+  and a relay's own agreement is its original's.
+- Relaying oneself (a claim relaying itself, or a source relaying its own
+  words) and loops of relays (A relays B relays A) are refused by
+  `relay_problem` before anything is saved.
 """
 
 from __future__ import annotations
@@ -118,6 +154,9 @@ class ClaimFacts(NamedTuple):
     quantity_max: int | None = None
     status: str = ""
     detainee_id: int | None = None
+    # Whom the claim relays (see the module docstring): a recorded claim, or a source.
+    relays_id: int | None = None
+    relays_source_id: int | None = None
 
     @property
     def effective_as_of(self) -> date:
@@ -228,18 +267,23 @@ def compare(a: ClaimFacts, b: ClaimFacts, topic: TopicRules) -> Kind | None:
 
     Both are assumed approved and not superseded; `examine` sees to that.
     """
-    if not (is_compared(a) and is_compared(b)) or a.source_id == b.source_id:
+    if not (is_compared(a) and is_compared(b)) or speaker_of(a) == speaker_of(b):
         return None
+    if a.relays_id is not None or b.relays_id is not None:
+        return None  # A relay of a recorded claim: its original is compared instead.
     if not within_window(a, b, topic):
         return None
     return compare_values(value_of(a, topic), value_of(b, topic), topic)
 
 
 def supersessions(claims: Iterable[ClaimFacts]) -> dict[int, int]:
-    """Map each superseded fact claim's id to the id of the claim that updates it."""
+    """Map each superseded fact claim's id to the id of the claim that updates it.
+
+    Originals only: relays are left to `relay_supersessions`.
+    """
     by_source: dict[int, list[ClaimFacts]] = defaultdict(list)
     for claim in claims:
-        if claim.kind == FACT:
+        if claim.kind == FACT and not is_relay(claim):
             by_source[claim.source_id].append(claim)
     superseded: dict[int, int] = {}
     for statements in by_source.values():
@@ -272,15 +316,18 @@ def examine(claims: Iterable[ClaimFacts], topic: TopicRules) -> Examination:
     """
     claims = list(claims)
     superseded = supersessions(claims)
+    superseded.update(relay_supersessions(claims))
     # `compare` on every pair inside the window, with each claim's date and
     # value worked out once rather than once per pair (the same answers: the
     # rule tables check `compare`, the properties check `examine` against it).
+    # A relay of a recorded claim is left out; a stand-in relay is compared
+    # under its relayed source (`speaker_of`).
     live = sorted(
         (
-            (c.effective_as_of, c.source_id, c.id, value_of(c, topic))
+            (c.effective_as_of, speaker_of(c), c.id, value_of(c, topic))
             for c in claims
             # A refusal is compared with nothing (it may still supersede, above).
-            if is_compared(c) and c.id not in superseded
+            if is_compared(c) and c.relays_id is None and c.id not in superseded
         ),
         key=lambda fact: fact[0],
     )
@@ -466,3 +513,131 @@ def clusters(conflicts: Iterable[tuple[int, int, int]]) -> list[tuple[int, list[
         groups.setdefault(hub, []).append(pk)
         first.setdefault(hub, position)
     return sorted(groups.items(), key=lambda item: (-len(item[1]), first[item[0]]))
+
+
+# Relays (echoes): see the module docstring. -----------------------------------
+
+
+def is_relay(claim: ClaimFacts) -> bool:
+    """Return whether a claim relays another's words (a recorded claim, or a source)."""
+    return claim.relays_id is not None or claim.relays_source_id is not None
+
+
+def speaker_of(claim: ClaimFacts) -> int:
+    """Return whose statement a claim stands for in the rules.
+
+    An original: its own source. A stand-in relay (of a source only): the
+    relayed source. A relay of a recorded claim is never compared; for it
+    this is its outlet, and unused.
+    """
+    if claim.relays_id is None and claim.relays_source_id is not None:
+        return claim.relays_source_id
+    return claim.source_id
+
+
+def relay_supersessions(claims: Iterable[ClaimFacts]) -> dict[int, int]:
+    """Map each stand-in relay superseded by its relayed source's own later word.
+
+    A stand-in relay (of a source whose statement is not recorded) is updated
+    by the next fact claim, strictly later (`recency`), that the relayed
+    source itself makes on the variable. Relays of recorded claims, and
+    originals, are never in this map.
+    """
+    claims = list(claims)
+    originals: dict[int, list[tuple[tuple[date, date], int]]] = defaultdict(list)
+    for c in claims:
+        if c.kind == FACT and not is_relay(c):
+            originals[c.source_id].append((c.recency, c.id))
+    for statements in originals.values():
+        statements.sort()
+    superseded: dict[int, int] = {}
+    for c in claims:
+        if c.kind != FACT or c.relays_id is not None or c.relays_source_id is None:
+            continue
+        later = [entry for entry in originals.get(c.relays_source_id, ()) if entry[0] > c.recency]
+        if later:
+            superseded[c.id] = later[0][1]
+    return superseded
+
+
+def agreeing_sources(claims: Iterable[ClaimFacts], topic: TopicRules) -> dict[int, frozenset[int]]:
+    """Map each claim to the other sources that agree with it, counting originals only.
+
+    Two live claims agree when both are compared (facts that do not decline),
+    their values are both known and overlap (within the topic's tolerance),
+    and their dates lie inside the window. A claim's speaker for this count is
+    `speaker_of` (a stand-in relay counts as the relayed source); a relay of a
+    recorded claim counts for nobody, and is given its original's agreement,
+    so that a newspaper repeating a briefing is never a second voice. Claims
+    that are superseded, unknown or positions agree with no one.
+    """
+    claims = list(claims)
+    found = examine(claims, topic)
+    live = [
+        (c, value_of(c, topic))
+        for c in claims
+        if is_compared(c) and c.relays_id is None and c.id not in found.superseded
+    ]
+    agree: dict[int, frozenset[int]] = {}
+    for c, value in live:
+        if value is None:
+            agree[c.id] = frozenset()
+            continue
+        agree[c.id] = frozenset(
+            speaker_of(other)
+            for other, other_value in live
+            if other_value is not None
+            and speaker_of(other) != speaker_of(c)
+            and within_window(c, other, topic)
+            and not disjoint(value, other_value, topic)
+        )
+    by_id = {c.id: c for c in claims}
+    for c in claims:
+        if c.relays_id is None:
+            continue
+        # Follow the relay to its original on this variable (a chain of relays too).
+        seen, target = {c.id}, by_id.get(c.relays_id)
+        while target is not None and target.relays_id is not None and target.id not in seen:
+            seen.add(target.id)
+            target = by_id.get(target.relays_id)
+        agree[c.id] = agree.get(target.id, frozenset()) if target is not None else frozenset()
+    return agree
+
+
+def relay_problem(
+    claim_id: int | None,
+    source_id: int | None,
+    relays_id: int | None,
+    relays_source_id: int | None,
+    relayed: dict[int, tuple[int | None, int | None]],
+) -> str:
+    """Return why a claim may not relay what it says it relays, or "" when it may.
+
+    `relayed` maps claim ids to (the claim each relays, its source) for the
+    chain that starts at `relays_id` (read by the caller, one hop at a time).
+    Refused: relaying itself; relaying its own source (a source does not echo
+    itself: that is its own statement); a relay whose claim and source
+    disagree; and a loop (A relays B, which relays ... A).
+    """
+    if relays_id is not None and relays_id == claim_id:
+        return "A claim cannot relay itself: choose the claim whose words it repeats."
+    if relays_id is not None and relays_id in relayed:
+        original_source = relayed[relays_id][1]
+        if relays_source_id is not None and original_source != relays_source_id:
+            return "The relayed source must be the source of the relayed claim."
+        relays_source_id = original_source
+    if relays_source_id is not None and relays_source_id == source_id:
+        return "A source cannot relay itself: record its words as its own claim, not as a relay."
+    chain = [relays_id]
+    current = relays_id
+    while current is not None and current in relayed:
+        current = relayed[current][0]
+        if current is None:
+            break
+        if current == claim_id or current in chain:
+            loop = " → ".join(f"#{pk}" for pk in [claim_id, *chain, current])
+            return (
+                f"These relays would make a loop ({loop}): a claim cannot end up relaying itself."
+            )
+        chain.append(current)
+    return ""

@@ -47,6 +47,8 @@ FACT_FIELDS = (
     "quantity_max",
     "status",
     "detainee_id",
+    "relays_id",
+    "relays_source_id",
 )
 
 

@@ -303,9 +303,16 @@ class ClaimForm(ModelForm):
         "as_of",
         "citation_url",
         "language",
+        "relays",
+        "relays_source",
     )
     # Model messages about fields entered through another control.
-    ERROR_FIELDS = {"quantity_min": "quantity", "quantity_max": "quantity"}
+    ERROR_FIELDS = {
+        "quantity_min": "quantity",
+        "quantity_max": "quantity",
+        "relays": "relays_claim",
+        "relays_source": "relays_source_name",
+    }
 
     source = forms.CharField(
         label="Source",
@@ -379,6 +386,22 @@ class ClaimForm(ModelForm):
         required=False,
         help_text="A link to where it was said (http or https). A document, a link, or both.",
     )
+    # A relay (claims/conflicts.py, "Relays"): whose words this claim repeats.
+    relays_claim = forms.IntegerField(
+        label="Relays claim #",
+        required=False,
+        min_value=1,
+        max_value=2**62,
+        help_text="When the speaker repeats a statement recorded here (“according to …”): "
+        "that claim's number. A relay adds no corroboration and raises no conflict of its own.",
+    )
+    relays_source_name = forms.CharField(
+        label="Relays the words of",
+        required=False,
+        max_length=200,
+        widget=named_input("source-names"),
+        help_text="Or, when that statement is not recorded: whose words they are, by name.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     seen_state = forms.ChoiceField(
         widget=forms.HiddenInput, required=False, choices=Claim.State.choices
@@ -436,6 +459,10 @@ class ClaimForm(ModelForm):
                 quantity=phrase,
                 quantity_n=n,
                 quantity_m=m,
+                relays_claim=claim.relays_id,
+                relays_source_name=claim.relays_source.name
+                if claim.relays_source_id and not claim.relays_id
+                else "",
                 version=claim.version,
                 seen_state=claim.state,
             )
@@ -482,6 +509,7 @@ class ClaimForm(ModelForm):
             )
         claim.detainee = detainee
         self._clean_document(data)
+        self._clean_relay(data)
         self._clean_quantity(data, topic)
         citation_given = data.get("document") or data.get("citation_url")
         if not citation_given and "citation_url" not in self.errors:
@@ -491,6 +519,24 @@ class ClaimForm(ModelForm):
                 "to where it was said.",
             )
         return data
+
+    def _clean_relay(self, data: dict) -> None:
+        """Set whom the claim relays; Claim.clean refuses self-relays and loops."""
+        claim = self.instance
+        claim.relays_id = claim.relays_source_id = None
+        number = data.get("relays_claim")
+        if number:
+            relayed = Claim.objects.filter(pk=number).first()
+            if relayed is None:
+                self.add_error("relays_claim", f"There is no claim #{number}.")
+                return
+            claim.relays = relayed
+            claim.relays_source_id = relayed.source_id
+            return
+        if data.get("relays_source_name"):
+            claim.relays_source = self._find(
+                "relays_source_name", Source.objects.all(), "name", "No source is named"
+            )
 
     def _find(self, field: str, queryset, attribute: str, missing: str):
         value = self.cleaned_data.get(field)

@@ -352,6 +352,12 @@ class ClaimQuerySet(models.QuerySet):
             published_at=now
         )
         speakers = set(claims.values_list("source_id", flat=True).distinct())
+        # Whose words a relay repeats is shown with it too.
+        speakers |= set(
+            claims.filter(relays_source__isnull=False)
+            .values_list("relays_source_id", flat=True)
+            .distinct()
+        )
         seen: set[int] = set()
         while speakers - seen:
             seen |= speakers
@@ -432,7 +438,7 @@ class ClaimQuerySet(models.QuerySet):
     def for_display(self) -> ClaimQuerySet:
         """Join what a claim card shows: speaker, affiliation, topic, detainee, document, update."""
         return self.select_related(
-            "source__affiliation", "topic", "detainee", "document", "superseded_by"
+            "source__affiliation", "topic", "detainee", "document", "superseded_by", "relays_source"
         )
 
     def with_standing(self) -> ClaimQuerySet:
@@ -652,6 +658,28 @@ class Claim(TextPolicyModel, models.Model):
         Document, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
     citation_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+    # A relay (an echo) repeats another source's words: the recorded claim it
+    # repeats, or, when that statement is not recorded, only whose words they
+    # are. The rules in claims/conflicts.py ("Relays"): no conflict, no
+    # supersession, no corroboration of its own.
+    relays = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_by",
+        verbose_name="relays claim",
+        help_text="The recorded claim whose words this one repeats (according to ...).",
+    )
+    relays_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_in",
+        verbose_name="relays source",
+        help_text="Whose words this claim repeats, when their own statement is not recorded.",
+    )
     language = models.CharField(max_length=10, default="en")
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     state_changed_at = models.DateTimeField(null=True, blank=True)
@@ -750,6 +778,15 @@ class Claim(TextPolicyModel, models.Model):
             models.CheckConstraint(
                 condition=Q(quote_kind__in=ClaimQuoteKind.values), name="claim_quote_kind_valid"
             ),
+            # Relaying oneself (Claim.clean says so in words first).
+            models.CheckConstraint(
+                condition=Q(relays__isnull=True) | ~Q(relays=F("id")),
+                name="claim_relays_not_itself",
+            ),
+            models.CheckConstraint(
+                condition=Q(relays_source__isnull=True) | ~Q(relays_source=F("source")),
+                name="claim_relays_not_own_source",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -769,7 +806,14 @@ class Claim(TextPolicyModel, models.Model):
                 # Loaded with deferred fields, or built by hand: ask the row.
                 stored = (
                     Claim.objects.filter(pk=self.pk)
-                    .values("topic_id", "detainee_id", "state", "source_id", "document_id")
+                    .values(
+                        "topic_id",
+                        "detainee_id",
+                        "state",
+                        "source_id",
+                        "document_id",
+                        "relays_source_id",
+                    )
                     .first()
                 )
             # The topics it was and will be on, before the row (claims/locks.py).
@@ -789,7 +833,7 @@ class Claim(TextPolicyModel, models.Model):
                 if update_fields is not None:
                     kwargs["update_fields"] = {*update_fields, "search_text"}
             super().save(*args, **kwargs)
-            shows = ("source_id", "document_id", "topic_id", "detainee_id")
+            shows = ("source_id", "document_id", "topic_id", "detainee_id", "relays_source_id")
             if self.state == self.State.APPROVED and (
                 not stored
                 or stored["state"] != self.State.APPROVED
@@ -824,7 +868,14 @@ class Claim(TextPolicyModel, models.Model):
     def _remember_stored(self) -> None:
         """Keep what detection needs to know of the saved row: its variable and state."""
         known = self.__dict__
-        fields = ("topic_id", "detainee_id", "state", "source_id", "document_id")
+        fields = (
+            "topic_id",
+            "detainee_id",
+            "state",
+            "source_id",
+            "document_id",
+            "relays_source_id",
+        )
         # A deferred field is not in __dict__; reading it would load it (and
         # build another instance), so leave the question to save().
         self._stored = {f: known[f] for f in fields} if all(f in known for f in fields) else None
@@ -868,7 +919,7 @@ class Claim(TextPolicyModel, models.Model):
         ):
             if pk is not None:
                 model.objects.filter(pk=pk, published_at=None).update(published_at=now)
-        speakers, seen = {self.source_id}, set()
+        speakers, seen = {self.source_id, self.relays_source_id} - {None}, set()
         while speakers - seen:
             seen |= speakers
             Source.objects.filter(pk__in=speakers, published_at=None).update(published_at=now)
@@ -950,6 +1001,8 @@ class Claim(TextPolicyModel, models.Model):
             quantity_max=self.quantity_max,
             status=self.status,
             detainee_id=self.detainee_id,
+            relays_id=self.relays_id,
+            relays_source_id=self.relays_source_id,
         )
 
     @property
@@ -1080,8 +1133,53 @@ class Claim(TextPolicyModel, models.Model):
                 on_topic = self.detainee.topics.filter(pk=self.topic_id).exists()
             if not on_topic:
                 error("detainee", f"{self.detainee} is not listed under the topic “{self.topic}”.")
+        if self.relays_id is not None or self.relays_source_id is not None:
+            self._clean_relay(error)
         if errors:
             raise ValidationError(errors)
+
+    # The longest chain of relays followed when checking for a loop.
+    RELAY_DEPTH = 20
+
+    def _clean_relay(self, error) -> None:
+        """Refuse relaying oneself, a loop of relays, and a relay about another variable.
+
+        The rule is claims.conflicts.relay_problem; this reads the chain it
+        needs, one query per hop (a chain is a few claims long). A relay of a
+        claim also records that claim's source (kept in step here).
+        """
+        relayed: dict[int, tuple[int | None, int | None]] = {}
+        current, original = self.relays_id, None
+        while current is not None and current not in relayed and len(relayed) < self.RELAY_DEPTH:
+            row = (
+                Claim.objects.filter(pk=current)
+                .values("relays_id", "source_id", "topic_id", "detainee_id")
+                .first()
+            )
+            if row is None:
+                break
+            original = original or row
+            relayed[current] = (row["relays_id"], row["source_id"])
+            current = row["relays_id"]
+        field = "relays" if self.relays_id is not None else "relays_source"
+        # A relay of a claim takes that claim's source (set below), whatever it held.
+        relays_source_id = None if self.relays_id is not None else self.relays_source_id
+        problem = rules.relay_problem(
+            self.pk, self.source_id, self.relays_id, relays_source_id, relayed
+        )
+        if problem:
+            error(field, problem)
+            return
+        if original is None:
+            return
+        if (original["topic_id"], original["detainee_id"]) != (self.topic_id, self.detainee_id):
+            error(
+                "relays",
+                f"Claim #{self.relays_id} is about another topic or detainee: a relay repeats "
+                "a statement on the same question as the claim it relays.",
+            )
+            return
+        self.relays_source_id = original["source_id"]
 
     def _clean_value(self, error) -> None:
         lo, hi = self.quantity_min, self.quantity_max

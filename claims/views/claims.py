@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -5,13 +7,16 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from claims import conflicts as rules
 from claims.claimreview import claim_review
+from claims.detection import FACT_FIELDS
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Conflict
 from claims.views.common import conflicts_for_display, source_notes
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.lists import PAGE_SIZE, BoundedPaginator, page_of, render_list
+from sources.models import Source
 
 
 @require_safe
@@ -42,6 +47,9 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         conflict.verdict_here = conflict.verdict_for(claim)
     supersedes = claim.supersedes.public().for_display()
     context = {
+        "chain": provenance_chain(claim),
+        "agreeing": agreeing_sources(claim),
+        "relayed_by": list(claim.relayed_by.public().select_related("source").order_by("pk")),
         "claim": claim,
         "conflicts": conflicts,
         "supersedes": supersedes,
@@ -51,6 +59,66 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "claim_review": claim_review(request, claim, conflicts),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+@dataclass
+class ChainStep:
+    """One link of a claim's provenance: who said it, and the statement if recorded and public."""
+
+    source: Source | None
+    claim: Claim | None
+    role: str  # "outlet", "relayed", "original"
+
+
+def provenance_chain(claim: Claim) -> list[ChainStep]:
+    """Return outlet → speaker → original statement for a relay; [] for an original.
+
+    Follows `relays` one query per hop (a chain is a few claims long; loops
+    are refused when saved, and the walk stops at Claim.RELAY_DEPTH all the
+    same). A relayed claim a reader may not see (not approved) is named by
+    its source only: docs/publication.md.
+    """
+    if claim.relays_id is None and claim.relays_source_id is None:
+        return []
+    steps = [ChainStep(claim.source, claim, "outlet")]
+    seen, current = {claim.pk}, claim
+    while current.relays_id is not None and len(steps) <= Claim.RELAY_DEPTH:
+        relayed = (
+            Claim.objects.public()
+            .select_related("source__affiliation")
+            .filter(pk=current.relays_id)
+            .first()
+        )
+        if relayed is None or relayed.pk in seen:
+            steps.append(ChainStep(current.relays_source, None, "original"))
+            return steps
+        seen.add(relayed.pk)
+        role = "relayed" if relayed.relays_id or relayed.relays_source_id else "original"
+        steps.append(ChainStep(relayed.source, relayed, role))
+        current = relayed
+    if current.relays_id is None and current.relays_source_id is not None:
+        # The last speaker's own statement is not recorded.
+        steps.append(ChainStep(current.relays_source, None, "original"))
+    return steps
+
+
+def agreeing_sources(claim: Claim) -> list[Source]:
+    """Return the other sources whose claims agree with this one, originals only.
+
+    claims.conflicts.agreeing_sources over the approved claims on its
+    variable: two queries, whatever their number.
+    """
+    if claim.state != Claim.State.APPROVED or not claim.is_fact:
+        return []
+    facts = [
+        rules.ClaimFacts(*row)
+        for row in Claim.objects.approved()
+        .on_variable(*claim.variable)
+        .order_by()
+        .values_list(*FACT_FIELDS)
+    ]
+    ids = rules.agreeing_sources(facts, claim.topic.rules).get(claim.pk, frozenset())
+    return list(Source.objects.filter(pk__in=ids).order_by("name"))
 
 
 def citation_line(claim: Claim, permalink: str) -> str:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from claims import conflicts as rules
 from claims.filters import ConflictFilterSet
 from claims.models import Claim, Conflict
+from claims.views import past
 from claims.views.common import conflicts_for_display
 from claims.views.moderation import BulkDecisionForm
 from crosscheck.access import reader_view
@@ -99,6 +100,13 @@ def show_clusters(
 @require_safe
 @reader_view
 def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        day = past.asked_day(request)
+    except past.BadDate as problem:
+        return past.bad_date(request, str(problem), request.path)
+    if day is not None:
+        conflict = get_object_or_404(Conflict.objects.all(), pk=pk)
+        return past.conflict_as_known_on(request, conflict, day)
     conflict = get_object_or_404(conflicts_for_display(Conflict.objects.all()), pk=pk)
     context = {
         "conflict": conflict,

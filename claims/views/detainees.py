@@ -11,7 +11,7 @@ from claims import charts
 from claims import conflicts as rules
 from claims.filters import DetaineeFilterSet, StatusBoardFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
-from claims.views import pictures
+from claims.views import past, pictures
 from claims.views.common import source_notes
 from crosscheck import edits
 from crosscheck.access import reader_view
@@ -45,7 +45,13 @@ def detainee_list(request: HttpRequest) -> HttpResponse:
 @reader_view
 def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A detainee's status timeline, each source's latest word, and every claim about them."""
+    try:
+        day = past.asked_day(request)
+    except past.BadDate as problem:
+        return past.bad_date(request, str(problem), request.path)
     detainee = get_object_or_404(Detainee.objects.visible_to(request.user), pk=pk)
+    if day is not None:
+        return past.detainee_as_known_on(request, detainee, day)
     claims = list(
         Claim.objects.public()
         .filter(detainee=detainee)

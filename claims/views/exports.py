@@ -110,6 +110,9 @@ CLAIM_FIELDS = [
     ("language", "language", "language", False),
     ("state", "state", "state", False),
     ("verdict", "verdict", "verdict", True),
+    # A relay (claims/conflicts.py, "Relays"): the claim and the source it repeats.
+    ("relays claim", "relays", "relays", False),
+    ("relays source", "relays_source", "relays_source__name", False),
 ]
 
 
@@ -161,6 +164,7 @@ CLAIM_SIDE = {
     "summary": ("summary", False),
     "stated_on": ("stated_on", False),
     "as_of": ("as_of", False),
+    "relays_source": ("relays_source__name", False),
 }
 
 

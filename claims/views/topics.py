@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from claims import charts
 from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
+from claims.views import past
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.conflicts import cluster_index, show_clusters
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
@@ -74,6 +75,13 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     first detainees with their current status. The counts on the topic say
     what was left out.
     """
+    try:
+        day = past.asked_day(request)
+    except past.BadDate as problem:
+        return past.bad_date(request, str(problem), request.path)
+    if day is not None:
+        topic = get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
+        return past.topic_as_known_on(request, topic, day)
     memberships = Detainee.topics.through.objects.all()
     if not sees_unpublished(request.user):
         memberships = memberships.filter(detainee__published_at__isnull=False)

@@ -29,6 +29,7 @@ CLAIM_KEYS = [
     "summary",
     "stated_on",
     "as_of",
+    "relays_source",
 ]
 
 
@@ -89,6 +90,7 @@ class DemoExportTests(TestCase):
                             "summary": "Some of the 53 released",
                             "stated_on": "2015-01-06",
                             "as_of": None,
+                            "relays_source": None,
                         },
                         {
                             "id": sanchez.pk,
@@ -101,6 +103,7 @@ class DemoExportTests(TestCase):
                             "summary": "No information on any release",
                             "stated_on": "2015-01-06",
                             "as_of": None,
+                            "relays_source": None,
                         },
                     ],
                 }
@@ -199,6 +202,7 @@ class ExportConflictsTests(TestCase):
                 "a_summary": "The prisoner is conditional release",
                 "a_stated_on": "2015-01-08",
                 "a_as_of": "2015-01-07",
+                "a_relays_source": "",
                 "b_id": str(b.pk),
                 "b_source": "Elizardo Sanchez",
                 "b_kind": "fact",
@@ -209,6 +213,7 @@ class ExportConflictsTests(TestCase):
                 "b_summary": "The prisoner is imprisoned",
                 "b_stated_on": "2015-01-08",
                 "b_as_of": "",
+                "b_relays_source": "",
             },
         )
 

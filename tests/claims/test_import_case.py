@@ -660,7 +660,7 @@ class DemoCaseTests(TestCase):
         self.assertFalse(Conflict.objects.filter(topic=names).exists())
 
     def test_every_claim_is_approved_and_cites_the_article(self):
-        self.assertEqual(Claim.objects.count(), 7)
+        self.assertEqual(Claim.objects.count(), 8)
         self.assertEqual(set(Claim.objects.values_list("state", flat=True)), {"approved"})
         self.assertEqual(set(Claim.objects.values_list("document__title", flat=True)), {ARTICLE})
 
@@ -695,7 +695,7 @@ def describe_open_conflicts() -> list[tuple]:
 def empty_the_database() -> None:
     """Delete every domain row, as a newsroom's fresh install would have none."""
     Conflict.objects.all().delete()
-    Claim.objects.update(superseded_by=None)
+    Claim.objects.update(superseded_by=None, relays=None)
     Claim.objects.all().delete()
     CredibilityNote.objects.all().delete()
     Detainee.objects.all().delete()
@@ -716,7 +716,7 @@ class ExportCaseTests(TestCase):
         self.assertEqual(export_case(), {s: [] for s in exported})
         result = import_case(copy.deepcopy(exported))
 
-        self.assertEqual(result.counts["claims"]["created"], 7)
+        self.assertEqual(result.counts["claims"]["created"], 8)
         self.assertEqual(export_case(), exported)
         self.assertEqual(describe_open_conflicts(), conflicts)
 
@@ -725,14 +725,15 @@ class ExportCaseTests(TestCase):
         before = row_counts()
         result = import_case(export_case())
         self.assertEqual(row_counts(), before)
-        self.assertEqual(sum(c["unchanged"] for c in result.counts.values()), 25)
+        self.assertEqual(sum(c["unchanged"] for c in result.counts.values()), 27)
 
     def test_an_export_of_one_topic_carries_what_it_refers_to(self):
         import_case(load_demo())
         release = Topic.objects.get(title=RELEASE)
         exported = export_case(topics=[release])
         self.assertEqual([t["title"] for t in exported["topics"]], [RELEASE])
-        self.assertEqual(len(exported["claims"]), 3)
+        # With the wire report's relay of Psaki's Tuesday words.
+        self.assertEqual(len(exported["claims"]), 4)
         self.assertEqual(
             [s["name"] for s in exported["sources"]],
             [
@@ -740,6 +741,7 @@ class ExportCaseTests(TestCase):
                 "Elizardo Sanchez",
                 "Jen Psaki",
                 "U.S. Department of State",
+                "Wire report",
             ],
         )
         self.assertEqual(exported["detainees"][0]["topics"], [RELEASE], "only the exported topics")

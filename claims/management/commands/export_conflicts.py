@@ -21,6 +21,8 @@ CLAIM_KEYS = (
     "summary",
     "stated_on",
     "as_of",
+    # After DESIGN.md's keys: whose words a relay (claims/conflicts.py) repeats, or null.
+    "relays_source",
 )
 CONFLICT_KEYS = ("id", "topic", "detainee", "kind", "status")
 CSV_HEADER = [
@@ -43,6 +45,7 @@ def claim_dict(claim: Claim) -> dict:
         "summary": claim.summary,
         "stated_on": claim.stated_on.isoformat(),
         "as_of": claim.as_of.isoformat() if claim.as_of else None,
+        "relays_source": claim.relays_source.name if claim.relays_source_id else None,
     }
 
 
@@ -78,7 +81,12 @@ class Command(BaseCommand):
     def conflicts(self, status: str | None) -> Iterator[Conflict]:
         # One query, streamed: a large export never sits in memory whole.
         rows = Conflict.objects.select_related(
-            "topic", "detainee", "claim_a__source", "claim_b__source"
+            "topic",
+            "detainee",
+            "claim_a__source",
+            "claim_b__source",
+            "claim_a__relays_source",
+            "claim_b__relays_source",
         ).order_by("pk")
         if status:
             rows = rows.filter(status=status)
