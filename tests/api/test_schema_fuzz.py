@@ -28,6 +28,20 @@ for the module); the full run of issue 15 is 100:
 
 prints the cases run per mode. All run on the January cast, inside the
 test's transaction (pytest-django's `db`).
+
+The figure for issue 15 (3 Dec 2026, at 100 examples per operation), with
+the command above and, for PostgreSQL, DATABASE_URL=postgres://…/crosscheck_schema:
+
+- PostgreSQL: 40 operations; positive 4,000 cases, negative 4,000 cases,
+  stateful 343 calls, plus the hostile bodies and queries: 0 failures
+  (4 passed, 120 subtests, 37 min on a loaded machine).
+- SQLite: positive 4,000 cases, negative 4,000, stateful 306 calls: 0
+  failures, after the one real 500 the first full run found (`?claim=` past
+  64 bits, OverflowError; now in HOSTILE_QUERIES).
+- Before this work the same run failed on 8 operations, every one a schema
+  that disagreed with the API (empty query values, optional dates, lists and
+  texts): api/schema.py and api/forms.py now say what the API takes.
+- False positives: only those written down beside positive_data_acceptance.
 """
 
 import os
