@@ -31,7 +31,8 @@ be, how pages are numbered, and what an error looks like.
   past the last, 404. Page numbers rather than cursors: the
   FilterSets choose the order (a `sort`, or relevance ranking for a search),
   and a cursor needs one fixed order; with numbers, page 2 of the API is
-  page 2 of the HTML list for the same query string.
+  page 2 of the HTML list for the same query string. `next` and `previous`
+  are on the canonical site address (SITE_URL), whatever Host was sent.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination, parsers, permissions, status
 from rest_framework.utils import json
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from crosscheck.lists import BoundedPaginator
 
@@ -213,6 +215,30 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     f"{self.max_page_size} is read as {self.max_page_size}."
                 )
         return parameters
+
+    def get_next_link(self) -> str | None:
+        if not self.page.has_next():
+            return None
+        return replace_query_param(
+            self.canonical_url(), self.page_query_param, self.page.next_page_number()
+        )
+
+    def get_previous_link(self) -> str | None:
+        if not self.page.has_previous():
+            return None
+        number = self.page.previous_page_number()
+        if number == 1:
+            return remove_query_param(self.canonical_url(), self.page_query_param)
+        return replace_query_param(self.canonical_url(), self.page_query_param, number)
+
+    def canonical_url(self) -> str:
+        """Return the page's address on settings.SITE_URL, not on the request's Host header.
+
+        DRF builds `next` and `previous` with `build_absolute_uri`, from the
+        Host a client sent: as the feeds, downloads and ClaimReview, the API
+        links to the site's one canonical address.
+        """
+        return settings.SITE_URL + self.request.get_full_path()
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from django import forms
 from django.core import validators
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.forms import AliasesField
+from crosscheck.text import FORBIDDEN
 from sources.forms import WebLinkField
 
 NULL_AS_EMPTY = ""
@@ -76,6 +78,23 @@ def fits(kind: str, value) -> bool:
     }[kind](value)
 
 
+def too_long(field: forms.Field, value) -> str:
+    """Return Django's message for text longer than the field's max_length, as sent; or "".
+
+    A form field strips white space (and the text policy folds CRLF to LF)
+    before it counts, so "  " + 200 letters passed a 200-character field: the
+    schema's maxLength counts the JSON string as sent, and so does this check.
+    """
+    limit = getattr(field, "max_length", None)
+    if not limit or not isinstance(value, str):
+        return ""
+    try:
+        validators.MaxLengthValidator(limit)(value)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
 def form_data(
     fields: dict[str, forms.Field], payload: dict, *, extra: tuple[str, ...] = ()
 ) -> tuple[dict, dict[str, list[str]]]:
@@ -97,6 +116,8 @@ def form_data(
         kind = kind_of(field)
         if not fits(kind, value):
             errors[name] = [EXPECTED[kind]]
+        elif problem := too_long(field, value):
+            errors[name] = [problem]
         elif too_large(value):
             errors[name] = [f"Ensure this value is at most {LARGEST} (and at least -{LARGEST})."]
         elif value is None:
@@ -110,19 +131,24 @@ def form_data(
 
 # The schema's view of the forms ---------------------------------------------
 
-# What every form text field takes, as JSON Schema patterns (ECMA 262): no NUL
-# (Django's ProhibitNullCharactersValidator), no lone surrogate (the API's
-# parser refuses one: api.conventions), and for a required field some
-# character that is not white space, since the form strips the value first
-# ("  " is blank). Text rules of their own (control characters: claims.text,
-# if the text policy adds one) belong in CHAR too, so that the schema keeps
-# saying what the forms accept.
-CHAR = r"[^\u0000\ud800-\udfff]"
+# What every form text field takes, as JSON Schema patterns (ECMA 262): none
+# of the characters the text policy refuses (crosscheck.text.FORBIDDEN: NUL,
+# lone surrogates, the C0 and C1 control characters but tab and newline; the
+# API's parser refuses a lone surrogate first, api.conventions), and for a
+# required field some character that is not white space, since the form
+# strips the value first ("  " is blank). The class is the policy's own, so
+# the schema keeps saying what the forms accept.
+REFUSED = FORBIDDEN.pattern.removeprefix("[").removesuffix("]")
+CHAR = rf"[^{REFUSED}]"
 TEXT = rf"^{CHAR}*$"
-REQUIRED_TEXT = rf"^{CHAR}*[^\s\u0000\ud800-\udfff]{CHAR}*$"
+REQUIRED_TEXT = rf"^{CHAR}*[^\s{REFUSED}]{CHAR}*$"
 # A WebLinkField: http or https, in any case, or nothing when it is optional.
-LINK = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000\ud800-\udfff]+)?$"
-REQUIRED_LINK = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\u0000\ud800-\udfff]+$"
+LINK = rf"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\s{REFUSED}]+)?$"
+REQUIRED_LINK = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^\s{REFUSED}]+$"
+# A query string's free text (a search, a slug): the filters' fields refuse a
+# NUL only (Django's ProhibitNullCharactersValidator); a query string cannot
+# carry a lone surrogate (Django decodes it as UTF-8, with replacement).
+QUERY_TEXT = r"^[^\u0000\ud800-\udfff]*$"
 
 
 def link_field(*, blank_refused: bool, max_length: int | None, **common) -> serializers.Field:
@@ -138,6 +164,20 @@ def link_field(*, blank_refused: bool, max_length: int | None, **common) -> seri
     if max_length:
         schema["maxLength"] = max_length
     return extend_schema_field(schema)(type("Link", (serializers.CharField,), {}))(**common)
+
+
+def optional_date_field(**common) -> serializers.Field:
+    """Return the serializer field that documents an optional date: a date, null or "".
+
+    The form reads "" as no date, as the web form sends an empty date box.
+    """
+    schema = {
+        "anyOf": [
+            {"type": "string", "format": "date", "nullable": True},
+            {"type": "string", "enum": [""]},
+        ]
+    }
+    return extend_schema_field(schema)(type("OptionalDate", (serializers.CharField,), {}))(**common)
 
 
 def bound(field: forms.Field, *, lowest: bool, model_field=None) -> int:
@@ -169,11 +209,16 @@ def schema_field(field: forms.Field, *, required: bool, model_field=None) -> ser
     kind = kind_of(field)
     if kind == "boolean":
         return serializers.BooleanField(**common)
-    if kind == "ids":
-        return serializers.ListField(child=serializers.IntegerField(), **common)
-    if kind == "names":
-        return serializers.ListField(child=serializers.CharField(), **common)
+    # null is "empty" for every optional field (form_data: NULL_AS_EMPTY), a list's too.
     nullable = not field.required
+    if kind == "ids":
+        return serializers.ListField(
+            child=serializers.IntegerField(), allow_null=nullable, **common
+        )
+    if kind == "names":
+        return serializers.ListField(
+            child=serializers.RegexField(TEXT), allow_null=nullable, **common
+        )
     if kind == "id":
         return serializers.IntegerField(allow_null=nullable, **common)
     if kind == "integer":
@@ -193,15 +238,18 @@ def schema_field(field: forms.Field, *, required: bool, model_field=None) -> ser
             **common,
         )
     if isinstance(field, forms.DateField):
-        return serializers.DateField(allow_null=nullable, **common)
+        if nullable:
+            return optional_date_field(**common)
+        return serializers.DateField(**common)
     max_length = getattr(field, "max_length", None)
     if isinstance(field, WebLinkField | forms.URLField):
         return link_field(blank_refused=field.required, max_length=max_length, **common)
+    # Not allow_blank, which drf-spectacular writes as oneOf(pattern, maxLength 0):
+    # TEXT matches "" as well, so "" would match both and oneOf neither.
     return serializers.RegexField(
         REQUIRED_TEXT if field.required else TEXT,
         max_length=max_length,
         min_length=1 if field.required else None,
-        allow_blank=nullable,
         allow_null=nullable,
         **common,
     )

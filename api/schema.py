@@ -11,7 +11,9 @@ What the OpenAPI schema says that drf-spectacular cannot infer from the views
   false`. The empty bodies (a claim's submit, a note's restore) refuse any
   key too (api.views.no_body).
 - Filters: a choice filter lists its choices (enum), and "" with them,
-  which every list reads as "any" (the HTML form's empty option). Choices
+  which every list reads as "any" (the HTML form's empty option); every
+  other query parameter takes "" too (`?source=`, `?page=`), read as not
+  given, since the HTML forms send their empty fields. Choices
   read from the data (a claim's languages, a source's countries), which
   drf-spectacular does not look up, are listed as they are when the schema
   is asked for: the schema is made per request, so the list is true then.
@@ -25,7 +27,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from api.forms import TEXT
+from api.forms import QUERY_TEXT
 from claims.filters import SearchField
 
 READ_METHODS = ("get", "head")
@@ -45,6 +47,7 @@ def truths(result: dict, generator, request, public) -> dict:
         result["components"]["schemas"][name]["additionalProperties"] = False
     add_filter_choices(paths, generator)
     add_query_text(paths)
+    add_empty_query_values(paths)
     add_links(paths)
     return result
 
@@ -94,7 +97,7 @@ def request_components(paths: dict) -> set[str]:
 def add_query_text(paths: dict) -> None:
     """Say that a free-text query parameter (a search, a slug) takes text without NUL.
 
-    The filters' form fields refuse a NUL as the bodies' do (api.forms.TEXT);
+    The filters' form fields refuse a NUL (api.forms.QUERY_TEXT);
     a search box takes at most 200 characters (claims.filters.SearchField).
     """
     for operations in paths.values():
@@ -105,9 +108,39 @@ def add_query_text(paths: dict) -> None:
                     continue
                 if "enum" in schema or "format" in schema:
                     continue
-                schema["pattern"] = TEXT
+                schema["pattern"] = QUERY_TEXT
                 if parameter["name"] == "q":
                     schema["maxLength"] = SearchField().max_length
+
+
+def add_empty_query_values(paths: dict) -> None:
+    """Say that every query parameter may be empty (`?source=`), read as not given.
+
+    The HTML lists' forms send every filter, the unused ones empty, and the
+    API reads the same query strings (page 2 of the API is page 2 of the
+    list): an empty value is "any", for numbers and dates as for choices,
+    and an empty `page` or `page_size` is the default. A parameter whose
+    schema refuses "" (a number, a date) is given "" beside it.
+    """
+    for operations in paths.values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if parameter["in"] != "query" or takes_empty_text(schema):
+                    continue
+                parameter["schema"] = {"anyOf": [schema, EMPTY]}
+                description = parameter.get("description", "")
+                parameter["description"] = f"{description} Empty: not given.".strip()
+
+
+EMPTY = {"type": "string", "enum": [""]}
+
+
+def takes_empty_text(schema: dict) -> bool:
+    """Whether a parameter's schema already allows "" (free text, or a choice listing it)."""
+    if schema.get("type") != "string" or schema.get("minLength") or "format" in schema:
+        return False
+    return "enum" not in schema or "" in schema["enum"]
 
 
 def add_links(paths: dict) -> None:

@@ -282,3 +282,26 @@ class StaleClaimSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.CharField()),
         help_text="Each field changed since the version sent: {field, then, now}.",
     )
+
+
+class StoredClaimSerializer(serializers.Serializer):
+    """A stored claim a new one repeats, and where the user can open it."""
+
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=Claim.State.choices)
+    summary = serializers.CharField()
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="Its page for this user (the claim, its edit or its moderation page), on "
+        "the site's canonical address; null when the user has no page to open it on.",
+    )
+    api_url = serializers.URLField(
+        allow_null=True, help_text="Its address in the API; null when the user may not read it."
+    )
+
+
+class DuplicateClaimSerializer(serializers.Serializer):
+    """A 409 on a new claim: why, and the stored claims that record the same statement."""
+
+    detail = serializers.CharField()
+    duplicates = StoredClaimSerializer(many=True)

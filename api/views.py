@@ -48,9 +48,11 @@ the same for users):
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -64,13 +66,14 @@ from rest_framework.exceptions import PermissionDenied as Forbidden
 from rest_framework.response import Response
 
 from api.conventions import form_errors
-from api.forms import LARGEST, body_serializer, form_data
+from api.forms import EXPECTED, LARGEST, body_serializer, form_data
 from api.serializers import (
     ClaimSerializer,
     ConflictSerializer,
     DetailSerializer,
     DetaineeSerializer,
     DocumentSerializer,
+    DuplicateClaimSerializer,
     NoteSerializer,
     SourceSerializer,
     StaleClaimSerializer,
@@ -93,6 +96,7 @@ from claims.views.editing import (
     actions_for,
     changes_since,
     claim_for_editing,
+    duplicate_link,
     editable_states,
     save_claim_form,
 )
@@ -433,8 +437,18 @@ ACTION = serializers.ChoiceField(
     help_text="The web form's button: draft or submit on a new claim and on one's own "
     "draft, pending or rejected claim; save on others' and approved claims (moderators).",
 )
+CONFIRM_DUPLICATE = serializers.BooleanField(
+    required=False,
+    default=False,
+    help_text="Save the claim even though a stored claim records the same statement (the "
+    "web form's confirmation after its duplicate warning). Without it such a claim answers "
+    "409 with the stored claims, and nothing is saved.",
+)
 ClaimRequest = body_serializer(
-    "ClaimRequest", ClaimForm, exclude=CLAIM_EXCLUDE, extra={"action": ACTION}
+    "ClaimRequest",
+    ClaimForm,
+    exclude=CLAIM_EXCLUDE,
+    extra={"action": ACTION, "confirm_duplicate": CONFIRM_DUPLICATE},
 )
 ClaimEditRequest = body_serializer(
     "ClaimEditRequest",
@@ -454,6 +468,13 @@ STALE = OpenApiResponse(
     description="The claim changed since `version` (or may no longer be edited by this user): "
     "nothing was saved.",
 )
+DUPLICATE = OpenApiResponse(
+    DuplicateClaimSerializer,
+    description="A stored claim the user may see records the same statement (same source, "
+    "topic, detainee, day and quote, compared without case, accents or extra spaces): "
+    "nothing was saved. Open the stored claim, or send the body again with "
+    "`confirm_duplicate: true`.",
+)
 CLAIM_STATE = OpenApiResponse(
     DetailSerializer, description="The claim is not in a state this action applies to."
 )
@@ -466,9 +487,10 @@ LOCKED = "This claim can no longer be edited by you in its present state"
     retrieve=extend_schema(responses={200: ClaimSerializer, **READ}),
     create=extend_schema(
         description="Add a claim through the web's claim form: `action` draft (the default) "
-        "or submit.",
+        "or submit. A claim that repeats a stored one answers 409 listing it, unless "
+        "`confirm_duplicate` is true.",
         request=ClaimRequest,
-        responses={201: ClaimSerializer, **WRITE},
+        responses={201: ClaimSerializer, **WRITE, 409: DUPLICATE},
     ),
     update=extend_schema(
         description="Replace a claim's content (as the edit form sends it), at `version`.",
@@ -558,7 +580,10 @@ class ClaimViewSet(ReadViewSet):
         payload = dict(request.data)
         actions = actions_for(user, claim)
         chosen = payload.pop("action", None)
+        confirmed = payload.pop("confirm_duplicate", False) if is_new else False
         data, errors = form_data(fields, payload)
+        if not isinstance(confirmed, bool):
+            errors["confirm_duplicate"] = [EXPECTED["boolean"]]
         if chosen is None:
             chosen = self.default_action(claim, actions)
         if chosen not in actions:
@@ -576,6 +601,8 @@ class ClaimViewSet(ReadViewSet):
         form = ClaimForm(data, instance=claim)
         if not form.is_valid():
             return refused(form_errors(form))
+        if is_new and not confirmed and (duplicates := claim.duplicates(visible_to=user)):
+            return self.duplicated(user, duplicates)
         try:
             save_claim_form(form, claim, user, chosen)
         except StaleClaimError:
@@ -592,6 +619,36 @@ class ClaimViewSet(ReadViewSet):
                 }
             )
         return self.shown(claim, status.HTTP_201_CREATED if is_new else status.HTTP_200_OK)
+
+    @staticmethod
+    def duplicated(user, duplicates: list[Claim]) -> Response:
+        """Answer 409 with the stored claims a new one repeats, where the user can open each."""
+        listed = [
+            {
+                "id": stored.pk,
+                "state": stored.state,
+                "summary": stored.summary,
+                "url": (settings.SITE_URL + link)
+                if (link := duplicate_link(user, stored))
+                else None,
+                "api_url": (
+                    settings.SITE_URL + reverse("api:claim-detail", args=[stored.pk])
+                    if may_see(user, stored)
+                    else None
+                ),
+            }
+            for stored in duplicates
+        ]
+        count = (
+            "A stored claim records" if len(listed) == 1 else f"{len(listed)} stored claims record"
+        )
+        return conflict(
+            f"{count} the same statement (same source, topic, detainee, day and quote): "
+            "nothing was saved. Open it, or send the claim again with "
+            '"confirm_duplicate": true to save it anyway (the same statement from another '
+            "document, say).",
+            duplicates=listed,
+        )
 
     @staticmethod
     def default_action(claim: Claim, actions: list[str]) -> str:

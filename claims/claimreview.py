@@ -21,13 +21,15 @@ Choices where schema.org and the issue leave room:
   legislator, or speaks for a body (Jen Psaki for the State Department,
   Elizardo Sanchez for the CCDHRN), and then carries that body as its
   affiliation; otherwise an Organization.
-- `appearance` is the claim's citation URL, or else its document's URL,
-  titled with the document; no `firstAppearance`, as the app does not know
-  where a statement was first made.
-- URLs are absolute, built from the request (Django checks the host against
-  ALLOWED_HOSTS, and SECURE_PROXY_SSL_HEADER gives the scheme behind TLS), so
-  the review's `url` is the page's own permalink. The newsroom is
-  NEWSROOM_NAME, at NEWSROOM_URL or else this app's home page.
+- No `firstAppearance`, as the app does not know where a statement was first
+  made.
+- URLs are absolute, on the canonical site address (SITE_URL), never the
+  request's Host header, so the review's `url` is the page's one permalink
+  whatever name or proxy served it. The newsroom is NEWSROOM_NAME, at
+  NEWSROOM_URL or else this app's home page.
+- `appearance` is the claim's own citation link when it has one (titled with
+  its document, if any), else its document's URL: a document without a URL
+  still appears at the citation. Without either link there is none.
 """
 
 from __future__ import annotations

@@ -61,10 +61,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,13 +157,17 @@ def filename(what: str, fmt: str) -> str:
     return f"crosscheck-{what}-{timezone.localdate().isoformat()}.{fmt}"
 
 
-def permalink(request: HttpRequest, name: str) -> Callable[[int], str]:
+def permalink(name: str) -> Callable[[int], str]:
     """Return a function giving the absolute URL of the object of that URL name with that pk.
 
-    `reverse()` per row would cost about as much as formatting the row.
+    On the canonical site address (settings.SITE_URL), as the feeds and the
+    ClaimReview give it, not the request's Host header: a download made
+    through a proxy, an IP address or a second name carries the same
+    permalinks. `reverse()` per row would cost about as much as formatting
+    the row.
     """
     marker = 987654321
-    template = request.build_absolute_uri(reverse(name, args=[marker]))
+    template = settings.SITE_URL + reverse(name, args=[marker])
     head, tail = template.split(str(marker))
     return lambda pk: f"{head}{pk}{tail}"
 

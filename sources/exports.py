@@ -20,7 +20,7 @@ from sources.models import Source
 
 
 def source_columns(request: HttpRequest) -> list[Column]:
-    url = permalink(request, "sources:detail")
+    url = permalink("sources:detail")
     return [
         Column("id", "id", lambda s: s.pk),
         Column("permalink", "url", lambda s: url(s.pk)),

@@ -117,7 +117,7 @@ CLAIM_FIELDS = [
 
 
 def claim_columns(request: HttpRequest) -> list[Column]:
-    url = permalink(request, "claims:detail")
+    url = permalink("claims:detail")
     return [
         Column("id", "id", field("pk")),
         Column("permalink", "url", lambda row: url(row["pk"])),
@@ -176,7 +176,7 @@ def side_value(row: dict, side: str, key: str):
 
 def conflict_columns(request: HttpRequest) -> tuple[list[Column], list[Column]]:
     """Return the CSV columns (A and B flattened) and the JSON ones (A and B nested)."""
-    url = permalink(request, "claims:conflict")
+    url = permalink("claims:conflict")
     common = [
         Column("id", "id", field("pk")),
         Column("permalink", "url", lambda row: url(row["pk"])),
@@ -220,7 +220,7 @@ def conflict_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def detainee_columns(request: HttpRequest) -> list[Column]:
-    url = permalink(request, "claims:detainee")
+    url = permalink("claims:detainee")
     return [
         Column("id", "id", lambda d: d.pk),
         Column("permalink", "url", lambda d: url(d.pk)),

@@ -11,6 +11,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from rest_framework.authtoken.models import Token
 
@@ -187,6 +188,101 @@ class SchemaTellsTheTruthTests(EditorialCast, TestCase):
                 )
                 self.assertEqual(response.status_code, 400, response.content)
                 self.assertIn("Unknown field", response.json()["tpyo"][0])
+
+
+class SchemaAndApiAgreeTests(EditorialCast, TestCase):
+    """Each value the 100-example Schemathesis run found the two disagreeing on (issue 15):
+    openapi-schema-validator reads the schema, the API answers, and both say the same."""
+
+    def setUp(self) -> None:
+        self.schema = the_schema(self.client)
+        token, _ = Token.objects.get_or_create(user=self.edna)
+        self.headers = {"Authorization": f"Token {token.key}"}
+
+    def allows(self, schema: dict, value) -> bool:
+        document = {**schema, "components": self.schema["components"]}
+        return OAS30Validator(document, format_checker=OAS30Validator.FORMAT_CHECKER).is_valid(
+            value
+        )
+
+    def parameter(self, path: str, name: str) -> dict:
+        [found] = [p for p in self.schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+        return found["schema"]
+
+    def property(self, path: str, name: str) -> dict:
+        return body_of(self.schema, path, "post")["properties"][name]
+
+    def post(self, path: str, body: dict):
+        return self.client.post(path, body, content_type="application/json", headers=self.headers)
+
+    def test_an_empty_query_value_is_not_given_for_the_schema_as_for_the_lists(self):
+        for path, name in [
+            ("/api/claims/", "source"),
+            ("/api/claims/", "stated_after"),
+            ("/api/conflicts/", "detainee"),
+            ("/api/notes/", "source"),
+            ("/api/sources/", "page"),
+            ("/api/topics/", "page_size"),
+        ]:
+            with self.subTest(path, name=name):
+                self.assertTrue(self.allows(self.parameter(path, name), ""))
+                self.assertFalse(self.allows(self.parameter(path, name), "x"))
+                self.assertEqual(self.client.get(path, {name: ""}).status_code, 200)
+                self.assertEqual(self.client.get(path, {name: "x"}).status_code, 400)
+
+    def test_a_length_counts_the_text_as_sent_white_space_too(self):
+        title = self.property("/api/topics/", "title")
+        limit = title["maxLength"]
+        padded, fits = "  " + "t" * (limit - 1), "t" * limit
+
+        self.assertFalse(self.allows(title, padded))
+        response = self.post("/api/topics/", {"title": padded, "question": "Q?"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(f"at most {limit} characters", response.json()["title"][0])
+        self.assertTrue(self.allows(title, fits))
+        self.assertEqual(
+            self.post("/api/topics/", {"title": fits, "question": "Q?"}).status_code, 201
+        )
+
+    def test_a_search_counts_as_typed(self):
+        q = self.parameter("/api/claims/", "q")
+        padded = "   " + "a" * (q["maxLength"] - 1)
+
+        self.assertFalse(self.allows(q, padded))
+        response = self.client.get("/api/claims/", {"q": padded})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("at most 200 characters", response.json()["q"][0])
+
+    def test_an_optional_date_takes_null_or_empty_and_an_optional_list_null(self):
+        arrested = self.property("/api/detainees/", "arrested_on")
+        aliases = self.property("/api/detainees/", "aliases")
+        for value in ["", None, "2015-01-02"]:
+            self.assertTrue(self.allows(arrested, value), value)
+        self.assertFalse(self.allows(arrested, "2015-02-31"))
+        self.assertTrue(self.allows(aliases, None))
+
+        response = self.post("/api/detainees/", {"name": "Ana", "arrested_on": "", "aliases": None})
+
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual((response.json()["arrested_on"], response.json()["aliases"]), (None, []))
+
+    def test_empty_optional_text_is_allowed_by_the_schema_as_by_the_form(self):
+        place = self.property("/api/detainees/", "place_of_detention")
+
+        self.assertTrue(self.allows(place, ""))
+        self.assertTrue(self.allows(place, None))
+        response = self.post("/api/detainees/", {"name": "Ana", "place_of_detention": ""})
+        self.assertEqual(response.status_code, 201, response.content)
+
+    def test_the_characters_the_text_policy_refuses_the_schema_refuses(self):
+        name = self.property("/api/sources/", "name")
+        for char in ["\x00", "\x0b", "\x1f", "\x85"]:
+            with self.subTest(hex(ord(char))):
+                self.assertFalse(self.allows(name, f"Gran{char}ma"))
+                response = self.post("/api/sources/", {"name": f"Gran{char}ma", "kind": "media"})
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("contains", response.json()["name"][0])
+        self.assertTrue(self.allows(name, "Gran\tma"))
 
 
 class DocsPageTests(EditorialCast, TestCase):

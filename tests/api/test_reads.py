@@ -70,6 +70,9 @@ class SameRowsAsTheHtmlListsTests(ApiReadCase):
             {"kind": "gap"},
             {"topic": self.release.slug},
             {"source": self.sanchez.pk},
+            {"claim": self.some_released.pk},
+            # No claim has an id past 64 bits: none found, where SQLite raised OverflowError.
+            {"claim": "241887745819393163264"},
         ]:
             self.assertSameRows("claims:conflicts", "conflict-list", **params)
 

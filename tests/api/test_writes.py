@@ -7,6 +7,7 @@ field; every change is in history with the API user who made it.
 
 import json
 
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
@@ -314,6 +315,112 @@ class ClaimLifeTests(ApiWriteCase):
         claim = self.draft(self.edna)
 
         self.assertEqual(self.post("claim-approve", claim.pk, user=self.mo).status_code, 404)
+
+
+class DuplicateClaimTests(ApiWriteCase):
+    """A claim repeating a stored one answers 409 linking to it, as the web form warns;
+    `confirm_duplicate: true` saves it, as the web form's confirmation does."""
+
+    def setUp(self) -> None:
+        # Psaki's "some released" of Jan 6, as stored, in other case and spacing.
+        self.repeat = as_json(
+            self.claim_data(
+                quote="  they have ALREADY released some of the prisoners ",
+                summary="Repeated",
+                stated_on="2015-01-06",
+            )
+        )
+
+    def test_it_answers_409_with_the_stored_claim_and_saves_nothing(self):
+        count = Claim.objects.count()
+
+        response = self.post("claim-list", user=self.edna, body=self.repeat)
+
+        self.assertEqual(response.status_code, 409, response.content)
+        self.assertEqual(Claim.objects.count(), count)
+        body = response.json()
+        self.assertIn('"confirm_duplicate": true', body["detail"])
+        pk = self.some_released.pk
+        self.assertEqual(
+            body["duplicates"],
+            [
+                {
+                    "id": pk,
+                    "state": "approved",
+                    "summary": "Some of the 53 released",
+                    "url": f"{settings.SITE_URL}/claims/{pk}/",
+                    "api_url": f"{settings.SITE_URL}/api/claims/{pk}/",
+                }
+            ],
+        )
+        self.assertEqual(self.client.get(body["duplicates"][0]["api_url"]).status_code, 200)
+
+    def test_confirm_duplicate_saves_it(self):
+        response = self.post(
+            "claim-list", user=self.edna, body={**self.repeat, "confirm_duplicate": True}
+        )
+
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertTrue(Claim.objects.filter(summary="Repeated").exists())
+
+    def test_ones_own_draft_is_linked_to_its_edit_page(self):
+        first = self.post("claim-list", user=self.edna, body=as_json(self.claim_data()))
+        again = self.post("claim-list", user=self.edna, body=as_json(self.claim_data()))
+
+        self.assertEqual(first.status_code, 201, first.content)
+        self.assertEqual(again.status_code, 409)
+        [stored] = again.json()["duplicates"]
+        pk = first.json()["id"]
+        self.assertEqual(
+            (stored["id"], stored["state"], stored["url"]),
+            (pk, "draft", f"{settings.SITE_URL}{reverse('claims:claim_edit', args=[pk])}"),
+        )
+
+    def test_another_editors_draft_is_not_theirs_to_see_so_no_duplicate(self):
+        self.post("claim-list", user=self.eddie, body=as_json(self.claim_data()))
+
+        response = self.post("claim-list", user=self.edna, body=as_json(self.claim_data()))
+
+        self.assertEqual(response.status_code, 201, response.content)
+
+    def test_another_day_is_no_duplicate(self):
+        response = self.post(
+            "claim-list", user=self.edna, body={**self.repeat, "stated_on": "2015-01-07"}
+        )
+
+        self.assertEqual(response.status_code, 201, response.content)
+
+    def test_confirm_duplicate_must_be_true_or_false(self):
+        response = self.post(
+            "claim-list", user=self.edna, body={**self.repeat, "confirm_duplicate": "yes"}
+        )
+
+        self.assertEqual(response.json(), {"confirm_duplicate": ["Expected true or false."]})
+
+    def test_an_edit_takes_no_confirmation(self):
+        claim = self.draft(self.edna)
+
+        response = self.patch(
+            "claim-detail",
+            claim.pk,
+            user=self.edna,
+            body={"confirm_duplicate": True, "version": claim.version},
+        )
+
+        self.assertEqual(response.json(), {"confirm_duplicate": ["Unknown field."]})
+
+    def test_the_schema_says_so(self):
+        schema = self.client.get(reverse("api:schema"), {"format": "json"}).json()
+        create = schema["paths"]["/api/claims/"]["post"]
+        body = schema["components"]["schemas"]["ClaimRequest"]["properties"]
+        duplicate = create["responses"]["409"]["content"]["application/json"]["schema"]
+
+        self.assertEqual(body["confirm_duplicate"]["type"], "boolean")
+        self.assertEqual(duplicate, {"$ref": "#/components/schemas/DuplicateClaim"})
+        for name in ("ClaimEditRequest", "PatchedClaimRequest"):
+            self.assertNotIn(
+                "confirm_duplicate", schema["components"]["schemas"][name]["properties"]
+            )
 
 
 class VersionTests(ApiWriteCase):

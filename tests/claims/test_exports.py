@@ -17,6 +17,7 @@ import io
 import json
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -152,7 +153,7 @@ class ClaimExportTests(JanuaryCast, TestCase):
             row,
             {
                 "id": str(self.some_released.pk),
-                "permalink": f"http://testserver/claims/{self.some_released.pk}/",
+                "permalink": f"{settings.SITE_URL}/claims/{self.some_released.pk}/",
                 "source": "Jen Psaki",
                 "source kind": "official",
                 "affiliation": "U.S. Department of State",
@@ -342,7 +343,7 @@ class ConflictExportTests(JanuaryCast, TestCase):
         (row,) = csv_rows(self.get())
 
         self.assertEqual(row["kind"], "gap")
-        self.assertEqual(row["permalink"], f"http://testserver/conflicts/{self.gap.pk}/")
+        self.assertEqual(row["permalink"], f"{settings.SITE_URL}/conflicts/{self.gap.pk}/")
         self.assertEqual(row["claim A source"], "Jen Psaki")
         self.assertEqual(row["claim A quantity max"], "53")
         self.assertEqual(row["claim B source"], "Elizardo Sanchez")

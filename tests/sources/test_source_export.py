@@ -6,6 +6,7 @@ formulas, and a constant number of queries whatever the number of sources.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +45,7 @@ class SourceExportTests(JanuaryCast, TestCase):
             psaki,
             {
                 "id": str(self.psaki.pk),
-                "permalink": f"http://testserver/sources/{self.psaki.pk}/",
+                "permalink": f"{settings.SITE_URL}/sources/{self.psaki.pk}/",
                 "name": "Jen Psaki",
                 "kind": "official",
                 "affiliation": "U.S. Department of State",
