@@ -86,6 +86,11 @@ def current_user(obj: models.Model):
     return user if user is not None and user.is_authenticated else None
 
 
+def counted_status_choices() -> list[tuple[str, str]]:
+    """The statuses a count may count: any of the claims' statuses (ClaimStatus)."""
+    return ClaimStatus.choices
+
+
 class Topic(TextPolicyModel, models.Model):
     """A matter on which sources make claims, phrased as a question."""
 
@@ -122,6 +127,15 @@ class Topic(TextPolicyModel, models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Or: two counts at most this percentage of the larger apart agree, e.g. 1.",
+    )
+    # Lists against persons (claims.conflicts): the count counts the topic's
+    # detainees in this status, so per-person claims bound it.
+    counts_status = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=counted_status_choices,
+        help_text="The count counts the topic's detainees in this status, e.g. "
+        "“Released”: then named releases bound it. Empty: the count stands alone.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -168,7 +182,7 @@ class Topic(TextPolicyModel, models.Model):
                 new = self.rules
                 moved = [
                     f"{name.replace('_', ' ')} {getattr(stored, name)} → {getattr(new, name)}"
-                    for name in ("window_days", "quantity_min", "quantity_max")
+                    for name in ("window_days", "quantity_min", "quantity_max", "counts_status")
                     if getattr(stored, name) != getattr(new, name)
                 ]
                 self._change_reason = "Comparison rules changed: " + (
@@ -181,7 +195,8 @@ class Topic(TextPolicyModel, models.Model):
                 ) | set(self.conflicts.values_list("topic_id", "detainee_id").distinct())
                 editor = current_user(self)
                 for topic_id, detainee_id in variables:
-                    detection.refresh_variable(topic_id, detainee_id, by=editor)
+                    # Each variable once: the topic's own is in the set when it has claims.
+                    detection.refresh_variable(topic_id, detainee_id, by=editor, follow=False)
         self._stored_rules = self.rules
 
     def get_absolute_url(self) -> str:
@@ -197,6 +212,7 @@ class Topic(TextPolicyModel, models.Model):
             "window_days",
             "tolerance",
             "tolerance_percent",
+            "counts_status",
         )
         if all(f in instance.__dict__ for f in rule_fields):
             instance._stored_rules = instance.rules
@@ -250,6 +266,7 @@ class Topic(TextPolicyModel, models.Model):
             window_days=self.window_days,
             tolerance=self.tolerance or 0,
             tolerance_percent=float(self.tolerance_percent or 0),
+            counts_status=self.counts_status if self.has_quantity else "",
         )
 
     def quantity_range_display(self) -> str:
@@ -257,6 +274,49 @@ class Topic(TextPolicyModel, models.Model):
             return ""
         upper = "no limit" if self.quantity_max is None else self.quantity_max
         return f"{self.quantity_label}: {self.quantity_min}–{upper}"
+
+
+class TopicPartyQuerySet(models.QuerySet):
+    def current(self) -> TopicPartyQuerySet:
+        return self.filter(withdrawn=False)
+
+
+class TopicParty(TextPolicyModel, models.Model):
+    """A source that is a party to a topic (the U.S. and Cuban governments to the deal).
+
+    Interested parties, issue 14 point 2: a claim whose speaker is a party,
+    or speaks for one (its affiliation chain reaches it), is shown under
+    "claims by parties", apart from "claims by independent monitors", and
+    the track record counts it apart. Never deleted: a party wrongly
+    recorded is withdrawn, with a reason, and history keeps both.
+    """
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="parties")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="party_to")
+    reason = models.TextField(
+        max_length=1000, help_text="Why it is a party, e.g. “Signed the Dec. 17 agreement.”"
+    )
+    withdrawn = models.BooleanField(default=False)
+    withdrawn_reason = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = TopicPartyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic", "source__name"]
+        verbose_name_plural = "topic parties"
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "source"], name="topicparty_one_per_source"),
+            models.CheckConstraint(condition=~Q(reason=""), name="topicparty_reason_not_empty"),
+            models.CheckConstraint(
+                condition=Q(withdrawn=False) | ~Q(withdrawn_reason=""),
+                name="topicparty_withdrawn_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} is a party to {self.topic}"
 
 
 class Detainee(TextPolicyModel, models.Model):
@@ -1235,6 +1295,10 @@ class SharedVariableIterable(models.query.ModelIterable):
 class ConflictKind(models.TextChoices):
     CONTRADICTION = rules.Kind.CONTRADICTION.value, "Contradiction"
     GAP = rules.Kind.GAP.value, "Gap (one source has no information)"
+    LIST_CONTRADICTION = (
+        rules.Kind.LIST_CONTRADICTION.value,
+        "List contradiction (a count against the named persons)",
+    )
 
 
 class ConflictStatus(models.TextChoices):
@@ -1289,6 +1353,10 @@ class Conflict(TextPolicyModel, models.Model):
     status_reason = models.TextField(blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     evidence_url = models.URLField(max_length=1000, blank=True, validators=[http_url])
+    # A list conflict's per-person claims behind the broken bound (claims.conflicts,
+    # "Lists against persons"); one of them is claim_a or claim_b. Derived by
+    # detection, like superseded_by, so kept out of history. Empty for a pair.
+    witnesses = models.ManyToManyField(Claim, blank=True, related_name="witnessed_conflicts")
 
     history = HistoricalRecords()
     objects = ConflictQuerySet.as_manager()
