@@ -97,7 +97,7 @@ class SourceQuerySet(PublishableQuerySet):
         )
 
     def chains(self, ids) -> dict[int, tuple[int, ...]]:
-        """Map each source id to its affiliation chain: itself, whom it speaks for, ... up to the top.
+        """Map each source id to its affiliation chain: itself, whom it speaks for, ..., the top.
 
         One query per level of affiliation (three in the demo: Jen Psaki, the
         State Department, the U.S. government), whatever the number of sources.
