@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from claims import charts
+from claims import charts, detection
+from claims import conflicts as rules
 from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
@@ -117,18 +118,100 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         *source_notes(),
     )
     lanes, facts = chart_lanes(shown), chart_claims(shown)
+    picture = current_picture(word, earlier)
+    parties = list(topic.parties.current().select_related("source").order_by("source__name"))
+    chains = Source.objects.chains(
+        {c.source_id for c in (*word, *earlier, *statuses)}
+        | {c.claim_a.source_id for c in conflicts}
+        | {c.claim_b.source_id for c in conflicts}
+    )
+    organisations = {pk: chain[-1] for pk, chain in chains.items()}
+    label_internal(conflicts, organisations)
+    corroborate(word, topic, organisations)
+    party_ids = {p.source_id for p in parties}
+    by_parties = [e for e in picture if party_ids & set(chains.get(e.source.pk, ()))]
     context = {
         "topic": topic,
         "claims": shown,
         "conflicts": conflicts,
         "resolutions": resolutions,
-        "picture": current_picture(word, earlier),
+        "picture": picture,
+        "parties": parties,
+        "party_picture": by_parties,
+        "independent_picture": [e for e in picture if e not in by_parties],
+        "named_count": named_count(topic),
         "detainees": detainees,
         "detainee_statuses": detainee_statuses(detainees, statuses),
         "timeline": charts.timeline(facts, lanes, conflict_links(conflicts)),
         "range_chart": charts.range_chart(facts, lanes, topic.rules),
     }
     return render(request, "claims/topic_detail.html", context)
+
+
+def label_internal(conflicts: Iterable[Conflict], organisations: dict[int, int]) -> None:
+    """Mark each conflict between two voices of one organisation (claims.conflicts).
+
+    Sets `conflict.internal_to`, the organisation's Source, or None: one
+    query for the organisations' names, whatever the number of conflicts.
+    """
+    conflicts = list(conflicts)
+    internal = {
+        c.pk: organisations.get(c.claim_a.source_id)
+        for c in conflicts
+        if rules.is_internal(
+            organisations.get(c.claim_a.source_id, c.claim_a.source_id),
+            organisations.get(c.claim_b.source_id, c.claim_b.source_id),
+        )
+    }
+    names = Source.objects.in_bulk(set(internal.values())) if internal else {}
+    for conflict in conflicts:
+        conflict.internal_to = names.get(internal.get(conflict.pk))
+
+
+def corroborate(claims: list[Claim], topic: Topic, organisations: dict[int, int]) -> None:
+    """Set `claim.agreeing_organisations` on each current claim: other organisations agreeing.
+
+    Organisations, not people (claims.conflicts, "One voice per organisation").
+    """
+    by_variable: dict[int | None, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        by_variable[claim.detainee_id].append(claim)
+    for group in by_variable.values():
+        agreeing = rules.corroborations([c.facts for c in group], topic.rules, organisations)
+        for claim in group:
+            claim.agreeing_organisations = len(agreeing.get(claim.pk, ()))
+
+
+@dataclass
+class NamedCount:
+    """Lists against persons: the detainees reported counted, over all sources and by whom."""
+
+    total: int
+    of: int | None
+    by_organisation: list[tuple[Source, int]]
+
+
+def named_count(topic: Topic) -> NamedCount | None:
+    """Return the derived count beside the aggregate claims: "named releases reported: 3 of 53".
+
+    Read from the topic's approved per-person claims, as detection reads
+    them (one query, plus one for the organisations' names).
+    """
+    if not topic.rules.counts_status:
+        return None
+    persons = detection.person_facts(topic.pk)
+    if not persons:
+        return NamedCount(total=0, of=topic.quantity_max, by_organisation=[])
+    chains = Source.objects.chains({c.source_id for c in persons})
+    organisation_of = {pk: chain[-1] for pk, chain in chains.items()}
+    latest = max(c.effective_as_of for c in persons)
+    total, by_org = rules.named_counts(persons, topic.rules, latest, organisation_of)
+    names = Source.objects.in_bulk(by_org)
+    shown = sorted(
+        ((names[pk], n) for pk, n in by_org.items() if pk in names),
+        key=lambda pair: (-pair[1], pair[0].name),
+    )
+    return NamedCount(total=total, of=topic.quantity_max, by_organisation=shown)
 
 
 def recent_resolutions(conflicts, limit: int):
