@@ -11,6 +11,7 @@ from claims.models import (
     Document,
     StaleClaimError,
     Topic,
+    TopicParty,
     four_eyes_refusal,
 )
 from sources.admin import NoDeleteAdmin
@@ -29,6 +30,14 @@ class TopicAdmin(NoDeleteAdmin):
     list_display = ("title", "question", "quantity_label", "quantity_min", "quantity_max")
     search_fields = ("title", "question")
     readonly_fields = ("slug",)
+
+
+@admin.register(TopicParty)
+class TopicPartyAdmin(NoDeleteAdmin):
+    """Parties to a topic: withdrawn with a reason, never deleted (history keeps both)."""
+
+    list_display = ("topic", "source", "reason", "withdrawn")
+    list_filter = ("withdrawn",)
 
 
 @admin.register(Detainee)
