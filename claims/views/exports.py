@@ -189,12 +189,6 @@ def conflict_columns(request: HttpRequest) -> tuple[list[Column], list[Column]]:
         Column("detainee", "detainee", field("detainee__name")),
         Column("kind", "kind", field("kind")),
         Column("status", "status", field("status")),
-        # A list conflict's per-person claims (lists against persons); none for a pair.
-        Column(
-            "witnesses",
-            "witnesses",
-            lambda row: [int(i) for i in (row["witness_ids"] or "").split(",") if i],
-        ),
     ]
     flat = [
         Column(
@@ -210,7 +204,14 @@ def conflict_columns(request: HttpRequest) -> tuple[list[Column], list[Column]]:
         "claims",
         lambda row: [{key: side_value(row, side, key) for key in CLAIM_SIDE} for side in "ab"],
     )
-    return [*common, *flat], [*common, nested]
+    # After the DESIGN.md keys: a list conflict's per-person claims (lists
+    # against persons), as claim ids; empty for a pair.
+    witnesses = Column(
+        "witnesses",
+        "witnesses",
+        lambda row: sorted(int(i) for i in (row["witness_ids"] or "").split(",") if i),
+    )
+    return [*common, *flat, witnesses], [*common, nested, witnesses]
 
 
 @require_safe
@@ -222,7 +223,7 @@ def conflict_export(request: HttpRequest, fmt: str) -> HttpResponse:
         Conflict.witnesses.through.objects.filter(conflict=OuterRef("pk"))
         .order_by()
         .values("conflict")
-        .annotate(ids=StringAgg(Cast("claim_id", CharField()), Value(","), order_by="claim_id"))
+        .annotate(ids=StringAgg(Cast("claim_id", CharField()), Value(",")))
         .values("ids")
     )
     rows = filterset.qs.annotate(witness_ids=Subquery(witnesses)).order_by("-opened_at", "-pk")

@@ -189,6 +189,7 @@ class NamedCount:
     total: int
     of: int | None
     by_organisation: list[tuple[Source, int]]
+    label: str = "Named releases reported"
 
 
 def named_count(topic: Topic) -> NamedCount | None:
@@ -199,9 +200,15 @@ def named_count(topic: Topic) -> NamedCount | None:
     """
     if not topic.rules.counts_status:
         return None
+    released = rules.status_leaves(topic.counts_status) <= rules.status_leaves("released")
+    label = (
+        "Named releases reported"
+        if released
+        else f"Named persons reported {topic.get_counts_status_display().lower()}"
+    )
     persons = detection.person_facts(topic.pk)
     if not persons:
-        return NamedCount(total=0, of=topic.quantity_max, by_organisation=[])
+        return NamedCount(total=0, of=topic.quantity_max, by_organisation=[], label=label)
     chains = Source.objects.chains({c.source_id for c in persons})
     organisation_of = {pk: chain[-1] for pk, chain in chains.items()}
     latest = max(c.effective_as_of for c in persons)
@@ -211,7 +218,7 @@ def named_count(topic: Topic) -> NamedCount | None:
         ((names[pk], n) for pk, n in by_org.items() if pk in names),
         key=lambda pair: (-pair[1], pair[0].name),
     )
-    return NamedCount(total=total, of=topic.quantity_max, by_organisation=shown)
+    return NamedCount(total=total, of=topic.quantity_max, by_organisation=shown, label=label)
 
 
 def recent_resolutions(conflicts, limit: int):

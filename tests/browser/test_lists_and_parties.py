@@ -2,7 +2,7 @@
 
 A journalist opens the topic of the 53: beside the sources' aggregate
 claims it shows the derived count of named releases, by organisation
-("Named released reported: 3 of 53, by CCDHRN 2, U.S. government 1"), the
+("Named releases reported: 3 of 53, by CCDHRN 2, U.S. government 1"), the
 illustrative tally that contradicts it as a list contradiction, and the
 sources' current word grouped into claims by parties and claims by
 independent monitors. `arrive()` runs axe-core and keeps a screenshot in
@@ -26,7 +26,7 @@ class ListsAndPartiesTests(BrowserTestCase):
         expect(page.get_by_role("heading", level=1)).to_have_text(RELEASE_TOPIC)
 
         count = page.locator("#named-count")
-        expect(count).to_contain_text("Named released reported: 3 of 53")
+        expect(count).to_contain_text("Named releases reported: 3 of 53")
         expect(count).to_contain_text("by CCDHRN 2, U.S. government 1")
         expect(page.locator("#parties")).to_contain_text("Government of Cuba")
         expect(page.locator("#parties")).to_contain_text("U.S. government")

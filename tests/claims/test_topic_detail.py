@@ -249,14 +249,16 @@ class TopicPageTests(JanuaryCast, TestCase):
         # 4. their earlier statements' ids, 5. those statements, 6. open
         # conflicts joined to both claims and theirs, 7. the newest resolved
         # conflicts, joined likewise, 8. detainees, 9. their current status,
-        # 10.-11. visible notes of every source and affiliation shown.
+        # 10.-11. visible notes of every source and affiliation shown,
+        # 12. the topic's parties, 13.-14. the speakers' affiliation chains
+        # (one query per level of affiliation, not per source: issue 14).
         add_claims(self.release, 10, start=0)
         publish_everything()
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(14):
             small = self.get()
 
         add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(14):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)
