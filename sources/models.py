@@ -96,20 +96,25 @@ class SourceQuerySet(PublishableQuerySet):
             Q(pk=source.pk) | Q(affiliation=source) | Q(affiliation__affiliation=source)
         )
 
-    def chains(self, ids) -> dict[int, tuple[int, ...]]:
+    def chains(self, ids, *, names: dict[int, str] | None = None) -> dict[int, tuple[int, ...]]:
         """Map each source id to its affiliation chain: itself, whom it speaks for, ..., the top.
 
         One query per level of affiliation (three in the demo: Jen Psaki, the
         State Department, the U.S. government), whatever the number of sources.
         The last id of a chain is the source's *organisation* (claims.conflicts,
-        "One voice per organisation").
+        "One voice per organisation"). `names`, when given, is filled with the
+        name of every source met, the organisations' among them.
         """
         parent: dict[int, int | None] = {}
         frontier = {pk for pk in ids if pk is not None}
         while frontier:
-            rows = list(Source.objects.filter(pk__in=frontier).values_list("pk", "affiliation_id"))
-            parent.update(rows)
-            frontier = {p for _, p in rows if p is not None and p not in parent}
+            rows = list(
+                Source.objects.filter(pk__in=frontier).values_list("pk", "affiliation_id", "name")
+            )
+            parent.update((pk, up) for pk, up, _ in rows)
+            if names is not None:
+                names.update((pk, name) for pk, _, name in rows)
+            frontier = {p for _, p, _ in rows if p is not None and p not in parent}
             frontier -= set(parent)
         chains = {}
         for pk in ids:

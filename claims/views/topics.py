@@ -120,13 +120,15 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lanes, facts = chart_lanes(shown), chart_claims(shown)
     picture = current_picture(word, earlier)
     parties = list(topic.parties.current().select_related("source").order_by("source__name"))
+    names: dict[int, str] = {}
     chains = Source.objects.chains(
-        {c.source_id for c in (*word, *earlier, *statuses)}
+        names=names,
+        ids={c.source_id for c in (*word, *earlier, *statuses)}
         | {c.claim_a.source_id for c in conflicts}
-        | {c.claim_b.source_id for c in conflicts}
+        | {c.claim_b.source_id for c in conflicts},
     )
     organisations = {pk: chain[-1] for pk, chain in chains.items()}
-    label_internal(conflicts, organisations)
+    label_internal(conflicts, organisations, names)
     corroborate(word, topic, organisations)
     party_ids = {p.source_id for p in parties}
     by_parties = [e for e in picture if party_ids & set(chains.get(e.source.pk, ()))]
@@ -148,11 +150,13 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "claims/topic_detail.html", context)
 
 
-def label_internal(conflicts: Iterable[Conflict], organisations: dict[int, int]) -> None:
+def label_internal(
+    conflicts: Iterable[Conflict], organisations: dict[int, int], names: dict[int, str]
+) -> None:
     """Mark each conflict between two voices of one organisation (claims.conflicts).
 
-    Sets `conflict.internal_to`, the organisation's Source, or None: one
-    query for the organisations' names, whatever the number of conflicts.
+    Sets `conflict.internal_to`, the organisation's name, or None: the names
+    come with the affiliation chains, so no query of its own.
     """
     conflicts = list(conflicts)
     internal = {
@@ -163,7 +167,6 @@ def label_internal(conflicts: Iterable[Conflict], organisations: dict[int, int])
             organisations.get(c.claim_b.source_id, c.claim_b.source_id),
         )
     }
-    names = Source.objects.in_bulk(set(internal.values())) if internal else {}
     for conflict in conflicts:
         conflict.internal_to = names.get(internal.get(conflict.pk))
 

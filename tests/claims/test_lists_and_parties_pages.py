@@ -87,7 +87,7 @@ class DemoTopicPageTests(RoleCast, TestCase):
         response = self.page()
         internal = [c for c in response.context["conflicts"] if c.internal_to is not None]
         self.assertEqual(len(internal), 1)
-        self.assertEqual(internal[0].internal_to.name, "U.S. government")
+        self.assertEqual(internal[0].internal_to, "U.S. government")
         self.assertEqual(
             {internal[0].claim_a.source.name, internal[0].claim_b.source.name},
             {"Jen Psaki", "Josh Earnest"},
