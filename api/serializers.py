@@ -8,9 +8,10 @@ list costs the same number of queries whatever its length.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic, TopicParty
 from sources.models import CredibilityNote, Source
 
 
@@ -130,6 +131,16 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
 
+class TopicPartySerializer(serializers.ModelSerializer):
+    """A source that is a party to the topic, and why (interested parties, issue 14)."""
+
+    source = SourceRefSerializer(read_only=True)
+
+    class Meta:
+        model = TopicParty
+        fields = ["source", "reason"]
+
+
 class TopicSerializer(serializers.ModelSerializer):
     seen_version = serializers.IntegerField(
         read_only=True,
@@ -137,6 +148,8 @@ class TopicSerializer(serializers.ModelSerializer):
         help_text="The record's version (its newest history row): send it back with an edit "
         "to have the edit refused if the record changed since.",
     )
+    # The current parties (withdrawn ones left out); edited by moderators, not through here.
+    parties = serializers.SerializerMethodField()
 
     class Meta:
         model = Topic
@@ -150,8 +163,15 @@ class TopicSerializer(serializers.ModelSerializer):
             "quantity_min",
             "quantity_max",
             "window_days",
+            "counts_status",
+            "parties",
             "created_at",
         ]
+
+    @extend_schema_field(TopicPartySerializer(many=True))
+    def get_parties(self, topic: Topic) -> list[dict]:
+        parties = [p for p in topic.parties.all() if not p.withdrawn]
+        return TopicPartySerializer(parties, many=True).data
 
 
 class DetaineeSerializer(serializers.ModelSerializer):
@@ -243,12 +263,15 @@ class ConflictSerializer(serializers.ModelSerializer):
     claim_b = ClaimSerializer(read_only=True)
     topic = TopicRefSerializer(read_only=True)
     detainee = DetaineeRefSerializer(read_only=True, allow_null=True)
+    # A list conflict's per-person claims behind the broken bound; empty for a pair.
+    witnesses = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Conflict
         fields = [
             "id",
             "kind",
+            "witnesses",
             "status",
             "topic",
             "detainee",

@@ -89,6 +89,7 @@ from claims.models import (
     Document,
     StaleClaimError,
     Topic,
+    TopicParty,
     four_eyes_refusal,
 )
 from claims.views.editing import (
@@ -301,7 +302,9 @@ class DocumentViewSet(FormViewSet):
 class TopicViewSet(FormViewSet):
     """Topics, by title."""
 
-    queryset = Topic.objects.order_by("title", "pk")
+    queryset = Topic.objects.order_by("title", "pk").prefetch_related(
+        Prefetch("parties", queryset=TopicParty.objects.select_related("source"))
+    )
     serializer_class = TopicSerializer
     form_class = TopicForm
     add_permission, change_permission = "claims.add_topic", "claims.change_topic"
@@ -799,7 +802,11 @@ class ConflictViewSet(ReadViewSet):
     filterset_class = ConflictFilterSet
 
     def get_queryset(self):
-        return Conflict.objects.for_display().order_by("-opened_at", "-pk")
+        return (
+            Conflict.objects.for_display()
+            .prefetch_related("witnesses")
+            .order_by("-opened_at", "-pk")
+        )
 
     def shown(self, conflict_: Conflict) -> Response:
         return Response(self.get_serializer(object_or_404(self.get_queryset(), conflict_.pk)).data)

@@ -12,6 +12,7 @@ from claims.models import (
     Document,
     StaleClaimError,
     Topic,
+    TopicParty,
     four_eyes_refusal,
 )
 from sources.admin import NoDeleteAdmin
@@ -33,6 +34,14 @@ class TopicAdmin(NoDeleteAdmin):
     search_fields = ("title", "question")
     readonly_fields = ("slug",)
     form = TopicForm
+
+
+@admin.register(TopicParty)
+class TopicPartyAdmin(NoDeleteAdmin):
+    """Parties to a topic: withdrawn with a reason, never deleted (history keeps both)."""
+
+    list_display = ("topic", "source", "reason", "withdrawn")
+    list_filter = ("withdrawn",)
 
 
 @admin.register(Detainee)

@@ -50,6 +50,9 @@ Choices DESIGN.md leaves open, made here:
   a claim relaying itself and a loop of relays are errors at their place.
   Relays are linked after every claim is written, so a file may list a relay
   before its original.
+- A party (issue 14) is matched by (topic, source); a file with another
+  reason updates the stored one, on the record. A withdrawn party is not
+  exported, and an import never withdraws one.
 - Hidden notes are not exported: the format has no way to say "hidden", and
   an importer would show them.
 """
@@ -76,11 +79,20 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from claims import detection
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic, TopicParty
 from crosscheck.text import normalise, text_problem
 from sources.models import CredibilityNote, Source
 
-SECTIONS = ("sources", "notes", "documents", "topics", "detainees", "claims", "resolutions")
+SECTIONS = (
+    "sources",
+    "notes",
+    "documents",
+    "topics",
+    "parties",
+    "detainees",
+    "claims",
+    "resolutions",
+)
 
 TEXT, INT, NUMBER, DATE, DATETIME, NAMES, CLAIM = (
     "text",
@@ -147,6 +159,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # Two counts this close agree (claims.conflicts.TopicRules).
         "tolerance": Key(INT, nullable=False),
         "tolerance_percent": Key(NUMBER, nullable=False),
+        # Lists against persons: the status whose detainees the count counts.
+        "counts_status": Key(choices=tuple(Claim.Status.values)),
+    },
+    # Interested parties (issue 14): which sources are parties to a topic, and why.
+    "parties": {
+        "topic": required(refers_to="topics"),
+        "source": required(refers_to="sources"),
+        "reason": required(),
     },
     "detainees": {
         "name": required(),
@@ -227,6 +247,7 @@ MUTABLE_FIELDS = {
         "window_days",
         "tolerance",
         "tolerance_percent",
+        "counts_status",
     ),
     "detainees": ("aliases", "arrested_on", "charges", "place_of_detention"),
     "claims": (
@@ -253,6 +274,7 @@ TOPIC_RULE_FIELDS = {
     "window_days",
     "tolerance",
     "tolerance_percent",
+    "counts_status",
 }
 CLAIM_RELATIONS = ("source", "topic", "detainee", "document", "relays_source")
 SECTION_OF = {
@@ -267,6 +289,7 @@ SECTION_OF = {
 PIVOTAL = {
     "sources": {"name"},
     "notes": set(),
+    "parties": set(),
     "documents": {"title"},
     "topics": {"title"},
     "detainees": {"name"},
@@ -841,6 +864,7 @@ class CaseCheck:
                     self.apply(entry, obj)
                     if self.clean(entry, obj, exclude=["slug"]):
                         entry.instance = obj
+        self.build_parties()
         self.build_detainees()
         self.build_claims()
         self.check_resolutions()
@@ -898,6 +922,44 @@ class CaseCheck:
                     f"{entry.path}: the stored note with this body has "
                     f"{', '.join(differences)}; a note is never edited, so it is kept as it is"
                 )
+
+    def build_parties(self) -> None:
+        """A party is matched by (topic, source); a new reason updates the stored one."""
+        stored: dict[tuple[int, int], TopicParty] = {
+            (p.topic_id, p.source_id): p
+            for p in TopicParty.objects.filter(
+                topic__in=self.stored["topics"].values(),
+                source__in=self.stored["sources"].values(),
+            )
+        }
+        seen: dict[tuple[str, str], Entry] = {}
+        for entry in self.entries["parties"]:
+            if not entry.checkable:
+                continue
+            party = TopicParty()
+            self.apply(entry, party)
+            if not self.clean(entry, party, exclude=["topic", "source"]):
+                continue
+            try:
+                topic, source = self.ref(entry, "topic"), self.ref(entry, "source")
+            except Unresolved:
+                continue
+            key = (entry.values["topic"], entry.values["source"])
+            if key in seen:
+                self.error(
+                    f"{entry.path}.source",
+                    f"{show(key[1])} is already a party to {show(key[0])} in {seen[key].path}",
+                    entry,
+                )
+                continue
+            seen[key] = entry
+            row = stored.get((topic.pk, source.pk)) if topic.pk and source.pk else None
+            if row is None:
+                entry.instance = party
+                continue
+            entry.instance, entry.existing = row, True
+            entry.changed = row.reason != party.reason
+            row.reason = party.reason
 
     def build_detainees(self) -> None:
         for entry in self.entries["detainees"]:
@@ -1172,6 +1234,18 @@ class CaseWriter:
             self.save_entry(entry)
         for entry in entries["topics"]:
             self.write_topic(entry)
+        for entry in entries["parties"]:
+            party = entry.instance
+            party.topic = self.check.instance_for("topics", entry.values["topic"])
+            party.source = self.check.instance_for("sources", entry.values["source"])
+            if not entry.existing:
+                self.save(party)
+                self.result.count("parties", "created")
+            elif entry.changed:
+                self.save(party)
+                self.result.count("parties", "updated")
+            else:
+                self.result.count("parties", "unchanged")
         for entry in entries["detainees"]:
             self.save_entry(entry)
             if entry.new_topics:
@@ -1437,6 +1511,12 @@ def export_case(
         source_ids = {c.source_id for c in claims} | {
             c.relays_source_id for c in claims if c.relays_source_id
         }
+        # A topic's parties go with it, whether or not they spoke.
+        source_ids |= set(
+            TopicParty.objects.current()
+            .filter(topic__in=topic_rows)
+            .values_list("source_id", flat=True)
+        )
         frontier = set(source_ids)
         while frontier:  # Affiliations, however deep.
             parents = set(
@@ -1509,8 +1589,16 @@ def export_case(
                 "window_days": t.window_days,
                 "tolerance": t.tolerance,
                 "tolerance_percent": float(t.tolerance_percent),
+                "counts_status": _text(t.counts_status),
             }
             for t in topic_rows
+        ],
+        "parties": [
+            {"topic": p.topic.title, "source": p.source.name, "reason": p.reason}
+            for p in TopicParty.objects.current()
+            .filter(topic__in=topic_rows, source__in=sources)
+            .select_related("topic", "source")
+            .order_by("topic__title", "source__name")
         ],
         "detainees": [
             {

@@ -95,8 +95,17 @@ STANCE_NAMES = {
     rules.DECLINES: "declines to say",
     POSITION: "position",
 }
-CONFLICT_COLOURS = {rules.Kind.GAP.value: "#7a4f00", rules.Kind.CONTRADICTION.value: "#a4161a"}
-CONFLICT_DASHES = {rules.Kind.GAP.value: "7 4", rules.Kind.CONTRADICTION.value: ""}
+CONFLICT_COLOURS = {
+    rules.Kind.GAP.value: "#7a4f00",
+    rules.Kind.CONTRADICTION.value: "#a4161a",
+    # A count against the named persons: a contradiction, drawn dotted.
+    rules.Kind.LIST_CONTRADICTION.value: "#a4161a",
+}
+CONFLICT_DASHES = {
+    rules.Kind.GAP.value: "7 4",
+    rules.Kind.CONTRADICTION.value: "",
+    rules.Kind.LIST_CONTRADICTION.value: "2 3",
+}
 FADED = 0.6
 
 

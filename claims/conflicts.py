@@ -77,6 +77,65 @@ Relays, or echoes (issue 14, point 3; `relays_of` and the functions after it):
 - Relaying oneself (a claim relaying itself, or a source relaying its own
   words) and loops of relays (A relays B relays A) are refused by
   `relay_problem` before anything is saved.
+Lists against persons (issue 14, point 1)
+-----------------------------------------
+
+(Also in docs/lists-and-parties.md, with the demo's example.)
+
+A quantity topic may *count a status* (`Topic.counts_status`, e.g.
+`released`): its count is the number of the topic's detainees whose status
+lies under that status. Then the per-person claims bound the count.
+
+- A per-person claim *reports a detainee counted* when every status leaf it
+  allows lies under the counted status ("released", "exiled",
+  "conditional_release" for `released`), and *reports a detainee not
+  counted* when none does ("detained", "house_arrest", "denies released").
+  "Deceased" is not counted under `released`; a claim that allows both
+  (`denies detained`: released or deceased) reports neither.
+- Only approved, current (not superseded on its own detainee variable) fact
+  claims that do not decline to say take part.
+- As of day D, the **lower bound** is the number of distinct detainees some
+  claim reports counted with its `as_of` on or before D ("k named released by
+  D": a release stays a release). The **upper bound** is the topic's maximum
+  minus the distinct detainees reported not counted with an `as_of` within
+  the topic's window of D (a detention is news only near its date), leaving
+  out any detainee also reported counted (the disagreement is on that
+  person's own variable, flagged there as a contradiction).
+- An aggregate claim (on the topic, no detainee; approved, current, a fact,
+  not declining) is judged against the bound its *other* sources' per-person
+  claims give as of its own `as_of` (a source is never flagged against
+  itself, as DESIGN.md's pairs are "from different sources"):
+  - a known value sharing no count with [lower, upper] (within the topic's
+    tolerance) is a **list contradiction** ("none released" against three
+    named releases; "no more than 2" against three);
+  - `no_information` facing a lower bound above zero is a **gap**, as
+    between two aggregate claims;
+  - anything else is nothing.
+- The data shape: a list conflict is stored as an ordinary pair of the
+  aggregate claim and ONE witness, the per-person claim with the smallest id
+  among those behind the broken bound (smallest id: a later report adds
+  witnesses without moving the pair, so a person's resolution of it stays
+  put), plus the full set of witnesses (`Conflict.witnesses`, a many-to-many,
+  derived by detection and rewritten as claims come and go). Releases are the
+  witnesses when the aggregate is too low, detentions when it is too high.
+  The pair is keyed like every pair (smaller id, larger id) and lives on the
+  aggregate's variable (topic, no detainee).
+
+One voice per organisation (issue 14, point 2)
+----------------------------------------------
+
+A source's *organisation* is the top of its
+affiliation chain (Jen Psaki -> U.S. Department of State -> U.S. government).
+
+- A conflict between two claims whose sources share an organisation is an
+  **internal inconsistency** of that organisation, not two sources
+  disagreeing. Detection still flags it (the sources differ, and a newsroom
+  wants to know when a department and its spokesman disagree); the label
+  says what it is.
+- **Corroboration** counts organisations, not people: a claim is
+  corroborated by the *other* organisations with a live known claim on the
+  same variable, inside the window, whose value overlaps its own. Two
+  spokespeople of one government agreeing with it are one voice.
 """
 
 from __future__ import annotations
@@ -84,7 +143,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
@@ -116,6 +175,8 @@ YES, NO = "yes", "no"
 class Kind(StrEnum):
     CONTRADICTION = "contradiction"
     GAP = "gap"
+    # An aggregate claim against the per-person claims (lists against persons).
+    LIST_CONTRADICTION = "list_contradiction"
 
 
 @dataclass(frozen=True)
@@ -131,6 +192,9 @@ class TopicRules:
     # would make 1% of "0" no tolerance at all). Either suffices. 0: exact.
     tolerance: int = 0
     tolerance_percent: float = 0.0
+    # The status whose detainees the count counts ("released"), or "": lists
+    # against persons, below.
+    counts_status: str = ""
 
     @property
     def upper(self) -> float:
@@ -305,6 +369,8 @@ def supersessions(claims: Iterable[ClaimFacts]) -> dict[int, int]:
 class Examination:
     superseded: dict[int, int]
     conflicts: dict[tuple[int, int], Kind]
+    # List conflicts only: each pair's witnesses (per-person claim ids), lists against persons.
+    witnesses: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
 
 
 def examine(claims: Iterable[ClaimFacts], topic: TopicRules) -> Examination:
@@ -641,3 +707,210 @@ def relay_problem(
             )
         chain.append(current)
     return ""
+
+
+# -- Lists against persons (issue 14, point 1) ---------------------------------
+# The rule: the module docstring, "Lists against persons".
+
+
+@dataclass(frozen=True)
+class ListBound:
+    """What per-person claims say of a counting topic's count as of one day."""
+
+    lower: int
+    upper: float
+    # Claim ids behind each side of the bound: reports of counted / not-counted detainees.
+    counted: tuple[int, ...] = ()
+    not_counted: tuple[int, ...] = ()
+
+
+def reports_counted(claim: ClaimFacts, counts_status: str) -> bool | None:
+    """Return True if a per-person claim reports the detainee counted, False if not, else None."""
+    if not claim.status or claim.kind != FACT or claim.stance not in (AFFIRMS, DENIES):
+        return None
+    counted = status_leaves(counts_status)
+    leaves = status_leaves(claim.status)
+    allowed = leaves if claim.stance == AFFIRMS else ALL_STATUS_LEAVES - leaves
+    if allowed and allowed <= counted:
+        return True
+    if allowed.isdisjoint(counted):
+        return False
+    return None
+
+
+def live_person_claims(persons: Iterable[ClaimFacts]) -> list[ClaimFacts]:
+    """Return the per-person claims that take part: current facts that report a status."""
+    by_detainee: dict[int | None, list[ClaimFacts]] = defaultdict(list)
+    for claim in persons:
+        if claim.detainee_id is not None:
+            by_detainee[claim.detainee_id].append(claim)
+    live = []
+    for claims in by_detainee.values():
+        superseded = supersessions(claims)
+        live.extend(c for c in claims if c.id not in superseded and is_compared(c) and c.status)
+    return live
+
+
+def list_bound(
+    persons: Iterable[ClaimFacts],
+    topic: TopicRules,
+    on: date,
+    *,
+    excluding_source: int | None = None,
+    live: bool = False,
+) -> ListBound:
+    """Return the bounds on the topic's count as of `on` from per-person claims.
+
+    `persons` are approved per-person claims (any detainee of the topic);
+    `live=True` says they are filtered by `live_person_claims` already.
+    """
+    claims = list(persons) if live else live_person_claims(persons)
+    counted: dict[int, list[int]] = defaultdict(list)
+    not_counted: dict[int, list[int]] = defaultdict(list)
+    for claim in claims:
+        if excluding_source is not None and claim.source_id == excluding_source:
+            continue
+        reported = reports_counted(claim, topic.counts_status)
+        day = claim.effective_as_of
+        if reported is True and day <= on:
+            counted[claim.detainee_id].append(claim.id)
+        elif reported is False and abs((day - on).days) <= topic.window_days:
+            not_counted[claim.detainee_id].append(claim.id)
+    held = {d: ids for d, ids in not_counted.items() if d not in counted}
+    return ListBound(
+        lower=len(counted),
+        upper=topic.upper - len(held),
+        counted=tuple(sorted(i for ids in counted.values() for i in ids)),
+        not_counted=tuple(sorted(i for ids in held.values() for i in ids)),
+    )
+
+
+@dataclass(frozen=True)
+class ListFinding:
+    kind: str  # Kind.LIST_CONTRADICTION or Kind.GAP
+    witnesses: tuple[int, ...]
+
+
+def judge_against_list(
+    aggregate: ClaimFacts, bound: ListBound, topic: TopicRules
+) -> ListFinding | None:
+    """Return how one live aggregate claim stands against the bound: a finding, or None."""
+    value = value_of(aggregate, topic)
+    if value is None:
+        if aggregate.stance == NO_INFORMATION and bound.lower > 0:
+            return ListFinding(Kind.GAP, bound.counted)
+        return None
+    if not isinstance(value, tuple):
+        return None
+    if not disjoint(value, ((bound.lower, bound.upper),), topic):
+        return None
+    # Too low against the named releases, or too high against the named detentions.
+    too_low = all(hi < bound.lower for _, hi in value)
+    witnesses = bound.counted if too_low else bound.not_counted
+    return ListFinding(Kind.LIST_CONTRADICTION, witnesses) if witnesses else None
+
+
+def list_conflicts(
+    aggregates: Iterable[ClaimFacts], persons: Iterable[ClaimFacts], topic: TopicRules
+) -> dict[tuple[int, int], ListFinding]:
+    """Return the list conflicts on a counting topic, keyed by (smaller id, larger id).
+
+    `aggregates` are the approved claims on the topic itself, `persons` the
+    approved per-person claims on its detainees. The pair is the aggregate
+    claim and its smallest-id witness.
+    """
+    if not (topic.has_quantity and topic.counts_status):
+        return {}
+    aggregates = [c for c in aggregates if c.detainee_id is None]
+    superseded = supersessions(aggregates)
+    live_persons = live_person_claims(persons)
+    if not live_persons:
+        return {}
+    found: dict[tuple[int, int], ListFinding] = {}
+    for claim in aggregates:
+        if claim.id in superseded or not is_compared(claim):
+            continue
+        bound = list_bound(
+            live_persons,
+            topic,
+            claim.effective_as_of,
+            excluding_source=claim.source_id,
+            live=True,
+        )
+        finding = judge_against_list(claim, bound, topic)
+        if finding is not None:
+            witness = finding.witnesses[0]
+            found[(min(claim.id, witness), max(claim.id, witness))] = finding
+    return found
+
+
+def examine_topic(
+    aggregates: Iterable[ClaimFacts], persons: Iterable[ClaimFacts], topic: TopicRules
+) -> Examination:
+    """Return `examine` of the topic's own variable, with its list conflicts added.
+
+    The list pairs never collide with the ordinary pairs: their witness lies
+    on a detainee's variable, the ordinary pairs on the topic's.
+    """
+    aggregates = list(aggregates)
+    found = examine(aggregates, topic)
+    listed = list_conflicts(aggregates, persons, topic)
+    if not listed:
+        return found
+    conflicts = dict(found.conflicts)
+    witnesses = {}
+    for pair, finding in listed.items():
+        conflicts[pair] = finding.kind
+        witnesses[pair] = finding.witnesses
+    return Examination(superseded=found.superseded, conflicts=conflicts, witnesses=witnesses)
+
+
+def named_counts(
+    persons: Iterable[ClaimFacts],
+    topic: TopicRules,
+    on: date,
+    organisation_of: dict[int, int],
+) -> tuple[int, dict[int, int]]:
+    """Return the detainees reported counted by `on`, over all sources and per organisation.
+
+    "Named releases reported: 3 of 53, by CCDHRN 2, U.S. government 1". An
+    organisation (`organisation_of`, source id to organisation id) counts
+    the distinct detainees its voices report counted.
+    """
+    live = live_person_claims(persons)
+    total = list_bound(live, topic, on, live=True).lower
+    by_org: dict[int, set[int]] = defaultdict(set)
+    for claim in live:
+        if reports_counted(claim, topic.counts_status) and claim.effective_as_of <= on:
+            by_org[organisation_of.get(claim.source_id, claim.source_id)].add(claim.detainee_id)
+    return total, {org: len(ids) for org, ids in by_org.items()}
+
+
+# -- One voice per organisation (issue 14, point 2) ----------------------------
+# The rule: the module docstring, "One voice per organisation".
+
+
+def is_internal(organisation_a: int, organisation_b: int) -> bool:
+    """Return whether a conflict between these two organisations is an internal inconsistency."""
+    return organisation_a == organisation_b
+
+
+def corroborations(
+    claims: Iterable[ClaimFacts], topic: TopicRules, organisation_of: dict[int, int]
+) -> dict[int, frozenset[int]]:
+    """Map each live, known claim on one variable to the other organisations that agree with it."""
+    claims = list(claims)
+    superseded = supersessions(claims)
+    live = [(c, value_of(c, topic)) for c in claims if is_compared(c) and c.id not in superseded]
+    known = [(c, v) for c, v in live if v is not None]
+    agreeing: dict[int, frozenset[int]] = {}
+    for claim, value in known:
+        mine = organisation_of.get(claim.source_id, claim.source_id)
+        agreeing[claim.id] = frozenset(
+            org
+            for other, other_value in known
+            if (org := organisation_of.get(other.source_id, other.source_id)) != mine
+            and within_window(claim, other, topic)
+            and not disjoint(value, other_value, topic)
+        )
+    return agreeing

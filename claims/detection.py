@@ -61,6 +61,34 @@ def variable_changed(topic_id: int, detainee_id: int | None) -> None:
         refresh_variable(topic_id, detainee_id)
 
 
+def person_facts(topic_id: int) -> list[rules.ClaimFacts]:
+    """Return the approved per-person claims reporting a status on a topic: a list's witnesses."""
+    return [
+        rules.ClaimFacts(*row)
+        for row in Claim.objects.approved()
+        .filter(topic_id=topic_id, detainee__isnull=False, kind=rules.FACT)
+        .exclude(status="")
+        .order_by()
+        .values_list(*FACT_FIELDS)
+    ]
+
+
+def examine_variable(
+    topic: Topic, detainee_id: int | None, approved: list[rules.ClaimFacts], persons=None
+) -> rules.Examination:
+    """Examine one variable's approved claims; the topic's own adds its list conflicts.
+
+    `persons` are the topic's approved per-person claims when the caller has
+    them (the recompute reads whole topics); read here otherwise.
+    """
+    topic_rules = topic.rules
+    if detainee_id is not None or not topic_rules.counts_status:
+        return rules.examine(approved, topic_rules)
+    if persons is None:
+        persons = person_facts(topic.pk)
+    return rules.examine_topic(approved, persons, topic_rules)
+
+
 @contextlib.contextmanager
 def deferred() -> Iterator[set[Variable]]:
     """Collect changed variables and refresh each once when the block ends."""
@@ -73,8 +101,13 @@ def deferred() -> Iterator[set[Variable]]:
         with transaction.atomic():
             yield pending
             _deferred.set(None)
+            counting: set[int] = set()
             for topic_id, detainee_id in sorted(pending, key=lambda v: (v[0], v[1] or 0)):
-                refresh_variable(topic_id, detainee_id)
+                refresh_variable(topic_id, detainee_id, follow=counting)
+            # Lists against persons: each counting topic's own variable once,
+            # however many of its detainees changed (it reads their claims afresh).
+            for topic_id in sorted(counting - {t for t, d in pending if d is None}):
+                refresh_variable(topic_id, None)
             # Bulk imports write inside this block without signals: cached pages go stale.
             data_changed()
     finally:
@@ -85,7 +118,12 @@ def deferred() -> Iterator[set[Variable]]:
 # failure here must undo that write as well, never leave it half-examined.
 @transaction.atomic(savepoint=False)
 def refresh_variable(
-    topic_id: int, detainee_id: int | None, *, by=None, because: str = ""
+    topic_id: int,
+    detainee_id: int | None,
+    *,
+    by=None,
+    because: str = "",
+    follow: bool | set[int] = True,
 ) -> Counter:
     """Bring supersessions and conflicts on one variable in line with its approved claims.
 
@@ -94,7 +132,12 @@ def refresh_variable(
     reopened records both, on the conflict and in its history.
 
     Return a Counter of what changed ("opened", "reopened", "superseded",
-    "lapsed", "kind changed", "supersession changed").
+    "lapsed", "kind changed", "supersession changed", "witnesses changed").
+
+    Lists against persons: on a topic whose count counts a status, a
+    per-person claim moves the bound on the count, so refreshing a
+    detainee's variable refreshes the topic's own variable too (`follow`),
+    or, given a set, adds the topic to it for the caller to refresh once.
     """
     # Serialise detection per topic, so that two approvals on the same
     # variable cannot both open the same pair. The writer took the lock
@@ -112,16 +155,24 @@ def refresh_variable(
         .values_list(*FACT_FIELDS, "state", "superseded_by_id", "verdict")
     )
     approved = [rules.ClaimFacts(*row[:-3]) for row in rows if row[-3] == Claim.State.APPROVED]
-    found = rules.examine(approved, topic.rules)
+    found = examine_variable(topic, detainee_id, approved)
     changes: Counter = Counter()
 
     _write_supersessions([(row[0], row[-2]) for row in rows], found.superseded, changes)
     stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
-    _write_conflicts(topic_id, detainee_id, found, changes, by=by, because=because, stored=stored)
+    lists = detainee_id is None and bool(topic.rules.counts_status)
+    _write_conflicts(
+        topic_id, detainee_id, found, changes, by=by, because=because, stored=stored, lists=lists
+    )
     if any(c.truth is not None for c in stored) or any(row[-1] for row in rows):
         _refresh_verdicts(topic_id, detainee_id, changes, by=by)
     if changes:  # Written in bulk, without signals: cached pages go stale.
         data_changed()
+    if detainee_id is not None and topic.rules.counts_status and follow is not False:
+        if isinstance(follow, set):
+            follow.add(topic_id)
+        else:
+            changes.update(refresh_variable(topic_id, None, by=by, because=because))
     return changes
 
 
@@ -159,8 +210,13 @@ def pair_standing(claim_a_id: int, claim_b_id: int) -> tuple[str | None, str, Va
         if claim.state != Claim.State.APPROVED:
             return None, f"claim #{pk} is {claim.get_state_display().lower()}", None
     variable = claims[claim_a_id].variable
-    if claims[claim_b_id].variable != variable:
-        return None, "its claims are no longer about the same topic and detainee", None
+    other = claims[claim_b_id].variable
+    if other != variable:
+        # A list conflict: the topic's claim against a per-person claim on it.
+        if variable[0] == other[0] and None in (variable[1], other[1]):
+            variable = (variable[0], None)
+        else:
+            return None, "its claims are no longer about the same topic and detainee", None
     topic = Topic.objects.get(pk=variable[0])
     approved = [
         rules.ClaimFacts(*row)
@@ -169,7 +225,7 @@ def pair_standing(claim_a_id: int, claim_b_id: int) -> tuple[str | None, str, Va
         .order_by()
         .values_list(*FACT_FIELDS)
     ]
-    found = rules.examine(approved, topic.rules)
+    found = examine_variable(topic, variable[1], approved)
     for pk in (claim_a_id, claim_b_id):
         if pk in found.superseded:
             return (
@@ -208,11 +264,14 @@ def _write_conflicts(
     by,
     because: str = "",
     stored: list[Conflict] | None = None,
+    lists: bool = False,
 ) -> None:
     """Open, close, reopen or move the variable's conflicts to match `found`.
 
     `stored` is the variable's conflicts when the caller has read them
     already (the full recompute reads a whole batch of topics at once).
+    `lists`: the variable is a counting topic's own, whose conflicts may
+    have witnesses (lists against persons) to bring in line.
     """
     wanted = found.conflicts
     if stored is None:
@@ -280,7 +339,50 @@ def _write_conflicts(
         if because and by is not None:
             conflict._history_user = by
         conflict.save()
+        existing[pair] = conflict
         changes["opened"] += 1
+    if lists or found.witnesses:
+        _write_witnesses(
+            {
+                existing[pair].pk: found.witnesses.get(pair, ())
+                for pair in wanted
+                if pair in existing
+            },
+            changes,
+        )
+
+
+def _write_witnesses(wanted: dict[int, tuple[int, ...]], changes: Counter) -> None:
+    """Make each conflict's witnesses (a list conflict's per-person claims) what detection found.
+
+    `wanted` maps conflict ids to witness claim ids (empty for a pair). Two
+    queries to read, one to add, one to remove, however many conflicts.
+    A conflict the rules no longer want keeps the witnesses it had.
+    """
+    if not wanted:
+        return
+    through = Conflict.witnesses.through
+    stored: dict[int, set[int]] = defaultdict(set)
+    for conflict_id, claim_id in through.objects.filter(conflict_id__in=wanted).values_list(
+        "conflict_id", "claim_id"
+    ):
+        stored[conflict_id].add(claim_id)
+    add, remove = [], Q(pk__in=[])
+    changed = 0
+    for conflict_id, claim_ids in wanted.items():
+        want, have = set(claim_ids), stored.get(conflict_id, set())
+        if want == have:
+            continue
+        changed += 1
+        add.extend(through(conflict_id=conflict_id, claim_id=c) for c in sorted(want - have))
+        if have - want:
+            remove |= Q(conflict_id=conflict_id, claim_id__in=have - want)
+    if add:
+        through.objects.bulk_create(add, batch_size=2000)
+    if remove != Q(pk__in=[]):
+        through.objects.filter(remove).delete()  # A derived link, not a record: nothing lost.
+    if changed:
+        changes["witnesses changed"] += changed
 
 
 def _transition(conflict: Conflict, status: str, reason: str, now, by, because: str = "") -> None:
@@ -363,6 +465,17 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     for conflict in Conflict.objects.filter(topic_id__in=topic_ids).order_by("pk"):
         stored[(conflict.topic_id, conflict.detainee_id)].append(conflict)
 
+    # Each topic's approved per-person claims: the witnesses of its list conflicts.
+    persons: dict[int, list[rules.ClaimFacts]] = defaultdict(list)
+    for (topic_id, detainee_id), rows in rows_by_variable.items():
+        if detainee_id is None:
+            continue
+        persons[topic_id].extend(
+            rules.ClaimFacts(**{f: row[f] for f in FACT_FIELDS})
+            for row in rows
+            if row["state"] == Claim.State.APPROVED and row["kind"] == rules.FACT and row["status"]
+        )
+
     examined = []
     for topic_id, detainee_id in variables:
         rows = rows_by_variable.get((topic_id, detainee_id), [])
@@ -371,9 +484,10 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
             for row in rows
             if row["state"] == Claim.State.APPROVED
         ]
-        examined.append(
-            (topic_id, detainee_id, rows, rules.examine(approved, topics[topic_id].rules))
+        found = examine_variable(
+            topics[topic_id], detainee_id, approved, persons=persons.get(topic_id, [])
         )
+        examined.append((topic_id, detainee_id, rows, found))
 
     # Pairs about to be opened that already have a conflict elsewhere: a claim moved.
     firsts = {a for *_, found in examined for a, _ in found.conflicts}
@@ -429,7 +543,13 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
                 for c in mine
             )
             _write_conflicts(
-                topic_id, detainee_id, found, changes, by=by, stored=None if moving else mine
+                topic_id,
+                detainee_id,
+                found,
+                changes,
+                by=by,
+                stored=None if moving else mine,
+                lists=detainee_id is None and bool(topics[topic_id].rules.counts_status),
             )
         if any(c.truth is not None for c in stored.get((topic_id, detainee_id), [])) or any(
             row["verdict"] for row in rows
@@ -441,6 +561,17 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     if opened:
         Conflict.objects.bulk_create(opened, batch_size=2000)
         Conflict.history.bulk_history_create(opened, batch_size=2000, default_date=now)
+        witnessed = {(c.claim_a_id, c.claim_b_id): c for c in opened if c.detainee_id is None}
+        links = [
+            Conflict.witnesses.through(conflict_id=witnessed[pair].pk, claim_id=claim_id)
+            for *_, found in examined
+            for pair, claim_ids in found.witnesses.items()
+            if pair in witnessed
+            for claim_id in claim_ids
+        ]
+        if links:
+            Conflict.witnesses.through.objects.bulk_create(links, batch_size=2000)
+            total["witnesses changed"] += len({link.conflict_id for link in links})
     for topic_id, detainee_id, changes in verdict_variables:
         before = changes["verdict changed"]
         _refresh_verdicts(topic_id, detainee_id, changes, by=by)

@@ -90,6 +90,7 @@ class TopicForm(EditedRecordForm):
             "quantity_label",
             "quantity_min",
             "quantity_max",
+            "counts_status",
             "window_days",
             "tolerance",
             "tolerance_percent",

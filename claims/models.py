@@ -93,7 +93,13 @@ RULE_FIELDS_SHOWN = (
     "quantity_max",
     "tolerance",
     "tolerance_percent",
+    "counts_status",
 )
+
+
+def counted_status_choices() -> list[tuple[str, str]]:
+    """The statuses a count may count: any of the claims' statuses (ClaimStatus)."""
+    return ClaimStatus.choices
 
 
 class Topic(TextPolicyModel, models.Model):
@@ -132,6 +138,15 @@ class Topic(TextPolicyModel, models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Or: two counts at most this percentage of the larger apart agree, e.g. 1.",
+    )
+    # Lists against persons (claims.conflicts): the count counts the topic's
+    # detainees in this status, so per-person claims bound it.
+    counts_status = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=counted_status_choices,
+        help_text="The count counts the topic's detainees in this status, e.g. "
+        "“Released”: then named releases bound it. Empty: the count stands alone.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -197,7 +212,11 @@ class Topic(TextPolicyModel, models.Model):
                 editor = current_user(self)
                 for topic_id, detainee_id in variables:
                     detection.refresh_variable(
-                        topic_id, detainee_id, by=editor, because=f"{self.title}: {because}"
+                        topic_id,
+                        detainee_id,
+                        by=editor,
+                        because=f"{self.title}: {because}",
+                        follow=False,  # Each variable once: the topic's own is in the set.
                     )
             self.rule_change_reason = ""
         self._stored_rules = self.rules
@@ -215,6 +234,7 @@ class Topic(TextPolicyModel, models.Model):
             "window_days",
             "tolerance",
             "tolerance_percent",
+            "counts_status",
         )
         if all(f in instance.__dict__ for f in rule_fields):
             instance._stored_rules = instance.rules
@@ -268,6 +288,7 @@ class Topic(TextPolicyModel, models.Model):
             window_days=self.window_days,
             tolerance=self.tolerance or 0,
             tolerance_percent=float(self.tolerance_percent or 0),
+            counts_status=self.counts_status if self.has_quantity else "",
         )
 
     def quantity_range_display(self) -> str:
@@ -275,6 +296,49 @@ class Topic(TextPolicyModel, models.Model):
             return ""
         upper = "no limit" if self.quantity_max is None else self.quantity_max
         return f"{self.quantity_label}: {self.quantity_min}–{upper}"
+
+
+class TopicPartyQuerySet(models.QuerySet):
+    def current(self) -> TopicPartyQuerySet:
+        return self.filter(withdrawn=False)
+
+
+class TopicParty(TextPolicyModel, models.Model):
+    """A source that is a party to a topic (the U.S. and Cuban governments to the deal).
+
+    Interested parties, issue 14 point 2: a claim whose speaker is a party,
+    or speaks for one (its affiliation chain reaches it), is shown under
+    "claims by parties", apart from "claims by independent monitors", and
+    the track record counts it apart. Never deleted: a party wrongly
+    recorded is withdrawn, with a reason, and history keeps both.
+    """
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="parties")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="party_to")
+    reason = models.TextField(
+        max_length=1000, help_text="Why it is a party, e.g. “Signed the Dec. 17 agreement.”"
+    )
+    withdrawn = models.BooleanField(default=False)
+    withdrawn_reason = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = TopicPartyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic", "source__name"]
+        verbose_name_plural = "topic parties"
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "source"], name="topicparty_one_per_source"),
+            models.CheckConstraint(condition=~Q(reason=""), name="topicparty_reason_not_empty"),
+            models.CheckConstraint(
+                condition=Q(withdrawn=False) | ~Q(withdrawn_reason=""),
+                name="topicparty_withdrawn_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} is a party to {self.topic}"
 
 
 class Detainee(TextPolicyModel, models.Model):
@@ -1338,6 +1402,10 @@ class SharedVariableIterable(models.query.ModelIterable):
 class ConflictKind(models.TextChoices):
     CONTRADICTION = rules.Kind.CONTRADICTION.value, "Contradiction"
     GAP = rules.Kind.GAP.value, "Gap (one source has no information)"
+    LIST_CONTRADICTION = (
+        rules.Kind.LIST_CONTRADICTION.value,
+        "List contradiction (a count against the named persons)",
+    )
 
 
 class ConflictStatus(models.TextChoices):
@@ -1400,6 +1468,10 @@ class Conflict(TextPolicyModel, models.Model):
     true_quantity = models.BigIntegerField(null=True, blank=True, validators=quantity_validators)
     true_status = models.CharField(max_length=30, choices=ClaimStatus.choices, blank=True)
     true_as_of = models.DateField(null=True, blank=True)
+    # A list conflict's per-person claims behind the broken bound (claims.conflicts,
+    # "Lists against persons"); one of them is claim_a or claim_b. Derived by
+    # detection, like superseded_by, so kept out of history. Empty for a pair.
+    witnesses = models.ManyToManyField(Claim, blank=True, related_name="witnessed_conflicts")
 
     history = HistoricalRecords()
     objects = ConflictQuerySet.as_manager()

@@ -9,6 +9,7 @@ from claims.views import (
     exports,
     imports,
     moderation,
+    parties,
     topics,
 )
 
@@ -86,6 +87,7 @@ urlpatterns = [
         moderation.source_notes_moderate,
         name="source_notes",
     ),
+    path("moderation/topics/<slug:slug>/parties/", parties.topic_parties, name="topic_parties"),
     path("moderation/notes/<int:pk>/hide/", moderation.note_hide, name="note_hide"),
     path("moderation/notes/<int:pk>/restore/", moderation.note_restore, name="note_restore"),
 ]

@@ -205,6 +205,9 @@ MATRIX = [
     ("claims:conflict_reopen",      ("resolved",),                      "POST", L,   403, 403, 403, 302, 302, 302),
     ("claims:source_notes",         ("psaki",),                         "GET",  L,   403, 403, 403, 200, 200, 200),
     ("claims:source_notes",         ("psaki",),                         "POST", L,   405, 405, 405, 405, 405, 405),
+    # Interested parties (issue 14): moderators record them; an empty form is refused (400).
+    ("claims:topic_parties",        ("release",),                       "GET",  L,   403, 403, 403, 200, 200, 200),
+    ("claims:topic_parties",        ("release",),                       "POST", L,   403, 403, 403, 400, 400, 400),
     ("claims:note_hide",            ("psaki_note",),                    "GET",  L,   405, 405, 405, 405, 405, 405),
     ("claims:note_hide",            ("psaki_note",),                    "POST", L,   403, 403, 403, 302, 302, 302),
     ("claims:note_restore",         ("hidden_note",),                   "GET",  L,   405, 405, 405, 405, 405, 405),

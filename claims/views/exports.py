@@ -45,8 +45,18 @@ crosscheck.exports.CHUNK_SIZE rows for their topics.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -199,7 +209,14 @@ def conflict_columns(request: HttpRequest) -> tuple[list[Column], list[Column]]:
         "claims",
         lambda row: [{key: side_value(row, side, key) for key in CLAIM_SIDE} for side in "ab"],
     )
-    return [*common, *flat], [*common, nested]
+    # After the DESIGN.md keys: a list conflict's per-person claims (lists
+    # against persons), as claim ids; empty for a pair.
+    witnesses = Column(
+        "witnesses",
+        "witnesses",
+        lambda row: sorted(int(i) for i in (row["witness_ids"] or "").split(",") if i),
+    )
+    return [*common, *flat, witnesses], [*common, nested, witnesses]
 
 
 @require_safe
@@ -207,8 +224,17 @@ def conflict_columns(request: HttpRequest) -> tuple[list[Column], list[Column]]:
 def conflict_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The conflicts the list's filters match (open ones unless asked otherwise), streamed."""
     filterset = ConflictFilterSet(request.GET, queryset=Conflict.objects.all(), request=request)
-    rows = filterset.qs.order_by("-opened_at", "-pk").values(
+    witnesses = (
+        Conflict.witnesses.through.objects.filter(conflict=OuterRef("pk"))
+        .order_by()
+        .values("conflict")
+        .annotate(ids=StringAgg(Cast("claim_id", CharField()), Value(",")))
+        .values("ids")
+    )
+    rows = filterset.qs.annotate(witness_ids=Subquery(witnesses)).order_by("-opened_at", "-pk")
+    rows = rows.values(
         "pk",
+        "witness_ids",
         "topic__title",
         "detainee__name",
         "kind",

@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from claims import charts
+from claims import charts, detection
+from claims import conflicts as rules
 from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
 from claims.views import past
 from claims.views.common import conflicts_for_display, source_notes
@@ -130,6 +131,20 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         *source_notes(),
     )
     lanes, facts = chart_lanes(shown), chart_claims(shown)
+    picture = current_picture(word, earlier)
+    parties = list(topic.parties.current().select_related("source").order_by("source__name"))
+    names: dict[int, str] = {}
+    chains = Source.objects.chains(
+        names=names,
+        ids={c.source_id for c in (*word, *earlier, *statuses)}
+        | {c.claim_a.source_id for c in conflicts}
+        | {c.claim_b.source_id for c in conflicts},
+    )
+    organisations = {pk: chain[-1] for pk, chain in chains.items()}
+    label_internal(conflicts, organisations, names)
+    corroborate(word, topic, organisations)
+    party_ids = {p.source_id for p in parties}
+    by_parties = [e for e in picture if party_ids & set(chains.get(e.source.pk, ()))]
     context = {
         "topic": topic,
         "claims": shown,
@@ -137,13 +152,91 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "clusters": clusters,
         "clustered_count": sum(cluster.size for cluster in clusters),
         "resolutions": resolutions,
-        "picture": current_picture(word, earlier),
+        "picture": picture,
+        "parties": parties,
+        "party_picture": by_parties,
+        "independent_picture": [e for e in picture if e not in by_parties],
+        "named_count": named_count(topic),
         "detainees": detainees,
         "detainee_statuses": detainee_statuses(detainees, statuses),
         "timeline": charts.timeline(facts, lanes, conflict_links(conflicts)),
         "range_chart": charts.range_chart(facts, lanes, topic.rules),
     }
     return render(request, "claims/topic_detail.html", context)
+
+
+def label_internal(
+    conflicts: Iterable[Conflict], organisations: dict[int, int], names: dict[int, str]
+) -> None:
+    """Mark each conflict between two voices of one organisation (claims.conflicts).
+
+    Sets `conflict.internal_to`, the organisation's name, or None: the names
+    come with the affiliation chains, so no query of its own.
+    """
+    conflicts = list(conflicts)
+    internal = {
+        c.pk: organisations.get(c.claim_a.source_id)
+        for c in conflicts
+        if rules.is_internal(
+            organisations.get(c.claim_a.source_id, c.claim_a.source_id),
+            organisations.get(c.claim_b.source_id, c.claim_b.source_id),
+        )
+    }
+    for conflict in conflicts:
+        conflict.internal_to = names.get(internal.get(conflict.pk))
+
+
+def corroborate(claims: list[Claim], topic: Topic, organisations: dict[int, int]) -> None:
+    """Set `claim.agreeing_organisations` on each current claim: other organisations agreeing.
+
+    Organisations, not people (claims.conflicts, "One voice per organisation").
+    """
+    by_variable: dict[int | None, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        by_variable[claim.detainee_id].append(claim)
+    for group in by_variable.values():
+        agreeing = rules.corroborations([c.facts for c in group], topic.rules, organisations)
+        for claim in group:
+            claim.agreeing_organisations = len(agreeing.get(claim.pk, ()))
+
+
+@dataclass
+class NamedCount:
+    """Lists against persons: the detainees reported counted, over all sources and by whom."""
+
+    total: int
+    of: int | None
+    by_organisation: list[tuple[Source, int]]
+    label: str = "Named releases reported"
+
+
+def named_count(topic: Topic) -> NamedCount | None:
+    """Return the derived count beside the aggregate claims: "named releases reported: 3 of 53".
+
+    Read from the topic's approved per-person claims, as detection reads
+    them (one query, plus one for the organisations' names).
+    """
+    if not topic.rules.counts_status:
+        return None
+    released = rules.status_leaves(topic.counts_status) <= rules.status_leaves("released")
+    label = (
+        "Named releases reported"
+        if released
+        else f"Named persons reported {topic.get_counts_status_display().lower()}"
+    )
+    persons = detection.person_facts(topic.pk)
+    if not persons:
+        return NamedCount(total=0, of=topic.quantity_max, by_organisation=[], label=label)
+    chains = Source.objects.chains({c.source_id for c in persons})
+    organisation_of = {pk: chain[-1] for pk, chain in chains.items()}
+    latest = max(c.effective_as_of for c in persons)
+    total, by_org = rules.named_counts(persons, topic.rules, latest, organisation_of)
+    names = Source.objects.in_bulk(by_org)
+    shown = sorted(
+        ((names[pk], n) for pk, n in by_org.items() if pk in names),
+        key=lambda pair: (-pair[1], pair[0].name),
+    )
+    return NamedCount(total=total, of=topic.quantity_max, by_organisation=shown, label=label)
 
 
 def recent_resolutions(conflicts, limit: int):

@@ -249,7 +249,9 @@ class DemoCaseRoundTripTests(TestCase):
             call_command("import_case", f.name, stdout=io.StringIO())
 
         self.assertEqual(snapshot(), before)
-        self.assertEqual(len(before[2]), 1, "the gap between Psaki and Sanchez")
+        self.assertEqual(
+            len(before[2]), 2, "the gap between Psaki and Sanchez, the illustrative list conflict"
+        )
         again = io.StringIO()
         call_command("export_case", stdout=again)
         self.assertEqual(again.getvalue(), exported)

@@ -8,7 +8,10 @@ The database side, DESIGN.md "The life of a conflict": for random histories
 of claims, created, approved, rejected, retracted, edited and moved in random
 order through the real `Claim.save` path, the open conflicts are exactly what
 `examine` finds among the approved claims, a full recompute has nothing left
-to do, and no conflict a person closed is ever reopened.
+to do, and no conflict a person closed is ever reopened. The counted topic
+counts its detainees released, so list contradictions (an aggregate claim
+against the per-person claims, claims.conflicts "Lists against persons") take
+part in every history, with their witnesses.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from claims.conflicts import (
     TopicRules,
     compare,
     examine,
+    examine_topic,
     value_of,
 )
 from claims.models import Claim, Conflict, Detainee, Topic
@@ -169,6 +173,67 @@ def contains(value, answer) -> bool:
 
 
 # -- The pure rules -----------------------------------------------------------
+
+
+@st.composite
+def counting_topics(draw, max_claims: int = 10):
+    """Draw a counting topic, claims on it, and per-person claims on three of its detainees."""
+    topic = replace(
+        draw(topic_rules().filter(lambda t: t.has_quantity)),
+        counts_status=draw(st.sampled_from(["released", "released", "detained", "exiled"])),
+    )
+    n = draw(st.integers(0, max_claims))
+    ids = draw(st.lists(st.integers(1, 1000), min_size=n, max_size=n, unique=True))
+    claims = [
+        draw(claim_facts(topic, draw(st.sampled_from([None, 7, 8, 9])), claim_id, turn=turn))
+        for turn, claim_id in enumerate(ids)
+    ]
+    return topic, claims
+
+
+@given(st.data())
+def test_it_examines_a_counting_topic_in_any_order_alike(data):
+    topic, claims = data.draw(counting_topics())
+    aggregates = [c for c in claims if c.detainee_id is None]
+    persons = [c for c in claims if c.detainee_id is not None]
+    found = examine_topic(aggregates, persons, topic)
+    shuffled = data.draw(st.permutations(claims))
+    assert (
+        examine_topic(
+            [c for c in shuffled if c.detainee_id is None],
+            [c for c in shuffled if c.detainee_id is not None],
+            topic,
+        )
+        == found
+    )
+
+
+@given(counting_topics())
+def test_a_list_conflict_pairs_a_live_aggregate_with_its_smallest_witness(variable):
+    """Every list conflict is a live aggregate fact of one source against another
+    source's per-person claims; its pair holds the smallest witness, and the
+    aggregate's value shares no count with the bound the witnesses give."""
+    topic, claims = variable
+    by_id = {c.id: c for c in claims}
+    aggregates = [c for c in claims if c.detainee_id is None]
+    persons = [c for c in claims if c.detainee_id is not None]
+    found = examine_topic(aggregates, persons, topic)
+    plain = examine(aggregates, topic)
+    assert {p: k for p, k in found.conflicts.items() if p not in found.witnesses} == (
+        plain.conflicts
+    )
+    for pair, witnesses in found.witnesses.items():
+        (aggregate_id,) = [i for i in pair if by_id[i].detainee_id is None]
+        aggregate = by_id[aggregate_id]
+        assert aggregate.kind == FACT and aggregate.id not in plain.superseded
+        assert witnesses and min(witnesses) in pair
+        assert all(by_id[w].detainee_id is not None for w in witnesses)
+        assert all(by_id[w].source_id != aggregate.source_id for w in witnesses)
+        kind = found.conflicts[pair]
+        if aggregate.stance == NO_INFORMATION:
+            assert kind == Kind.GAP
+        else:
+            assert kind == Kind.LIST_CONTRADICTION
 
 
 @given(variables(max_claims=2).filter(lambda v: len(v[1]) == 2))
@@ -316,6 +381,9 @@ class DetectionPropertyTests(TestCase):
             quantity_min=0,
             quantity_max=10,
             window_days=7,
+            # Lists against persons: the per-person claims on Ferrer and
+            # prisoner 12 bound the count, so list contradictions arise too.
+            counts_status="released",
         )
         cls.yes_no = Topic.objects.create(
             title="Talks", question="Do the talks go ahead?", window_days=3
@@ -471,13 +539,22 @@ class DetectionPropertyTests(TestCase):
     def expected(self) -> tuple[dict, dict]:
         """Return the open conflicts and supersessions `examine` finds among approved claims."""
         conflicts, superseded = {}, {}
+        self.expected_witnesses = {}
         for topic, detainee in self.variables:
             detainee_id = detainee and detainee.pk
-            approved = Claim.objects.approved().on_variable(topic.pk, detainee_id)
-            found = examine([claim.facts for claim in approved], topic.rules)
+            approved = [
+                c.facts for c in Claim.objects.approved().on_variable(topic.pk, detainee_id)
+            ]
+            if detainee_id is None:
+                # The topic's own variable: its pairs, and its aggregates against the persons.
+                persons = Claim.objects.approved().filter(topic=topic, detainee__isnull=False)
+                found = examine_topic(approved, [c.facts for c in persons], topic.rules)
+            else:
+                found = examine(approved, topic.rules)
             superseded.update(found.superseded)
             for pair, kind in found.conflicts.items():
                 conflicts[pair] = (str(kind), topic.pk, detainee_id)
+            self.expected_witnesses.update(found.witnesses)
         closed_by_people = set(
             Conflict.objects.filter(status__in=Conflict.HUMAN_CLOSED).values_list(
                 "claim_a_id", "claim_b_id"
@@ -500,6 +577,16 @@ class DetectionPropertyTests(TestCase):
 
     def assert_consistent(self, closed: dict[int, str]) -> None:
         self.assertEqual(self.stored(), self.expected())
+        # Each open list conflict carries exactly the witnesses the rules give it.
+        stored_witnesses = {}
+        for conflict in Conflict.objects.open().prefetch_related("witnesses"):
+            ids = tuple(sorted(c.pk for c in conflict.witnesses.all()))
+            if ids:
+                stored_witnesses[(conflict.claim_a_id, conflict.claim_b_id)] = ids
+        wanted = {
+            pair: ids for pair, ids in self.expected_witnesses.items() if pair in self.stored()[0]
+        }
+        self.assertEqual(stored_witnesses, wanted)
         pairs = list(Conflict.objects.values_list("claim_a_id", "claim_b_id"))
         self.assertEqual(len(pairs), len(set(pairs)), "a pair has two conflicts")
         self.assertEqual(

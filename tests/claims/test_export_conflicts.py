@@ -40,7 +40,11 @@ def export(*args: str) -> str:
 
 
 def import_demo() -> None:
-    import_case(json.loads(DEMO_CASE.read_text(encoding="utf-8")))
+    """Import the demo's Jan. 6 case: without its illustrative later claims (issue 14),
+    whose list contradiction tests/claims/test_list_detection.py and the pages' tests cover."""
+    case = json.loads(DEMO_CASE.read_text(encoding="utf-8"))
+    case["claims"] = [c for c in case["claims"] if not c["quote"].startswith("Illustrative")]
+    import_case(case)
 
 
 def detainee_claim(source: str, status: str, **changes) -> dict:

@@ -353,7 +353,10 @@ class ConflictExportTests(JanuaryCast, TestCase):
     def test_its_json_has_the_shape_of_export_conflicts(self):
         (item,) = json_rows(self.get("json"))
 
-        self.assertEqual(list(item), ["id", "url", "topic", "detainee", "kind", "status", "claims"])
+        self.assertEqual(
+            list(item), ["id", "url", "topic", "detainee", "kind", "status", "claims", "witnesses"]
+        )
+        self.assertEqual(item["witnesses"], [], "a pair has no witnesses")
         self.assertEqual([c["source"] for c in item["claims"]], ["Jen Psaki", "Elizardo Sanchez"])
         self.assertEqual(
             list(item["claims"][0]),

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.test import TestCase
 
 from claims.casefile import CaseFileError, export_case, import_case, validate_case
-from claims.models import Claim, Conflict, Detainee, Document, Topic
+from claims.models import Claim, Conflict, Detainee, Document, Topic, TopicParty
 from sources.models import CredibilityNote, Source
 
 DEMO_CASE = Path(settings.BASE_DIR) / "cases" / "cuba-2015-01.json"
@@ -332,7 +332,7 @@ class ValidateCaseTests(TestCase):
             messages([]),
             [
                 "a case file is a JSON object with sources, notes, documents, topics, "
-                "detainees, claims, resolutions; got a list"
+                "parties, detainees, claims, resolutions; got a list"
             ],
         )
         self.assertEqual(messages({"claims": {}}), ["claims: {} is not a list"])
@@ -628,7 +628,8 @@ class DemoCaseTests(TestCase):
         return Claim.objects.get(source__name=source, topic__title=topic, stated_on=stated_on)
 
     def test_it_yields_exactly_one_open_conflict_a_gap_between_psaki_and_sanchez(self):
-        conflict = Conflict.objects.get()
+        # Besides the illustrative list contradiction (tests/claims/test_list_demo.py).
+        conflict = Conflict.objects.exclude(kind="list_contradiction").get()
         self.assertEqual((conflict.kind, conflict.status), ("gap", "open"))
         self.assertEqual(conflict.topic.title, RELEASE)
         self.assertIsNone(conflict.detainee)
@@ -660,9 +661,16 @@ class DemoCaseTests(TestCase):
         self.assertFalse(Conflict.objects.filter(topic=names).exists())
 
     def test_every_claim_is_approved_and_cites_the_article(self):
-        self.assertEqual(Claim.objects.count(), 8)
+        self.assertEqual(Claim.objects.count(), 12)
         self.assertEqual(set(Claim.objects.values_list("state", flat=True)), {"approved"})
-        self.assertEqual(set(Claim.objects.values_list("document__title", flat=True)), {ARTICLE})
+        # The four illustrative claims cite the illustrative document, marked as such.
+        self.assertEqual(
+            set(Claim.objects.values_list("document__title", flat=True)),
+            {ARTICLE, "Illustrative: later reports of named releases"},
+        )
+        illustrative = Claim.objects.exclude(document__title=ARTICLE)
+        self.assertEqual(illustrative.count(), 4)
+        self.assertTrue(all(c.quote.startswith("Illustrative") for c in illustrative))
 
     def test_the_speakers_belong_to_their_organisations(self):
         affiliations = dict(
@@ -676,6 +684,9 @@ class DemoCaseTests(TestCase):
                 "Jen Psaki": "U.S. Department of State",
                 "Josh Earnest": "The White House",
                 "Elizardo Sanchez": "Cuban Commission for Human Rights and National Reconciliation",
+                # One organisation: the U.S. government (issue 14).
+                "The White House": "U.S. government",
+                "U.S. Department of State": "U.S. government",
             },
         )
 
@@ -694,7 +705,9 @@ def describe_open_conflicts() -> list[tuple]:
 
 def empty_the_database() -> None:
     """Delete every domain row, as a newsroom's fresh install would have none."""
+    Conflict.witnesses.through.objects.all().delete()
     Conflict.objects.all().delete()
+    TopicParty.objects.all().delete()
     Claim.objects.update(superseded_by=None, relays=None)
     Claim.objects.all().delete()
     CredibilityNote.objects.all().delete()
@@ -710,13 +723,14 @@ class ExportCaseTests(TestCase):
         import_case(load_demo())
         exported = export_case()
         conflicts = describe_open_conflicts()
-        self.assertEqual(len(conflicts), 1)
+        self.assertEqual(len(conflicts), 2, "the gap, and the illustrative list contradiction")
 
         empty_the_database()
         self.assertEqual(export_case(), {s: [] for s in exported})
         result = import_case(copy.deepcopy(exported))
 
-        self.assertEqual(result.counts["claims"]["created"], 8)
+        self.assertEqual(result.counts["claims"]["created"], 12)
+        self.assertEqual(result.counts["parties"]["created"], 2)
         self.assertEqual(export_case(), exported)
         self.assertEqual(describe_open_conflicts(), conflicts)
 
@@ -725,7 +739,8 @@ class ExportCaseTests(TestCase):
         before = row_counts()
         result = import_case(export_case())
         self.assertEqual(row_counts(), before)
-        self.assertEqual(sum(c["unchanged"] for c in result.counts.values()), 27)
+        # 11 sources, 6 notes, 2 documents, 3 topics, 2 parties, 4 detainees, 12 claims.
+        self.assertEqual(sum(c["unchanged"] for c in result.counts.values()), 40)
 
     def test_an_export_of_one_topic_carries_what_it_refers_to(self):
         import_case(load_demo())
@@ -733,23 +748,31 @@ class ExportCaseTests(TestCase):
         exported = export_case(topics=[release])
         self.assertEqual([t["title"] for t in exported["topics"]], [RELEASE])
         # With the wire report's relay of Psaki's Tuesday words.
-        self.assertEqual(len(exported["claims"]), 4)
+        self.assertEqual(len(exported["claims"]), 8)
         self.assertEqual(
             [s["name"] for s in exported["sources"]],
             [
                 "Cuban Commission for Human Rights and National Reconciliation",
                 "Elizardo Sanchez",
+                # A party to the topic goes with it, though it made no claim.
+                "Government of Cuba",
+                "Illustrative daily",
                 "Jen Psaki",
                 "U.S. Department of State",
                 "Wire report",
+                "U.S. government",
             ],
+        )
+        self.assertEqual(
+            [(p["source"], p["topic"]) for p in exported["parties"]],
+            [("Government of Cuba", RELEASE), ("U.S. government", RELEASE)],
         )
         self.assertEqual(exported["detainees"][0]["topics"], [RELEASE], "only the exported topics")
 
         empty_the_database()
         import_case(exported)
         self.assertEqual(export_case(topics=Topic.objects.all()), exported)
-        self.assertEqual(Conflict.objects.open().count(), 1)
+        self.assertEqual(Conflict.objects.open().count(), 2)
 
     def test_it_leaves_hidden_notes_out(self):
         import_case(small_case())

@@ -252,14 +252,16 @@ class TopicPageTests(JanuaryCast, TestCase):
         # share), 7. the first conflict of each cluster shown, joined to both
         # claims and theirs, 8. the newest resolved conflicts, joined
         # likewise, 9. detainees, 10. their current status, 11.-12. visible
-        # notes of every source and affiliation shown.
+        # notes of every source and affiliation shown, 13. the topic's
+        # parties, 14.-15. the speakers' affiliation chains (one query per
+        # level of affiliation, not per source: issue 14).
         add_claims(self.release, 10, start=0)
         publish_everything()
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(15):
             small = self.get()
 
         add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(15):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)
