@@ -746,8 +746,14 @@ def live_person_claims(persons: Iterable[ClaimFacts]) -> list[ClaimFacts]:
             by_detainee[claim.detainee_id].append(claim)
     live = []
     for claims in by_detainee.values():
-        superseded = supersessions(claims)
-        live.extend(c for c in claims if c.id not in superseded and is_compared(c) and c.status)
+        # Relays (see "Relays"): a relay of a recorded claim is not a second
+        # report of the person; a stand-in relay counts as the relayed source's.
+        superseded = supersessions(claims) | relay_supersessions(claims)
+        live.extend(
+            c
+            for c in claims
+            if c.id not in superseded and c.relays_id is None and is_compared(c) and c.status
+        )
     return live
 
 
@@ -768,7 +774,7 @@ def list_bound(
     counted: dict[int, list[int]] = defaultdict(list)
     not_counted: dict[int, list[int]] = defaultdict(list)
     for claim in claims:
-        if excluding_source is not None and claim.source_id == excluding_source:
+        if excluding_source is not None and speaker_of(claim) == excluding_source:
             continue
         reported = reports_counted(claim, topic.counts_status)
         day = claim.effective_as_of
@@ -822,19 +828,19 @@ def list_conflicts(
     if not (topic.has_quantity and topic.counts_status):
         return {}
     aggregates = [c for c in aggregates if c.detainee_id is None]
-    superseded = supersessions(aggregates)
+    superseded = supersessions(aggregates) | relay_supersessions(aggregates)
     live_persons = live_person_claims(persons)
     if not live_persons:
         return {}
     found: dict[tuple[int, int], ListFinding] = {}
     for claim in aggregates:
-        if claim.id in superseded or not is_compared(claim):
-            continue
+        if claim.id in superseded or claim.relays_id is not None or not is_compared(claim):
+            continue  # A relay of a recorded claim: its original is judged instead.
         bound = list_bound(
             live_persons,
             topic,
             claim.effective_as_of,
-            excluding_source=claim.source_id,
+            excluding_source=speaker_of(claim),
             live=True,
         )
         finding = judge_against_list(claim, bound, topic)
@@ -900,17 +906,31 @@ def corroborations(
 ) -> dict[int, frozenset[int]]:
     """Map each live, known claim on one variable to the other organisations that agree with it."""
     claims = list(claims)
-    superseded = supersessions(claims)
-    live = [(c, value_of(c, topic)) for c in claims if is_compared(c) and c.id not in superseded]
+    superseded = supersessions(claims) | relay_supersessions(claims)
+    # Originals only, as `agreeing_sources` counts (see "Relays"): a relay of a
+    # recorded claim is no voice of its own and gets its original's agreement;
+    # a stand-in relay speaks for the relayed source's organisation.
+    live = [
+        (c, value_of(c, topic))
+        for c in claims
+        if is_compared(c) and c.relays_id is None and c.id not in superseded
+    ]
     known = [(c, v) for c, v in live if v is not None]
+
+    def organisation(claim: ClaimFacts) -> int:
+        return organisation_of.get(speaker_of(claim), speaker_of(claim))
+
     agreeing: dict[int, frozenset[int]] = {}
     for claim, value in known:
-        mine = organisation_of.get(claim.source_id, claim.source_id)
+        mine = organisation(claim)
         agreeing[claim.id] = frozenset(
             org
             for other, other_value in known
-            if (org := organisation_of.get(other.source_id, other.source_id)) != mine
+            if (org := organisation(other)) != mine
             and within_window(claim, other, topic)
             and not disjoint(value, other_value, topic)
         )
+    for claim in claims:
+        if claim.relays_id in agreeing:
+            agreeing[claim.id] = agreeing[claim.relays_id]
     return agreeing

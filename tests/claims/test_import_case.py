@@ -759,8 +759,8 @@ class ExportCaseTests(TestCase):
                 "Illustrative daily",
                 "Jen Psaki",
                 "U.S. Department of State",
-                "Wire report",
                 "U.S. government",
+                "Wire report",
             ],
         )
         self.assertEqual(

@@ -51,7 +51,8 @@ class DemoTopicPageTests(RoleCast, TestCase):
         parties = [e.source.name for e in response.context["party_picture"]]
         independent = [e.source.name for e in response.context["independent_picture"]]
         self.assertEqual(parties, ["Jen Psaki"])
-        self.assertEqual(independent, ["Elizardo Sanchez", "Illustrative daily"])
+        # The wire report relays the U.S. government's words, but is no party itself.
+        self.assertEqual(independent, ["Elizardo Sanchez", "Illustrative daily", "Wire report"])
         self.assertContains(response, "Claims by parties")
         self.assertContains(response, "Government of Cuba</a> (Party to the Dec. 17 agreement")
 
