@@ -29,6 +29,7 @@ from claims import conflicts as rules
 from claims import locks
 from claims.models import Claim, Conflict, Topic
 from crosscheck.cache import data_changed
+from watching import events
 
 Variable = tuple[int, int | None]
 
@@ -68,7 +69,8 @@ def deferred() -> Iterator[set[Variable]]:
     pending: set[Variable] = set()
     token = _deferred.set(pending)
     try:
-        with transaction.atomic():
+        # The watchers' notifications too are written once, in bulk, at the end.
+        with transaction.atomic(), events.collected():
             yield pending
             _deferred.set(None)
             for topic_id, detainee_id in sorted(pending, key=lambda v: (v[0], v[1] or 0)):
@@ -108,7 +110,8 @@ def refresh_variable(topic_id: int, detainee_id: int | None, *, by=None) -> Coun
     changes: Counter = Counter()
 
     _write_supersessions([(row[0], row[-1]) for row in rows], found.superseded, changes)
-    _write_conflicts(topic_id, detainee_id, found, changes, by=by)
+    speakers = {row[0]: row[1] for row in rows}
+    _write_conflicts(topic_id, detainee_id, found, changes, by=by, speakers=speakers)
     if changes:  # Written in bulk, without signals: cached pages go stale.
         data_changed()
     return changes
@@ -180,13 +183,17 @@ def _write_conflicts(
     changes: Counter,
     *,
     by,
+    speakers: dict[int, int],
     stored: list[Conflict] | None = None,
 ) -> None:
     """Open, close, reopen or move the variable's conflicts to match `found`.
 
     `stored` is the variable's conflicts when the caller has read them
     already (the full recompute reads a whole batch of topics at once).
+    `speakers` maps the variable's claims to their sources: the watchers of
+    a conflict opened (or reopened) are told (watching.events).
     """
+    opened: list[Conflict] = []
     wanted = found.conflicts
     if stored is None:
         stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
@@ -226,6 +233,7 @@ def _write_conflicts(
             conflict.kind, conflict.topic_id, conflict.detainee_id = kind, topic_id, detainee_id
             _transition(conflict, Conflict.Status.OPEN, "The claims conflict again.", now, by)
             changes["reopened"] += 1
+            opened.append(conflict)
         elif conflict.kind != kind or moved:
             conflict.kind, conflict.topic_id, conflict.detainee_id = kind, topic_id, detainee_id
             conflict._change_reason = "The claims changed."
@@ -249,6 +257,9 @@ def _write_conflicts(
         conflict._change_reason = "Flagged by detection."
         conflict.save()
         changes["opened"] += 1
+        opened.append(conflict)
+    if opened:
+        events.conflicts_opened(opened, speakers, by=by)
 
 
 def _transition(conflict: Conflict, status: str, reason: str, now, by) -> None:
@@ -393,7 +404,13 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
                 for c in mine
             )
             _write_conflicts(
-                topic_id, detainee_id, found, changes, by=by, stored=None if moving else mine
+                topic_id,
+                detainee_id,
+                found,
+                changes,
+                by=by,
+                speakers={row["id"]: row["source_id"] for row in rows},
+                stored=None if moving else mine,
             )
         total.update(changes)
 
@@ -401,6 +418,8 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     if opened:
         Conflict.objects.bulk_create(opened, batch_size=2000)
         Conflict.history.bulk_history_create(opened, batch_size=2000, default_date=now)
+        speakers = {row["id"]: row["source_id"] for _, _, rows, _ in examined for row in rows}
+        events.conflicts_opened(opened, speakers, by=by)
 
 
 def _write_stale_supersessions(stale: list[tuple[int, int | None]]) -> None:

@@ -734,6 +734,7 @@ class Claim(TextPolicyModel, models.Model):
         never lags behind the claims it is about.
         """
         from claims import detection, locks
+        from watching import events
 
         with transaction.atomic():
             stored = getattr(self, "_stored", None)
@@ -769,14 +770,21 @@ class Claim(TextPolicyModel, models.Model):
             ):
                 # What an approved claim shows becomes public with it.
                 self.publish_what_it_shows()
+            if self.state == self.State.APPROVED and (
+                not stored or stored["state"] != self.State.APPROVED
+            ):
+                # Its watchers are told, in this transaction (watching.events).
+                events.claims_approved([self], by=self.current_user())
             touched = {self.variable}
             was_approved = False
             if stored:
                 touched.add((stored["topic_id"], stored["detainee_id"]))
                 was_approved = stored["state"] == self.State.APPROVED
             if self.state == self.State.APPROVED or was_approved:
-                for topic_id, detainee_id in touched:
-                    detection.variable_changed(topic_id, detainee_id)
+                # The conflicts this opens are told to their watchers as this user's doing.
+                with events.acting(self.current_user()):
+                    for topic_id, detainee_id in touched:
+                        detection.variable_changed(topic_id, detainee_id)
         self._remember_stored()
 
     def get_absolute_url(self) -> str:
@@ -1409,13 +1417,17 @@ class Conflict(TextPolicyModel, models.Model):
             raise ValidationError({"status_reason": "Give the rationale for this outcome."})
         for claim in self.claims:
             claim.second_pair_of_eyes(by)
-        self._close(
-            Conflict.Status.RESOLVED,
-            by=by,
-            reason=rationale.strip(),
-            outcome=outcome,
-            evidence_url=evidence_url,
-        )
+        from watching import events
+
+        with transaction.atomic():
+            self._close(
+                Conflict.Status.RESOLVED,
+                by=by,
+                reason=rationale.strip(),
+                outcome=outcome,
+                evidence_url=evidence_url,
+            )
+            events.conflict_decided(self, events.Event.CONFLICT_RESOLVED, by=by)
 
     def dismiss(self, *, by, reason: str) -> None:
         """Close a conflict that is not a real one; no verdicts follow."""
@@ -1458,7 +1470,11 @@ class Conflict(TextPolicyModel, models.Model):
             self.claim_a_id, self.claim_b_id
         )
         self.kind = kind
-        self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+        from watching import events
+
+        with transaction.atomic():
+            self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+            events.conflict_decided(self, events.Event.CONFLICT_REOPENED, by=by)
 
 
 class FormSubmission(models.Model):
