@@ -736,7 +736,8 @@ class Claim(TextPolicyModel, models.Model):
         from claims import detection, locks
         from watching import events
 
-        with transaction.atomic():
+        # The approval's and its conflicts' notifications: written together, at the end.
+        with transaction.atomic(), events.collected():
             stored = getattr(self, "_stored", None)
             if stored is None and self.pk is not None:
                 # Loaded with deferred fields, or built by hand: ask the row.
