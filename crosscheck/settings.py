@@ -409,13 +409,15 @@ CLAIMS_IMPORT_EXPIRY_HOURS = envint("CLAIMS_IMPORT_EXPIRY_HOURS", "24")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # E-mail (watching/mail.py: notifications at once and the daily digest, sent
-# by the worker), in Django 6.1's MAILERS. Django's console backend prints
-# them unless EMAIL_HOST names an SMTP server; EMAIL_BACKEND overrides either.
-# Read into lowercase names: Django 6.1 deprecates the EMAIL_* settings themselves.
+# by the worker), in Django 6.1's MAILERS. With DEBUG on, Django's console
+# backend prints them unless EMAIL_HOST names an SMTP server; with DEBUG off,
+# SMTP to EMAIL_HOST (default localhost), since `check --deploy` refuses a
+# console mailer in production. EMAIL_BACKEND overrides either. Read into
+# lowercase names: Django 6.1 deprecates the EMAIL_* settings themselves.
 _email_host = os.environ.get("EMAIL_HOST", "")
 _email_backend = os.environ.get("EMAIL_BACKEND", "") or (
     "django.core.mail.backends.smtp.EmailBackend"
-    if _email_host
+    if _email_host or not DEBUG
     else "django.core.mail.backends.console.EmailBackend"
 )
 MAILERS = {"default": {"BACKEND": _email_backend}}
