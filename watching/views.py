@@ -81,7 +81,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "page_notice": page_notice,
         "watches": watches,
-        "email_choice": choice(request.user),
         "email_choice_label": EmailChoice(choice(request.user)).label,
     }
     return render(request, "watching/notification_list.html", context)

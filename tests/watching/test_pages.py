@@ -110,3 +110,35 @@ class NotificationPageTests(RoleCast, JanuaryCast, TestCase):
         self.assertFalse(EmailPreference.objects.exists())
         self.assertRedirects(self.client.post(url, {"email": "daily"}), url)
         self.assertEqual(EmailPreference.objects.get(user=self.reader).email, EmailChoice.DAILY)
+
+
+class NotificationPageQueryTests(RoleCast, JanuaryCast, TestCase):
+    def add(self, n: int) -> None:
+        from django.utils import timezone
+
+        Notification.objects.bulk_create(
+            Notification(
+                user=self.reader,
+                event="claim_approved",
+                claim=self.some_released,
+                topic=self.release,
+                actor=self.moderator,
+                created_at=timezone.now(),
+            )
+            for _ in range(n)
+        )
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_notifications(self):
+        # 1. session, 2. user, 3.-4. the user's and the groups' permissions
+        # (the header's links), 5. the e-mail choice, 6. count, 7. a page of
+        # notifications joined to their topic, claim, conflict, sources and
+        # actor, 8. what the user watches, 9. the header's unread count.
+        self.client.force_login(self.reader)
+        self.client.post(reverse("watching:watch", args=["topic", self.release.pk]))
+        self.add(5)
+        with self.assertNumQueries(9):
+            self.client.get(reverse("watching:notifications"))
+        self.add(120)
+        with self.assertNumQueries(9):
+            response = self.client.get(reverse("watching:notifications"))
+        self.assertEqual(len(response.context["page"].object_list), 50)
