@@ -63,10 +63,12 @@ run: $(STAMP)
 	@echo
 	@echo "Crosscheck: http://127.0.0.1:$(PORT)/"
 	@echo
-# The background worker (spreadsheet checks and imports, claims.tasks) runs
+# The daily digest of notifications is queued once (idempotent: watching.tasks).
+# The background worker (spreadsheet checks and imports, claims.tasks, e-mails) runs
 # beside the server and stops with it: the trap ends it however the server
 # ends (Ctrl+C, an error). Without the autoreloader, whose parent would leave
 # its child behind; restart `make run` after changing claims/tasks.py.
+	@$(BIN)/python manage.py send_digests --schedule
 	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

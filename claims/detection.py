@@ -29,6 +29,7 @@ from claims import conflicts as rules
 from claims import locks
 from claims.models import Claim, Conflict, Topic
 from crosscheck.cache import data_changed
+from watching import events
 
 Variable = tuple[int, int | None]
 
@@ -98,7 +99,8 @@ def deferred() -> Iterator[set[Variable]]:
     pending: set[Variable] = set()
     token = _deferred.set(pending)
     try:
-        with transaction.atomic():
+        # The watchers' notifications too are written once, in bulk, at the end.
+        with transaction.atomic(), events.collected():
             yield pending
             _deferred.set(None)
             counting: set[int] = set()
@@ -161,8 +163,17 @@ def refresh_variable(
     _write_supersessions([(row[0], row[-2]) for row in rows], found.superseded, changes)
     stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
     lists = detainee_id is None and bool(topic.rules.counts_status)
+    speakers = {row[0]: row[1] for row in rows}
     _write_conflicts(
-        topic_id, detainee_id, found, changes, by=by, because=because, stored=stored, lists=lists
+        topic_id,
+        detainee_id,
+        found,
+        changes,
+        by=by,
+        because=because,
+        stored=stored,
+        lists=lists,
+        speakers=speakers,
     )
     if any(c.truth is not None for c in stored) or any(row[-1] for row in rows):
         _refresh_verdicts(topic_id, detainee_id, changes, by=by)
@@ -263,6 +274,7 @@ def _write_conflicts(
     *,
     by,
     because: str = "",
+    speakers: dict[int, int],
     stored: list[Conflict] | None = None,
     lists: bool = False,
 ) -> None:
@@ -272,7 +284,10 @@ def _write_conflicts(
     already (the full recompute reads a whole batch of topics at once).
     `lists`: the variable is a counting topic's own, whose conflicts may
     have witnesses (lists against persons) to bring in line.
+    `speakers` maps the variable's claims to their sources: the watchers of
+    a conflict opened (or reopened) are told (watching.events).
     """
+    opened: list[Conflict] = []
     wanted = found.conflicts
     if stored is None:
         stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
@@ -314,6 +329,7 @@ def _write_conflicts(
                 conflict, Conflict.Status.OPEN, "The claims conflict again.", now, by, because
             )
             changes["reopened"] += 1
+            opened.append(conflict)
         elif conflict.kind != kind or moved:
             conflict.kind, conflict.topic_id, conflict.detainee_id = kind, topic_id, detainee_id
             conflict._change_reason = "The claims changed."
@@ -341,6 +357,9 @@ def _write_conflicts(
         conflict.save()
         existing[pair] = conflict
         changes["opened"] += 1
+        opened.append(conflict)
+    if opened:
+        events.conflicts_opened(opened, speakers, by=by)
     if lists or found.witnesses:
         _write_witnesses(
             {
@@ -548,6 +567,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
                 found,
                 changes,
                 by=by,
+                speakers={row["id"]: row["source_id"] for row in rows},
                 stored=None if moving else mine,
                 lists=detainee_id is None and bool(topics[topic_id].rules.counts_status),
             )
@@ -572,6 +592,8 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
         if links:
             Conflict.witnesses.through.objects.bulk_create(links, batch_size=2000)
             total["witnesses changed"] += len({link.conflict_id for link in links})
+        speakers = {row["id"]: row["source_id"] for _, _, rows, _ in examined for row in rows}
+        events.conflicts_opened(opened, speakers, by=by)
     for topic_id, detainee_id, changes in verdict_variables:
         before = changes["verdict changed"]
         _refresh_verdicts(topic_id, detainee_id, changes, by=by)

@@ -863,8 +863,10 @@ class Claim(TextPolicyModel, models.Model):
         never lags behind the claims it is about.
         """
         from claims import detection, locks
+        from watching import events
 
-        with transaction.atomic():
+        # The approval's and its conflicts' notifications: written together, at the end.
+        with transaction.atomic(), events.collected():
             stored = getattr(self, "_stored", None)
             if stored is None and self.pk is not None:
                 # Loaded with deferred fields, or built by hand: ask the row.
@@ -905,14 +907,21 @@ class Claim(TextPolicyModel, models.Model):
             ):
                 # What an approved claim shows becomes public with it.
                 self.publish_what_it_shows()
+            if self.state == self.State.APPROVED and (
+                not stored or stored["state"] != self.State.APPROVED
+            ):
+                # Its watchers are told, in this transaction (watching.events).
+                events.claims_approved([self], by=self.current_user())
             touched = {self.variable}
             was_approved = False
             if stored:
                 touched.add((stored["topic_id"], stored["detainee_id"]))
                 was_approved = stored["state"] == self.State.APPROVED
             if self.state == self.State.APPROVED or was_approved:
-                for topic_id, detainee_id in touched:
-                    detection.variable_changed(topic_id, detainee_id)
+                # The conflicts this opens are told to their watchers as this user's doing.
+                with events.acting(self.current_user()):
+                    for topic_id, detainee_id in touched:
+                        detection.variable_changed(topic_id, detainee_id)
         self._remember_stored()
 
     def get_absolute_url(self) -> str:
@@ -1736,14 +1745,18 @@ class Conflict(TextPolicyModel, models.Model):
             raise ValidationError({"status_reason": "Give the rationale for this outcome."})
         for claim in self.claims:
             claim.second_pair_of_eyes(by)
-        self._close(
-            Conflict.Status.RESOLVED,
-            by=by,
-            reason=rationale.strip(),
-            outcome=outcome,
-            evidence_url=evidence_url,
-            truth=truth,
-        )
+        from watching import events
+
+        with transaction.atomic():
+            self._close(
+                Conflict.Status.RESOLVED,
+                by=by,
+                reason=rationale.strip(),
+                outcome=outcome,
+                evidence_url=evidence_url,
+                truth=truth,
+            )
+            events.conflict_decided(self, events.Event.CONFLICT_RESOLVED, by=by)
 
     def outcome_with(self, truth: rules.Truth | None, outcome: str) -> str:
         """Return the outcome to record with this true value: the one given, or the one it gives.
@@ -1855,7 +1868,11 @@ class Conflict(TextPolicyModel, models.Model):
             self.claim_a_id, self.claim_b_id
         )
         self.kind = kind
-        self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+        from watching import events
+
+        with transaction.atomic():
+            self._close(Conflict.Status.OPEN, by=by, reason=reason.strip())
+            events.conflict_decided(self, events.Event.CONFLICT_REOPENED, by=by)
 
 
 # Verdicts -------------------------------------------------------------------

@@ -105,6 +105,7 @@ from claims.management.commands.generate_volume import fast_fold
 from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from crosscheck.text import normalise, text_problem
 from sources.models import Source
+from watching import events
 
 IMPORT_REASON = "Imported from a spreadsheet."
 BATCH = 2000
@@ -1300,7 +1301,8 @@ def import_file(
         touched: set = set()
         first_pk = write(report, user=user, progress=progress, touched=touched)
         if touched:
-            detect(touched)
+            with events.acting(user):  # The conflicts it opens are the importer's doing.
+                detect(touched)
             # The pair is stored ordered, and the new claims have the highest keys.
             report.conflicts_opened = Conflict.objects.filter(
                 claim_b_id__gte=first_pk, status=Conflict.Status.OPEN
@@ -1386,6 +1388,8 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
             touched.add(claim.variable)
         # Written without Claim.save: what they show is published here (docs/publication.md).
         Claim.objects.filter(pk__in=[c.pk for c in claims]).publish_what_they_use()
+        # And their watchers told, in bulk (watching.events).
+        events.claims_approved(claims, by=user)
     return min((c.pk for c in claims), default=None)
 
 

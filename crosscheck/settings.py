@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "api",
+    # Watching and notifications (docs/watching.md).
+    "watching",
     # The project package: the page cache's signals (crosscheck/cache.py).
     "crosscheck",
 ]
@@ -140,6 +142,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header's unread notifications, for a logged-in user (watching/).
+                "watching.context_processors.notifications",
             ],
         },
     },
@@ -403,3 +407,33 @@ CLAIMS_IMPORT_EXPIRY_HOURS = envint("CLAIMS_IMPORT_EXPIRY_HOURS", "24")
 # docker compose runs the `worker` service) picks it up. Tests run the same
 # worker loop in-process (tests/claims/jobs.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# E-mail (watching/mail.py: notifications at once and the daily digest, sent
+# by the worker), in Django 6.1's MAILERS. With DEBUG on, Django's console
+# backend prints them unless EMAIL_HOST names an SMTP server; with DEBUG off,
+# SMTP to EMAIL_HOST (default localhost), since `check --deploy` refuses a
+# console mailer in production. EMAIL_BACKEND overrides either. Read into
+# lowercase names: Django 6.1 deprecates the EMAIL_* settings themselves.
+_email_host = os.environ.get("EMAIL_HOST", "")
+_email_backend = os.environ.get("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _email_host or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend"
+)
+MAILERS = {"default": {"BACKEND": _email_backend}}
+if _email_backend.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _email_host or "localhost",
+        "port": envint("EMAIL_PORT", "25"),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": envbool("EMAIL_USE_TLS", "0"),
+        "use_ssl": envbool("EMAIL_USE_SSL", "0"),
+        # Seconds an SMTP exchange may block the worker.
+        "timeout": envint("EMAIL_TIMEOUT", "30"),
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crosscheck@localhost")
+# The hour (0-23, in TIME_ZONE) the worker sends the daily digests.
+NOTIFICATIONS_DIGEST_HOUR = envint("NOTIFICATIONS_DIGEST_HOUR", "7")
+if not 0 <= NOTIFICATIONS_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("NOTIFICATIONS_DIGEST_HOUR is an hour of the day, 0 to 23.")

@@ -27,6 +27,7 @@ def handler404(request, exception):
 urlpatterns = [
     path("", include("claims.urls")),
     path("sources/", include("sources.urls")),
+    path("", include("watching.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/login/", accounts.login, name="login"),

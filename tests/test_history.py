@@ -320,15 +320,16 @@ class HistoryQueryCountTests(RoleCast, JanuaryCast, TestCase):
         # the one before) joined to their users, 4. the sources its
         # affiliation pointed to, by name, 5. session, 6. user, 7.-8. the
         # user's and the groups' permissions (for the header's links),
-        # 9. the date a reader's history starts at (the record published).
+        # 9. the date a reader's history starts at (the record published),
+        # 10. the header's unread notifications (watching/).
         self.client.force_login(self.reader)
         self.edit(self.psaki, 9)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             response = self.client.get(history_url("source", self.psaki))
         self.assertEqual(len(response.context["entries"]), 10)
 
         self.edit(self.psaki, 190)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             response = self.client.get(history_url("source", self.psaki))
         self.assertEqual(len(response.context["entries"]), 50)
 

@@ -288,6 +288,29 @@ MATRIX = [
     ("claims:import_job",           ("editors_job",),                   "POST", L,   403, 405, 405, 405, 405, 405),
     ("claims:import_job_confirm",   ("editors_job",),                   "GET",  L,   403, 405, 405, 405, 405, 405),
     ("claims:import_job_confirm",   ("editors_job",),                   "POST", L,   403, 302, 404, 404, 404, 404),
+    # Watching (watching/): any logged-in user watches what they may see, and reads their own notifications.
+    ("watching:watch",              ("topic", "release_pk"),            "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("topic", "release_pk"),            "POST", L,   302, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("topic", "secret_topic_pk"),       "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("topic", "secret_topic_pk"),       "POST", L,   404, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("detainee", "prisoner"),           "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("detainee", "prisoner"),           "POST", L,   302, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("detainee", "secret_prisoner"),    "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("detainee", "secret_prisoner"),    "POST", L,   404, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("source", "psaki"),                "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("source", "psaki"),                "POST", L,   302, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("source", "secret_source"),        "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("source", "secret_source"),        "POST", L,   404, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("conflict", "gap"),                "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("conflict", "gap"),                "POST", L,   302, 302, 302, 302, 302, 302),
+    ("watching:watch",              ("claim", "approved"),              "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:watch",              ("claim", "approved"),              "POST", L,   404, 404, 404, 404, 404, 404),
+    ("watching:notifications",      (),                                 "GET",  L,   200, 200, 200, 200, 200, 200),
+    ("watching:notifications",      (),                                 "POST", L,   405, 405, 405, 405, 405, 405),
+    ("watching:read",               (),                                 "GET",  L,   405, 405, 405, 405, 405, 405),
+    ("watching:read",               (),                                 "POST", L,   302, 302, 302, 302, 302, 302),
+    ("watching:settings",           (),                                 "GET",  L,   200, 200, 200, 200, 200, 200),
+    ("watching:settings",           (),                                 "POST", L,   200, 200, 200, 200, 200, 200),
 ]
 # fmt: on
 
@@ -314,6 +337,7 @@ POST_DATA = {
     },
     "claims:conflict_reopen": {"reason": "New evidence"},
     "claims:note_hide": {"reason": "Wrong source"},
+    "watching:read": {"all": "1"},
 }
 
 # The REST API (api.views): the same roles, answered as an API answers. Reads

@@ -72,14 +72,15 @@ class DashboardTests(EditorialCast, TestCase):
         # 1. the session, 2. the user, 3.-4. the user's and their groups'
         # permissions (for the view's check and the page's links), 5. the
         # editor's claims joined to source, affiliation, topic, detainee,
-        # document and the moderator who changed their state.
+        # document and the moderator who changed their state, 6. the header's
+        # unread notifications (watching/).
         self.client.force_login(self.edna)
         self.make_claims(10)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             self.client.get(URL)
 
         self.make_claims(190)
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             response = self.client.get(URL)
         shown = response.context
         self.assertEqual(len(shown["drafts"]) + len(shown["pending"]) + len(shown["rejected"]), 200)

@@ -441,8 +441,10 @@ class QueryTests(DetectionTestCase):
         # history, UPDATE topic, detainee and source to published (the rows
         # not yet published: docs/publication.md), SELECT the source's
         # affiliation, SELECT topic (FOR UPDATE on PostgreSQL), SELECT claims
-        # on the variable, SELECT conflicts on the variable, RELEASE SAVEPOINT.
-        self.assertEqual(len(many), 11, "\n".join(many))
+        # on the variable, SELECT conflicts on the variable, SELECT the
+        # active watches of its topic, detainee and speaker (watching.events;
+        # nobody watches here, so nothing more), RELEASE SAVEPOINT.
+        self.assertEqual(len(many), 12, "\n".join(many))
 
     def test_it_writes_two_rows_for_each_new_conflict(self):
         self.agreeing_claims(self.ferrer, 3)
@@ -452,9 +454,10 @@ class QueryTests(DetectionTestCase):
 
         queries = self.approve_queries(imprisoned)
 
-        # The 11 above, one SELECT for a moved-in pair, and per conflict an
-        # INSERT of the row and one of its history.
-        self.assertEqual(len(queries), 11 + 1 + 2 * 3, "\n".join(queries))
+        # The 12 above, one SELECT for a moved-in pair, and per conflict an
+        # INSERT of the row and one of its history. The conflicts' watchers
+        # are looked up with the approval's, in the same SELECT.
+        self.assertEqual(len(queries), 12 + 1 + 2 * 3, "\n".join(queries))
         self.assertEqual(Conflict.objects.count(), 3)
 
     def test_it_never_reads_claims_on_other_variables(self):

@@ -299,18 +299,19 @@ class QueueQueryCountTests(RoleCast, JanuaryCast, TestCase):
         # user's and the groups' permissions, 5. count of pending claims,
         # 6. a page of them joined to source, affiliation, topic, detainee,
         # document, update, creator and last mover, 7. the stored claims on
-        # the same sources, topics and days (near-duplicates).
+        # the same sources, topics and days (near-duplicates), 8. the header's
+        # unread notifications (watching/).
         self.add_pending(10)
         with (
             mock.patch("claims.views.moderation.detection.preview", return_value=[]),
-            self.assertNumQueries(7),
+            self.assertNumQueries(8),
         ):
             self.client.get(QUEUE)
 
         self.add_pending(190)
         with (
             mock.patch("claims.views.moderation.detection.preview", return_value=[]),
-            self.assertNumQueries(7),
+            self.assertNumQueries(8),
         ):
             self.client.get(QUEUE)
 

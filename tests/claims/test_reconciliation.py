@@ -268,14 +268,15 @@ class DecisionListQueryCountTests(RoleCast, JanuaryCast, TestCase):
         # 5. count of open conflicts, 6. a page of them joined to both
         # claims, their sources, affiliations, topics, detainees and
         # documents, 7.-10. the visible notes of the A and B sources and of
-        # their affiliations, 11. the track record of every source on the page.
+        # their affiliations, 11. the track record of every source on the page,
+        # 12. the header's unread notifications (watching/).
         self.client.force_login(self.moderator)
         self.add_conflicts(9)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             self.client.get(TO_DECIDE)
 
         self.add_conflicts(190)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             response = self.client.get(TO_DECIDE)
         self.assertEqual(len(response.context["items"]), 25)
 

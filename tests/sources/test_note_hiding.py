@@ -150,15 +150,15 @@ class NotesPageQueryCountTests(RoleCast, JanuaryCast, TestCase):
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_notes(self):
         # 1. session, 2. user, 3.-4. the user's and the groups' permissions,
         # 5. the source, 6. its notes, hidden or not, joined to their author
-        # and to who hid them.
+        # and to who hid them, 7. the header's unread notifications (watching/).
         self.client.force_login(self.moderator)
         url = reverse("claims:source_notes", args=[self.psaki.pk])
         self.add_notes(9)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             response = self.client.get(url)
         self.assertEqual(len(response.context["items"]), 10)
 
         self.add_notes(190)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             response = self.client.get(url)
         self.assertEqual(len(response.context["items"]), 200)
