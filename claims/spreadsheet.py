@@ -101,6 +101,7 @@ from openpyxl.utils import get_column_letter
 
 from claims import detection
 from claims.casefile import GENERIC_CODES, parse_date
+from claims.import_topics import TOPIC_HEADER_ALIASES, NewTopics, save_topics
 from claims.management.commands.generate_volume import fast_fold
 from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from crosscheck.text import normalise, text_problem
@@ -125,7 +126,12 @@ COLUMNS = (
     Column("source", "Source", True, "Who said it, by name; created if missing (give its kind)."),
     Column("source_kind", "Source kind", False, "For a new source: " + ", ".join(Source.Kind)),
     Column("affiliation", "Affiliation", False, "For a new source: the source it speaks for."),
-    Column("topic", "Topic", True, "An existing topic, by title."),
+    Column(
+        "topic",
+        "Topic",
+        True,
+        "A topic, by title; a moderator's import creates a missing one (give its question).",
+    ),
     Column("detainee", "Detainee", False, "An existing detainee, by name or alias."),
     Column("kind", "Kind", True, "fact or position."),
     Column(
@@ -143,10 +149,35 @@ COLUMNS = (
     Column("document_url", "Document URL", False, "For a new document."),
     Column("citation_url", "Citation URL", False, "http or https."),
     Column("language", "Language", False, "e.g. en, es; default en."),
+    # A new topic's definition (claims.import_topics): moderators and administrators only.
+    Column("topic_question", "Topic question", False, "For a new topic: its question."),
+    Column(
+        "topic_quantity_label",
+        "Topic quantity label",
+        False,
+        "For a new topic that counts: what is counted, e.g. inhabitants.",
+    ),
+    Column("topic_quantity_min", "Topic quantity min", False, "Its lower bound; default 0."),
+    Column("topic_quantity_max", "Topic quantity max", False, "Its upper bound; empty: none."),
+    Column(
+        "topic_window_days",
+        "Topic window days",
+        False,
+        "Claims at most this many days apart are compared; default 7.",
+    ),
+    Column(
+        "topic_tolerance", "Topic tolerance", False, "Two counts this far apart agree; default 0."
+    ),
+    Column(
+        "topic_tolerance_percent",
+        "Topic tolerance percent",
+        False,
+        "Or: at most this percentage of the larger apart, e.g. 1.",
+    ),
 )
 COLUMN = {c.key: c for c in COLUMNS}
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
-HEADER_ALIASES = {"document": "document_title"}
+HEADER_ALIASES = {"document": "document_title", **TOPIC_HEADER_ALIASES}
 # Columns a Crosscheck claims download (crosscheck.exports) writes that an
 # import does not take: they describe a stored claim, and the import makes new
 # ones (pending, or approved by a moderator's choice, never by a cell). They
@@ -248,6 +279,7 @@ class ImportReport:
     file_errors: list[CellError] = field(default_factory=list)
     new_sources: list[str] = field(default_factory=list)
     new_documents: list[str] = field(default_factory=list)
+    new_topics: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     written: bool = False
     claims_added: int = 0
@@ -283,6 +315,14 @@ class ImportReport:
             f"{len(self.new_sources):,} new sources",
             f"{len(self.new_documents):,} new documents",
         ]
+        if self.new_topics:
+            topics = len(self.new_topics)
+            s = "s" if topics != 1 else ""
+            parts.append(
+                f"{topics:,} topic{s} created"
+                if self.written
+                else f"{topics:,} topic{s} would be created"
+            )
         if self.skipped:
             parts.append(f"{self.skipped:,} already imported, skipped")
         if self.error_rows:
@@ -737,6 +777,7 @@ class SheetCheck:
         self.documents: dict[str, Document | None] = {}
         self.new_documents: dict[str, tuple[RowReport, Document]] = {}
         self.file_sources: set[str] = set()  # Casefolded names in the source column.
+        self.new_topics: NewTopics | None = None  # Made once the headers are known.
 
     def col(self, key: str) -> str:
         return self.shown.get(key, COLUMN[key].label)
@@ -928,9 +969,7 @@ class SheetCheck:
             }
             skip = self.fill(row, values, attrs)
             source = self.source_for(row, values)
-            topic = self.named(row, values, "topic", self.topics, "No topic is titled", (
-                "add it on the New topic page first (topics carry the rules), or correct the title"
-            ))  # fmt: skip
+            topic = self.topic_for(row, values)
             detainee = None
             if values.get("detainee"):
                 detainee = self.named(row, values, "detainee", self.detainees,
@@ -1010,6 +1049,15 @@ class SheetCheck:
         if match is None:
             self.error(row, key, f"{missing} “{name}”: {hint}.")
         return match
+
+    def topic_for(self, row: RowReport, values: dict[str, str]) -> Topic | None:
+        """Return the row's topic, stored or created by the import (claims.import_topics)."""
+        if not values.get("topic"):
+            self.error(row, "topic", "This column is required; the cell is empty.")
+            return None
+        if self.new_topics is None:
+            self.new_topics = NewTopics(self)
+        return self.new_topics.topic_for(row, values, self.topics.get(values["topic"]))
 
     def source_for(self, row: RowReport, values: dict[str, str]) -> Source | None:
         name = values.get("source", "")
@@ -1149,7 +1197,7 @@ class SheetCheck:
             return
         key = lambda c: (  # noqa: E731
             c.source.name.casefold(),
-            c.topic_id,
+            c.topic_id or id(c.topic),  # A topic the file creates has no key yet.
             c.detainee_id,
             c.stated_on,
             c.quote,
@@ -1342,7 +1390,9 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
     rows = [row for row in report.rows if row.claim is not None]
     sources = new_records(row.claim.source for row in rows)
     documents = new_records(row.claim.document for row in rows)
+    topics = new_records(row.claim.topic for row in rows)
     now = timezone.now()
+    save_topics(topics, user, now)
     save_sources(sources, user, now)
     Document.objects.bulk_create(documents, batch_size=BATCH)
     Document.history.bulk_history_create(
@@ -1351,12 +1401,14 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
     )  # fmt: skip
     report.new_sources = [s.name for s in sources]
     report.new_documents = [d.title for d in documents]
+    report.new_topics = [t.title for t in topics]
     folded: dict[int, str] = {}
     claims = []
     for row in rows:
         claim = row.claim
         # Again, now that the sources and documents they refer to are saved.
         claim.source, claim.document = claim.source, claim.document
+        claim.topic = claim.topic
         claim.search_text = search_text(claim, folded)
         claims.append(claim)
     postgresql = connection.vendor == "postgresql"

@@ -71,6 +71,7 @@ def report_result(report: ImportReport) -> dict:
         "claims_added": report.claims_added,
         "new_sources": len(report.new_sources),
         "new_documents": len(report.new_documents),
+        "new_topics": len(report.new_topics),
         "ignored_columns": report.ignored_columns,
         "file_errors": [str(e) for e in report.file_errors],
         "errors_count": len(report.errors),
