@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from claims import conflicts as rules
 from claims import locks
+from claims.bulk import insert_with_history
 from claims.models import Claim, Conflict, Topic
 from crosscheck.cache import data_changed
 
@@ -398,9 +399,8 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
         total.update(changes)
 
     _write_stale_supersessions(stale)
-    if opened:
-        Conflict.objects.bulk_create(opened, batch_size=2000)
-        Conflict.history.bulk_history_create(opened, batch_size=2000, default_date=now)
+    # COPY on PostgreSQL (claims.bulk): an import's thousands of new conflicts.
+    insert_with_history(Conflict, opened, user=None, reason=FLAGGED, now=now)
 
 
 def _write_stale_supersessions(stale: list[tuple[int, int | None]]) -> None:

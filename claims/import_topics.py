@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from claims.bulk import insert_with_history
 from claims.models import Topic
 
 if TYPE_CHECKING:
@@ -252,10 +253,4 @@ def save_topics(topics: list[Topic], user, now) -> None:
     """Insert the new topics with their history rows (who, when, why)."""
     if not topics:
         return
-    for topic in topics:
-        topic.created_at = now
-    Topic.objects.bulk_create(topics, batch_size=1000)
-    Topic.history.bulk_history_create(
-        topics, batch_size=1000, default_user=user,
-        default_change_reason=TOPIC_REASON, default_date=now,
-    )  # fmt: skip
+    insert_with_history(Topic, topics, user=user, reason=TOPIC_REASON, now=now)

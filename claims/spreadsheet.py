@@ -100,6 +100,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from claims import detection
+from claims.bulk import insert_with_history
 from claims.casefile import GENERIC_CODES, parse_date
 from claims.import_topics import TOPIC_HEADER_ALIASES, NewTopics, save_topics
 from claims.management.commands.generate_volume import fast_fold
@@ -1394,11 +1395,7 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
     now = timezone.now()
     save_topics(topics, user, now)
     save_sources(sources, user, now)
-    Document.objects.bulk_create(documents, batch_size=BATCH)
-    Document.history.bulk_history_create(
-        documents, batch_size=BATCH, default_user=user,
-        default_change_reason=IMPORT_REASON, default_date=now,
-    )  # fmt: skip
+    insert_with_history(Document, documents, user=user, reason=IMPORT_REASON, now=now)
     report.new_sources = [s.name for s in sources]
     report.new_documents = [d.title for d in documents]
     report.new_topics = [t.title for t in topics]
@@ -1411,24 +1408,11 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
         claim.topic = claim.topic
         claim.search_text = search_text(claim, folded)
         claims.append(claim)
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        ids = claim_ids(len(claims))
-    for start in range(0, len(claims), BATCH * 5 if postgresql else BATCH):
+    step = BATCH * 5 if connection.vendor == "postgresql" else BATCH
+    for start in range(0, len(claims), step):
         if progress:
             progress("writing", start, len(claims))
-        batch = claims[start : start + (BATCH * 5 if postgresql else BATCH)]
-        if postgresql:
-            for claim in batch:
-                claim.pk = next(ids)
-                claim.created_at = claim.updated_at = now
-                claim._state.adding = False
-            copy_claims(batch, user, now)
-        else:
-            Claim.objects.bulk_create(batch)
-            Claim.history.bulk_history_create(
-                batch, default_user=user, default_change_reason=IMPORT_REASON, default_date=now
-            )
+        copy_claims(claims[start : start + step], user, now)
     if progress:
         progress("writing", len(claims), len(claims))
     report.claims_added = len(claims)
@@ -1437,43 +1421,16 @@ def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
         for claim in claims:
             touched.add(claim.variable)
         # Written without Claim.save: what they show is published here (docs/publication.md).
-        Claim.objects.filter(pk__in=[c.pk for c in claims]).publish_what_they_use()
+        # By key range, not a list of thousands of keys: publishing what any approved
+        # claim in the range uses is what its own approval did or will do.
+        keys = [c.pk for c in claims]
+        Claim.objects.filter(pk__range=(min(keys), max(keys))).publish_what_they_use()
     return min((c.pk for c in claims), default=None)
 
 
-def claim_ids(count: int) -> Iterator[int]:
-    """Take `count` keys from the claims table's sequence (PostgreSQL), as INSERT would."""
-    table = Claim._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return iter([pk for (pk,) in cursor.fetchall()])
-
-
 def copy_claims(claims: list[Claim], user, now) -> None:
-    """Write claims and their history rows with COPY: several times faster than INSERT.
-
-    The values are the instances' own, as bulk_create would send them; the
-    history rows carry what bulk_history_create would (user, date, reason, "+").
-    """
-    fields = [f for f in Claim._meta.concrete_fields]
-    history = Claim.history.model
-    tracked = [f.attname for f in history.tracked_fields]
-    extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-    extra_values = (now, IMPORT_REASON, "+", user.pk if user is not None else None)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        columns = ", ".join(f'"{f.column}"' for f in fields)
-        with raw.copy(f'COPY "{Claim._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for claim in claims:
-                copy.write_row([getattr(claim, f.attname) for f in fields])
-        history_columns = [history._meta.get_field(name).column for name in (*tracked, *extra)]
-        columns = ", ".join(f'"{c}"' for c in history_columns)
-        with raw.copy(f'COPY "{history._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for claim in claims:
-                copy.write_row([*(getattr(claim, name) for name in tracked), *extra_values])
+    """Write claims and their history rows: COPY on PostgreSQL (claims.bulk), else bulk_create."""
+    insert_with_history(Claim, claims, user=user, reason=IMPORT_REASON, now=now)
 
 
 def new_records(objects: Iterable) -> list:
@@ -1494,11 +1451,7 @@ def save_sources(sources: list[Source], user, now) -> None:
             raise RuntimeError("Affiliation loop among new sources.")
         for source in ready:
             source.affiliation = source._parent  # type: ignore[attr-defined]
-        Source.objects.bulk_create(ready, batch_size=BATCH)
-        Source.history.bulk_history_create(
-            ready, batch_size=BATCH, default_user=user,
-            default_change_reason=IMPORT_REASON, default_date=now,
-        )  # fmt: skip
+        insert_with_history(Source, ready, user=user, reason=IMPORT_REASON, now=now)
         pending = [s for s in pending if s.pk is None]
 
 
