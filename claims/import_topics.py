@@ -4,7 +4,8 @@ Topics a spreadsheet import creates: the "Topic …" columns of claims.spreadshe
 Real data arrives as one flat table (a city's population in a year, as
 Wikipedia's edits give it: one topic per city-year, thousands of them), so an
 import may create the topics its rows name, as it creates sources and
-documents. The rules, written here and in docs/imports.md:
+documents. The rules, written here and in the README ("Importing a
+spreadsheet"):
 
 - Who: a moderator or an administrator (`claims.moderate_claim` and
   `claims.add_topic`). Topics carry the comparison rules, which decide what

@@ -47,9 +47,12 @@ Choices made here (the issue leaves them open):
   another source the file creates). The same new source given two kinds or
   two affiliations is an error; so is a kind or affiliation that differs
   from a stored source's (an import never edits a stored source).
-- Topics must exist (by title, slug, or title ignoring case): topics carry
-  the rules. Detainees must exist (by name, or one of their aliases): a typo
-  must not create a second person. Documents are matched by title and
+- Topics are matched by title, slug, or title ignoring case: topics carry
+  the rules. A moderator's or an administrator's import creates a missing
+  one from the row's Topic columns (claims.import_topics, where the rules
+  are written); an editor's row naming one is an error. Detainees must
+  exist (by name, or one of their aliases): a typo must not create a
+  second person. Documents are matched by title and
   created when missing, with the row's document URL; a URL that differs from
   a stored or earlier row's document is an error. A citation is required, as
   on the claim form: a document title, a citation URL, or both.
@@ -66,9 +69,11 @@ Choices made here (the issue leaves them open):
   are validated with `full_clean` minus the foreign-key existence checks (the
   rows were just read) and minus the CHECK-constraint queries (clean()
   states the same rules with better messages); `search_text` is built in
-  Python; claims and their history rows go in by `bulk_create` in batches,
-  each history row with the user, the time and the reason "Imported from a
-  spreadsheet".
+  Python; topics, sources, documents, claims and their history rows go in
+  by claims.bulk.insert_with_history (COPY on PostgreSQL, `bulk_create` on
+  SQLite), each history row with the user, the time and the reason
+  "Imported from a spreadsheet"; detection's new conflicts go in the same
+  way.
 - Size: files over settings.CLAIMS_IMPORT_MAX_BYTES (20 MB by default) are
   refused before they are read; every other limit (rows, columns, cell
   size, cells, an XLSX's unpacked size and declared dimension, seconds) is

@@ -21,12 +21,13 @@ from decimal import Decimal
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
-from claims.detection import recompute_all
+from claims.detection import FLAGGED, recompute_all
 from claims.import_topics import TOPIC_REASON
 from claims.models import Claim, Conflict, Topic
 from claims.spreadsheet import SpreadsheetError, check_file, import_file
 from sources.models import Source
 from tests.cast import JanuaryCast
+from tests.claims.test_import_view import ImportFolder
 from tests.roles import RoleCast
 
 HEADER = [
@@ -174,6 +175,12 @@ class ImportTopicsTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(report.conflicts_opened, 2)
         self.assertEqual(
             Conflict.objects.filter(topic=lyon, kind=Conflict.Kind.CONTRADICTION).count(), 2
+        )
+        # Each new conflict has its history row (written by COPY on PostgreSQL).
+        records = Conflict.history.filter(topic_id=lyon.pk)
+        self.assertEqual(
+            sorted(records.values_list("history_type", "history_change_reason", "status")),
+            [("+", FLAGGED, Conflict.Status.OPEN)] * 2,
         )
         self.assertEqual(+recompute_all().changes, Counter())
 
@@ -323,3 +330,20 @@ def _temp_csv(data: bytes):
             yield str(path)
 
     return made()
+
+
+class ImportTopicsPageTests(ImportFolder, RoleCast, JanuaryCast, TestCase):
+    def test_the_checked_job_page_says_how_many_topics_would_be_created(self):
+        self.client.force_login(self.moderator)
+        second = row(
+            Topic="Population of Lyon, 2011",
+            **{"Topic question": "How many people lived in Lyon in 2011?"},
+        )
+
+        job = self.checked(csv_file(row(), second))
+
+        self.assertEqual(job.state, "checked")
+        page = self.client.get(job.get_absolute_url())
+        self.assertContains(page, "2 topics would be created.")
+        self.assertContains(page, "will add topic “Population of Lyon, 2011”")
+        self.assertFalse(Topic.objects.filter(title=LYON).exists())
