@@ -6,13 +6,15 @@ the hostile files of issue 12.
 
     .venv/bin/python bench/import_memory.py
     .venv/bin/python bench/import_memory.py --xlsx-rows 20000 --skip-bomb
+    .venv/bin/python bench/import_memory.py --csv-mb 5 10 --skip-hostile
 
 It (re)creates a scratch PostgreSQL database (default crosscheck_bench_jobs:
 DROPPED and created afresh), adds bench/import_claims.py's world (topics,
 detainees, sources, documents, an editor), and writes:
 
 - a CSV of claims just under the 20 MB upload cap (bench/import_claims.py's
-  seeded generator, about 100,000 rows);
+  seeded generator, about 100,000 rows), and smaller ones of the same rows
+  (--csv-mb, default 5 MB), to show whether the peak follows the file;
 - an XLSX of --xlsx-rows of the same rows (openpyxl, write-only);
 - a 2 KB XLSX, built by hand, whose sheet declares the range A1:XFD1048576
   (issue 12: 540 s of CPU per upload before the limits);
@@ -63,16 +65,16 @@ def proc_status(pid: int) -> dict[str, int]:
     return found
 
 
-def big_csv(folder: Path, rng_seed: int, world: dict) -> Path:
-    """Write the seeded CSV, scaled to just under the cap."""
+def big_csv(folder: Path, rng_seed: int, world: dict, target: int = CSV_TARGET) -> Path:
+    """Write the seeded CSV, scaled to just under `target` bytes (default: the cap)."""
     sample = folder / "sample.csv"
     write_csv(sample, 2000, random.Random(rng_seed), world)
     per_row = sample.stat().st_size / 2000
-    rows = int(CSV_TARGET / per_row)
-    path = folder / "claims-20mb.csv"
+    rows = int(target / per_row)
+    path = folder / f"claims-{round(target / 1e6)}mb.csv"
     while True:
         write_csv(path, rows, random.Random(rng_seed), world)
-        if path.stat().st_size <= CSV_TARGET:
+        if path.stat().st_size <= target:
             return path
         rows = int(rows * 0.99)
 
@@ -233,6 +235,16 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=50_000)
     parser.add_argument("--bomb-mb", type=int, default=1024, help="Unpacked size of the bomb.")
     parser.add_argument("--skip-bomb", action="store_true")
+    parser.add_argument(
+        "--csv-mb",
+        type=float,
+        nargs="*",
+        default=[5],
+        help="Smaller CSVs to check too, each in a fresh worker (MB; the 20 MB one always runs).",
+    )
+    parser.add_argument(
+        "--skip-hostile", action="store_true", help="Only the CSVs and the XLSX of claims."
+    )
     args = parser.parse_args()
 
     print_header("Import worker: peak RSS and CPU per file")
@@ -246,12 +258,14 @@ def main() -> None:
     world = build_world(random.Random(args.seed))
 
     files = [big_csv(folder, args.seed, world)]
+    smaller = [big_csv(folder, args.seed, world, int(mb * 1e6)) for mb in args.csv_mb or []]
     files.append(big_xlsx(folder, files[0], args.xlsx_rows))
-    hostile = folder / "dimension.xlsx"
-    hostile.write_bytes(minimal_xlsx("A1:XFD1048576"))
-    files.append(hostile)
-    if not args.skip_bomb:
-        files.append(zip_bomb(folder, args.bomb_mb))
+    if not args.skip_hostile:
+        hostile = folder / "dimension.xlsx"
+        hostile.write_bytes(minimal_xlsx("A1:XFD1048576"))
+        files.append(hostile)
+        if not args.skip_bomb:
+            files.append(zip_bomb(folder, args.bomb_mb))
 
     # The worker subprocesses read the same folder through the environment.
     print(
@@ -260,7 +274,7 @@ def main() -> None:
     )
     # Each file in a fresh worker; the 20 MB CSV twice in one worker, to show
     # that a second job reuses the first one's memory instead of adding to it.
-    runs = [[files[0], files[0]], *[[path] for path in files[1:]]]
+    runs = [[files[0], files[0]], *[[path] for path in smaller], *[[path] for path in files[1:]]]
     for paths in runs:
         for r in measure(args.database_url, paths):
             print(
