@@ -73,7 +73,7 @@ def report_result(report: ImportReport) -> dict:
         "new_documents": len(report.new_documents),
         "ignored_columns": report.ignored_columns,
         "file_errors": [str(e) for e in report.file_errors],
-        "errors_count": len(report.errors),
+        "errors_count": report.error_count,
         "rows": rows,
         "hidden_rows": len(report.rows) - len(rows),
         "conflicts_opened": report.conflicts_opened,
