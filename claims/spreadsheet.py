@@ -6,6 +6,8 @@ every row's outcome and every error, each naming its row (as the spreadsheet
 shows it: the header is row 1) and its column; it writes nothing. `import_file`
 re-runs the same check and, when nothing is wrong, writes every claim in one
 transaction; on any error it raises `SpreadsheetError` and writes nothing.
+Both stream the file, a chunk of rows at a time, and never hold it whole
+(SheetCheck: two passes to check, a third to write; docs/imports.md).
 The web page (claims.views.imports) and `manage.py import_claims` both use
 these two functions.
 
@@ -69,6 +71,11 @@ Choices made here (the issue leaves them open):
   Python; claims and their history rows go in by `bulk_create` in batches,
   each history row with the user, the time and the reason "Imported from a
   spreadsheet".
+- Memory: a report keeps each row as a few bytes (RowOutcomes: number,
+  outcome, shared actions, the claim it repeats or added); errors are kept
+  word for word for the first KEPT_ERROR_ROWS (1,000) rows with errors and
+  counted past them (`error_count`, `SpreadsheetError.count`). A row's
+  unsaved Claim lives while its chunk is checked or written, not longer.
 - Size: files over settings.CLAIMS_IMPORT_MAX_BYTES (20 MB by default) are
   refused before they are read; every other limit (rows, columns, cell
   size, cells, an XLSX's unpacked size and declared dimension, seconds) is
