@@ -74,7 +74,7 @@ def report_result(report: ImportReport) -> dict:
         "new_topics": len(report.new_topics),
         "ignored_columns": report.ignored_columns,
         "file_errors": [str(e) for e in report.file_errors],
-        "errors_count": len(report.errors),
+        "errors_count": report.error_count,
         "rows": rows,
         "hidden_rows": len(report.rows) - len(rows),
         "conflicts_opened": report.conflicts_opened,

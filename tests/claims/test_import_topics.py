@@ -24,7 +24,7 @@ from django.test import TestCase, override_settings
 from claims.detection import FLAGGED, recompute_all
 from claims.import_topics import TOPIC_REASON
 from claims.models import Claim, Conflict, Topic
-from claims.spreadsheet import SpreadsheetError, check_file, import_file
+from claims.spreadsheet import CHUNK_ROWS, SpreadsheetError, check_file, import_file
 from sources.models import Source
 from tests.cast import JanuaryCast
 from tests.claims.test_import_view import ImportFolder
@@ -304,6 +304,45 @@ class ImportTopicsTests(RoleCast, JanuaryCast, TestCase):
 
         self.assertEqual((report.skipped, report.new_topics), (1, []))
         self.assertEqual(Topic.objects.filter(title=LYON).count(), 1)
+
+    def test_a_topic_defined_in_the_first_chunk_is_the_one_later_chunks_use(self):
+        """The import streams the file in chunks (claims.spreadsheet.CHUNK_ROWS)."""
+        later = [
+            row(Quote=f"Population {n}", **{"Topic question": "", "Topic unit": ""})
+            for n in range(CHUNK_ROWS + 5)
+        ]
+        data = csv_file(row(), *later)
+
+        report = import_file(data, user=self.moderator)
+
+        self.assertEqual((report.claims_added, report.new_topics), (CHUNK_ROWS + 6, [LYON]))
+        lyon = Topic.objects.get(title=LYON)
+        self.assertEqual(lyon.history.count(), 1)
+        ids = [r.claim_id for r in report.rows]
+        self.assertEqual(
+            set(Claim.objects.filter(pk__in=ids).values_list("topic_id", flat=True)), {lyon.pk}
+        )
+        self.assertEqual(lyon.claims.count(), CHUNK_ROWS + 6)
+
+    def test_a_new_topics_rows_repeated_or_redefined_in_a_later_chunk_are_errors(self):
+        filler = [
+            row(Topic=f"Population of Lyon, {10000 + n}", Quote=f"Filler {n}",
+                **{"Topic question": f"How many in {10000 + n}?"})
+            for n in range(CHUNK_ROWS)
+        ]  # fmt: skip
+        data = csv_file(
+            row(),
+            *filler,
+            row(),  # Row 2 again, in the second chunk.
+            row(Quote="Other quote", **{"Topic window days": "30"}),
+        )
+
+        errors = self.refused(data, self.moderator)
+
+        repeat, redefined = CHUNK_ROWS + 3, CHUNK_ROWS + 4
+        self.assertEqual(sorted(errors), [(repeat, ""), (redefined, "Topic window days")])
+        self.assertIn("as row 2: one of them is a duplicate", errors[(repeat, "")])
+        self.assertIn("Row 2 gives the new topic", errors[(redefined, "Topic window days")])
 
     def test_the_command_dry_run_says_how_many_topics_would_be_created(self):
         path = self.enterContext(_temp_csv(csv_file(row())))
