@@ -6,13 +6,16 @@ the hostile files of issue 12.
 
     .venv/bin/python bench/import_memory.py
     .venv/bin/python bench/import_memory.py --xlsx-rows 20000 --skip-bomb
+    .venv/bin/python bench/import_memory.py --csv-mb 5 10 --skip-hostile
+    .venv/bin/python bench/import_memory.py --csv-mb 5 --skip-hostile --import
 
 It (re)creates a scratch PostgreSQL database (default crosscheck_bench_jobs:
 DROPPED and created afresh), adds bench/import_claims.py's world (topics,
 detainees, sources, documents, an editor), and writes:
 
 - a CSV of claims just under the 20 MB upload cap (bench/import_claims.py's
-  seeded generator, about 100,000 rows);
+  seeded generator, about 100,000 rows), and smaller ones of the same rows
+  (--csv-mb, default 5 MB), to show whether the peak follows the file;
 - an XLSX of --xlsx-rows of the same rows (openpyxl, write-only);
 - a 2 KB XLSX, built by hand, whose sheet declares the range A1:XFD1048576
   (issue 12: 540 s of CPU per upload before the limits);
@@ -63,16 +66,16 @@ def proc_status(pid: int) -> dict[str, int]:
     return found
 
 
-def big_csv(folder: Path, rng_seed: int, world: dict) -> Path:
-    """Write the seeded CSV, scaled to just under the cap."""
+def big_csv(folder: Path, rng_seed: int, world: dict, target: int = CSV_TARGET) -> Path:
+    """Write the seeded CSV, scaled to just under `target` bytes (default: the cap)."""
     sample = folder / "sample.csv"
     write_csv(sample, 2000, random.Random(rng_seed), world)
     per_row = sample.stat().st_size / 2000
-    rows = int(CSV_TARGET / per_row)
-    path = folder / "claims-20mb.csv"
+    rows = int(target / per_row)
+    path = folder / f"claims-{round(target / 1e6)}mb.csv"
     while True:
         write_csv(path, rows, random.Random(rng_seed), world)
-        if path.stat().st_size <= CSV_TARGET:
+        if path.stat().st_size <= target:
             return path
         rows = int(rows * 0.99)
 
@@ -160,18 +163,20 @@ def zip_bomb(folder: Path, megabytes: int) -> Path:
     return path
 
 
-def measure(url: str, paths: list[Path]) -> list[dict]:
+def measure(url: str, paths: list[Path], *, import_too: bool = False) -> list[dict]:
     """Run one worker on the files, one job after another; return each job's figures.
 
     CPU seconds are the worker's own: the first job's from its start, each
     later job's as the difference (read from /proc/<pid>/stat while it runs).
+    With import_too, a checked file is then confirmed and imported by the
+    same worker, measured as a job of its own: its peak is read after the
+    worker's high-water mark is reset (/proc/<pid>/clear_refs).
     """
     from django.contrib.auth.models import User
     from django.core.files import File
-    from django_tasks_db.models import DBTaskResult
 
     from claims.jobs import ImportJob
-    from claims.tasks import check_import
+    from claims.tasks import check_import, run_import
 
     env = {**os.environ, "DATABASE_URL": url, "DATABASE_STATEMENT_TIMEOUT_MS": "0"}
     command = [
@@ -183,15 +188,14 @@ def measure(url: str, paths: list[Path]) -> list[dict]:
     baseline = proc_status(worker.pid)["VmRSS"]
     editor = User.objects.get(username="bench-editor")
     figures, cpu_before = [], cpu_seconds(worker.pid)
-    for path in paths:
-        with path.open("rb") as f:
-            job = ImportJob.stage(File(f, name=path.name), user=editor, approve=False)
+
+    def run(job, task, label: str) -> None:
+        nonlocal cpu_before, baseline
         started = time.monotonic()
-        check_import.enqueue(str(job.pk))
-        task = DBTaskResult.objects.get(args_kwargs__args=[str(job.pk)])
+        result = task.enqueue(str(job.pk))
         while True:
-            task.refresh_from_db()
-            if task.finished_at is not None:  # The task has returned: its memory handed back.
+            result.refresh()
+            if result.is_finished:  # The task has returned: its memory handed back.
                 break
             time.sleep(0.1)
         wall = time.monotonic() - started
@@ -201,8 +205,8 @@ def measure(url: str, paths: list[Path]) -> list[dict]:
         errors = job.result.get("file_errors") or []
         figures.append(
             {
-                "file": path.name,
-                "bytes": path.stat().st_size,
+                "file": label,
+                "bytes": job.size,
                 "state": job.state,
                 "rows": job.result.get("rows_count", 0),
                 "wall_s": wall,
@@ -215,6 +219,15 @@ def measure(url: str, paths: list[Path]) -> list[dict]:
         )
         cpu_before = cpu
         baseline = status["VmRSS"]
+
+    for path in paths:
+        with path.open("rb") as f:
+            job = ImportJob.stage(File(f, name=path.name), user=editor, approve=False)
+        run(job, check_import, path.name)
+        if import_too and job.state == ImportJob.State.CHECKED:
+            Path(f"/proc/{worker.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS.
+            assert job.confirm(by=editor)
+            run(job, run_import, f"{path.name} (import)")
     worker.send_signal(signal.SIGTERM)
     worker.wait()
     return figures
@@ -233,6 +246,23 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=50_000)
     parser.add_argument("--bomb-mb", type=int, default=1024, help="Unpacked size of the bomb.")
     parser.add_argument("--skip-bomb", action="store_true")
+    parser.add_argument(
+        "--csv-mb",
+        type=float,
+        nargs="*",
+        default=[5],
+        help="Smaller CSVs to check too, each in a fresh worker (MB; the 20 MB one always runs).",
+    )
+    parser.add_argument(
+        "--skip-hostile", action="store_true", help="Only the CSVs and the XLSX of claims."
+    )
+    parser.add_argument(
+        "--import",
+        dest="import_too",
+        action="store_true",
+        help="Confirm and import each checked file too (each smaller CSV then has its own seed, "
+        "so that its rows are not the 20 MB file's, already imported).",
+    )
     args = parser.parse_args()
 
     print_header("Import worker: peak RSS and CPU per file")
@@ -246,25 +276,30 @@ def main() -> None:
     world = build_world(random.Random(args.seed))
 
     files = [big_csv(folder, args.seed, world)]
+    smaller = [
+        big_csv(folder, args.seed + (n + 1 if args.import_too else 0), world, int(mb * 1e6))
+        for n, mb in enumerate(args.csv_mb or [])
+    ]
     files.append(big_xlsx(folder, files[0], args.xlsx_rows))
-    hostile = folder / "dimension.xlsx"
-    hostile.write_bytes(minimal_xlsx("A1:XFD1048576"))
-    files.append(hostile)
-    if not args.skip_bomb:
-        files.append(zip_bomb(folder, args.bomb_mb))
+    if not args.skip_hostile:
+        hostile = folder / "dimension.xlsx"
+        hostile.write_bytes(minimal_xlsx("A1:XFD1048576"))
+        files.append(hostile)
+        if not args.skip_bomb:
+            files.append(zip_bomb(folder, args.bomb_mb))
 
     # The worker subprocesses read the same folder through the environment.
     print(
-        f"{'file':<22} {'size':>10} {'state':<9} {'rows':>7} {'wall s':>7} {'CPU s':>7} "
+        f"{'file':<31} {'size':>10} {'state':<9} {'rows':>7} {'wall s':>7} {'CPU s':>7} "
         f"{'idle MiB':>9} {'peak MiB':>9} {'after MiB':>10}"
     )
     # Each file in a fresh worker; the 20 MB CSV twice in one worker, to show
     # that a second job reuses the first one's memory instead of adding to it.
-    runs = [[files[0], files[0]], *[[path] for path in files[1:]]]
+    runs = [[files[0], files[0]], *[[path] for path in smaller], *[[path] for path in files[1:]]]
     for paths in runs:
-        for r in measure(args.database_url, paths):
+        for r in measure(args.database_url, paths, import_too=args.import_too):
             print(
-                f"{r['file']:<22} {r['bytes']:>10,} {r['state']:<9} {r['rows']:>7,} "
+                f"{r['file']:<31} {r['bytes']:>10,} {r['state']:<9} {r['rows']:>7,} "
                 f"{r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {r['baseline_mib']:>9.0f} "
                 f"{r['peak_mib']:>9.0f} {r['after_mib']:>10.0f}"
             )

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from claims import conflicts as rules
 from claims import locks
+from claims.bulk import insert_with_history
 from claims.models import Claim, Conflict, Topic
 from crosscheck.cache import data_changed
 from watching import events
@@ -579,8 +580,8 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
 
     _write_stale_supersessions(stale)
     if opened:
-        Conflict.objects.bulk_create(opened, batch_size=2000)
-        Conflict.history.bulk_history_create(opened, batch_size=2000, default_date=now)
+        # COPY on PostgreSQL (claims.bulk): an import's thousands of new conflicts.
+        insert_with_history(Conflict, opened, user=None, reason=FLAGGED, now=now)
         witnessed = {(c.claim_a_id, c.claim_b_id): c for c in opened if c.detainee_id is None}
         links = [
             Conflict.witnesses.through(conflict_id=witnessed[pair].pk, claim_id=claim_id)

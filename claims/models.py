@@ -241,6 +241,17 @@ class Topic(TextPolicyModel, models.Model):
         return instance
 
     def clean(self) -> None:
+        self.clean_rules()
+        slug = slugify(self.title) or "topic"
+        if Topic.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            raise ValidationError({"title": "Another topic already has a title this close."})
+
+    def clean_rules(self) -> None:
+        """Check the comparison rules (label, bounds) without a query: clean() minus the slug.
+
+        The spreadsheet import checks the slugs of all its new topics in one
+        query instead (claims.import_topics).
+        """
         if self.quantity_label and self.quantity_min is None:
             self.quantity_min = 0
         if not self.quantity_label and (
@@ -263,9 +274,6 @@ class Topic(TextPolicyModel, models.Model):
                     f"the lower bound ({self.quantity_min})."
                 }
             )
-        slug = slugify(self.title) or "topic"
-        if Topic.objects.filter(slug=slug).exclude(pk=self.pk).exists():
-            raise ValidationError({"title": "Another topic already has a title this close."})
 
     @property
     def is_public(self) -> bool:

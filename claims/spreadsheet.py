@@ -6,6 +6,8 @@ every row's outcome and every error, each naming its row (as the spreadsheet
 shows it: the header is row 1) and its column; it writes nothing. `import_file`
 re-runs the same check and, when nothing is wrong, writes every claim in one
 transaction; on any error it raises `SpreadsheetError` and writes nothing.
+Both stream the file, a chunk of rows at a time, and never hold it whole
+(SheetCheck: two passes to check, a third to write; docs/imports.md).
 The web page (claims.views.imports) and `manage.py import_claims` both use
 these two functions.
 
@@ -47,9 +49,12 @@ Choices made here (the issue leaves them open):
   another source the file creates). The same new source given two kinds or
   two affiliations is an error; so is a kind or affiliation that differs
   from a stored source's (an import never edits a stored source).
-- Topics must exist (by title, slug, or title ignoring case): topics carry
-  the rules. Detainees must exist (by name, or one of their aliases): a typo
-  must not create a second person. Documents are matched by title and
+- Topics are matched by title, slug, or title ignoring case: topics carry
+  the rules. A moderator's or an administrator's import creates a missing
+  one from the row's Topic columns (claims.import_topics, where the rules
+  are written); an editor's row naming one is an error. Detainees must
+  exist (by name, or one of their aliases): a typo must not create a
+  second person. Documents are matched by title and
   created when missing, with the row's document URL; a URL that differs from
   a stored or earlier row's document is an error. A citation is required, as
   on the claim form: a document title, a citation URL, or both.
@@ -66,9 +71,22 @@ Choices made here (the issue leaves them open):
   are validated with `full_clean` minus the foreign-key existence checks (the
   rows were just read) and minus the CHECK-constraint queries (clean()
   states the same rules with better messages); `search_text` is built in
-  Python; claims and their history rows go in by `bulk_create` in batches,
-  each history row with the user, the time and the reason "Imported from a
-  spreadsheet".
+  Python; topics, sources, documents, claims and their history rows go in
+  by claims.bulk.insert_with_history (COPY on PostgreSQL, `bulk_create` on
+  SQLite), each history row with the user, the time and the reason
+  "Imported from a spreadsheet" (a topic's: "Created by a spreadsheet
+  import"); detection's new conflicts go in the same way. The import's
+  claims are written a chunk at a time as the file streams a third time,
+  after the new topics, sources and documents, all in one transaction.
+- Memory: a report keeps each row as a few bytes (RowOutcomes: number,
+  outcome, shared actions, the claim it repeats or added); errors are kept
+  word for word for the first KEPT_ERROR_ROWS (1,000) rows with errors and
+  counted past them (`error_count`, `SpreadsheetError.count`). A row's
+  unsaved Claim lives while its chunk is checked or written, not longer;
+  what lives across chunks is bounded by the distinct names: the resolved
+  names, the new topics (claims.import_topics.NewTopics: a topic defined in
+  an early chunk is the one later chunks' rows use), sources and documents,
+  and one digest per row for the repeats within the file.
 - Size: files over settings.CLAIMS_IMPORT_MAX_BYTES (20 MB by default) are
   refused before they are read; every other limit (rows, columns, cell
   size, cells, an XLSX's unpacked size and declared dimension, seconds) is
@@ -78,13 +96,16 @@ Choices made here (the issue leaves them open):
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
 import time
 import zipfile
+from array import array
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,12 +116,16 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleIn
 from django.db.models.functions import Lower
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
-from claims import detection
+from claims import detection, locks
+from claims.bulk import insert_with_history
 from claims.casefile import GENERIC_CODES, parse_date
+from claims.import_topics import TOPIC_HEADER_ALIASES, NewTopics, save_topics
 from claims.management.commands.generate_volume import fast_fold
 from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from crosscheck.text import normalise, text_problem
@@ -126,7 +151,12 @@ COLUMNS = (
     Column("source", "Source", True, "Who said it, by name; created if missing (give its kind)."),
     Column("source_kind", "Source kind", False, "For a new source: " + ", ".join(Source.Kind)),
     Column("affiliation", "Affiliation", False, "For a new source: the source it speaks for."),
-    Column("topic", "Topic", True, "An existing topic, by title."),
+    Column(
+        "topic",
+        "Topic",
+        True,
+        "A topic, by title; a moderator's import creates a missing one (give its question).",
+    ),
     Column("detainee", "Detainee", False, "An existing detainee, by name or alias."),
     Column("kind", "Kind", True, "fact or position."),
     Column(
@@ -144,10 +174,35 @@ COLUMNS = (
     Column("document_url", "Document URL", False, "For a new document."),
     Column("citation_url", "Citation URL", False, "http or https."),
     Column("language", "Language", False, "e.g. en, es; default en."),
+    # A new topic's definition (claims.import_topics): moderators and administrators only.
+    Column("topic_question", "Topic question", False, "For a new topic: its question."),
+    Column(
+        "topic_quantity_label",
+        "Topic quantity label",
+        False,
+        "For a new topic that counts: what is counted, e.g. inhabitants.",
+    ),
+    Column("topic_quantity_min", "Topic quantity min", False, "Its lower bound; default 0."),
+    Column("topic_quantity_max", "Topic quantity max", False, "Its upper bound; empty: none."),
+    Column(
+        "topic_window_days",
+        "Topic window days",
+        False,
+        "Claims at most this many days apart are compared; default 7.",
+    ),
+    Column(
+        "topic_tolerance", "Topic tolerance", False, "Two counts this far apart agree; default 0."
+    ),
+    Column(
+        "topic_tolerance_percent",
+        "Topic tolerance percent",
+        False,
+        "Or: at most this percentage of the larger apart, e.g. 1.",
+    ),
 )
 COLUMN = {c.key: c for c in COLUMNS}
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
-HEADER_ALIASES = {"document": "document_title"}
+HEADER_ALIASES = {"document": "document_title", **TOPIC_HEADER_ALIASES}
 # Columns a Crosscheck claims download (crosscheck.exports) writes that an
 # import does not take: they describe a stored claim, and the import makes new
 # ones (pending, or approved by a moderator's choice, never by a cell). They
@@ -211,13 +266,17 @@ class CellError:
 
 
 class SpreadsheetError(Exception):
-    """The file has errors; nothing was written."""
+    """The file has errors; nothing was written.
+
+    `errors` are the errors kept in detail (every one, up to KEPT_ERROR_ROWS
+    rows of them); `count` is how many there are in all.
+    """
 
     def __init__(self, errors: list[CellError], report: ImportReport | None = None) -> None:
         self.errors, self.report = errors, report
-        count = len(errors)
+        self.count = count = max(len(errors), report.error_count if report is not None else 0)
         super().__init__(
-            f"{count} error{'s' if count != 1 else ''} in the file; nothing was imported."
+            f"{count:,} error{'s' if count != 1 else ''} in the file; nothing was imported."
         )
 
 
@@ -228,15 +287,112 @@ class RowReport:
     number: int
     actions: list[str] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
-    claim: Claim | None = None
+    claim: Claim | None = None  # While its chunk is checked or written (RowOutcomes).
     skipped_as: int | None = None  # The stored claim this row repeats.
     refused: set[str] = field(default_factory=set)  # Columns whose cell was refused.
+    claim_id: int | None = None  # After the import: the claim this row added.
+    # The row has errors not kept in detail (past KEPT_ERROR_ROWS rows with errors).
+    hidden_errors: bool = False
 
     @property
     def outcome(self) -> str:
-        if self.errors:
+        if self.errors or self.hidden_errors:
             return "error"
         return "skip" if self.skipped_as else "add"
+
+
+# Rows with an error whose errors are kept word for word; past them only the
+# counts grow (the job page lists 1,000, the command prints 50).
+KEPT_ERROR_ROWS = 1000
+
+
+class RowOutcomes(Sequence):
+    """Every row's outcome, in a few bytes a row: what a report keeps of a checked file.
+
+    A checked row is reduced to its number, its outcome, its actions (a tuple
+    shared by every row with the same ones: "will add a claim by X"), the
+    stored claim it repeats, and after the import the claim it added. Its
+    errors are kept word for word for the first KEPT_ERROR_ROWS rows with
+    errors, and counted for the rest. Indexing or iterating gives a RowReport
+    rebuilt from these (without its unsaved Claim: see `claim_id`).
+    """
+
+    ADD, SKIP, ERROR = 0, 1, 2
+
+    def __init__(self) -> None:
+        self.numbers = array("I")
+        self.outcomes = bytearray()
+        self.actions: list[tuple[str, ...]] = []
+        self.skipped_as = array("q")
+        self.claim_ids = array("q")
+        self.kept_errors: dict[int, list[CellError]] = {}
+        self.error_count = 0
+        self._shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        number = self.numbers[index]  # IndexError ends an iteration.
+        outcome, skipped = self.outcomes[index], self.skipped_as[index]
+        actions = list(self.actions[index])
+        if skipped:
+            actions = [f"already imported as claim #{skipped}: skipped"]
+        errors = list(self.kept_errors.get(index, ()))
+        return RowReport(
+            number,
+            actions=actions,
+            errors=errors,
+            skipped_as=skipped or None,
+            claim_id=self.claim_ids[index] or None,
+            hidden_errors=outcome == self.ERROR and not errors,
+        )
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, RowOutcomes | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def count_of(self, outcome: int) -> int:
+        return self.outcomes.count(outcome)
+
+    def add(self, row: RowReport) -> None:
+        """Keep what the report needs of a checked row (its claim is let go by the caller)."""
+        index = len(self.numbers)
+        self.numbers.append(row.number)
+        self.skipped_as.append(row.skipped_as or 0)
+        self.claim_ids.append(0)
+        actions = () if row.skipped_as else tuple(row.actions)
+        self.actions.append(self._shared.setdefault(actions, actions))
+        if row.errors:
+            self.outcomes.append(self.ERROR)
+            self._keep(index, row.errors)
+        else:
+            self.outcomes.append(self.SKIP if row.skipped_as else self.ADD)
+
+    def add_error(self, number: int, error: CellError) -> None:
+        """Add an error found later (an affiliation loop) to an already kept row."""
+        index = bisect_left(self.numbers, number)
+        if index == len(self.numbers) or self.numbers[index] != number:
+            raise KeyError(number)
+        self.outcomes[index] = self.ERROR
+        self._keep(index, [error])
+
+    def _keep(self, index: int, errors: list[CellError]) -> None:
+        self.error_count += len(errors)
+        if index in self.kept_errors:
+            self.kept_errors[index].extend(errors)
+        elif len(self.kept_errors) < KEPT_ERROR_ROWS:
+            self.kept_errors[index] = list(errors)
+
+    def errors(self) -> list[CellError]:
+        return [e for index in sorted(self.kept_errors) for e in self.kept_errors[index]]
 
 
 @dataclass
@@ -245,10 +401,11 @@ class ImportReport:
 
     filename: str = ""
     state: str = Claim.State.PENDING
-    rows: list[RowReport] = field(default_factory=list)
+    rows: RowOutcomes = field(default_factory=RowOutcomes)
     file_errors: list[CellError] = field(default_factory=list)
     new_sources: list[str] = field(default_factory=list)
     new_documents: list[str] = field(default_factory=list)
+    new_topics: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     written: bool = False
     claims_added: int = 0
@@ -257,23 +414,29 @@ class ImportReport:
 
     @property
     def errors(self) -> list[CellError]:
-        return self.file_errors + [e for row in self.rows for e in row.errors]
+        """The errors kept in detail: the file's, then the rows' (see `error_count`)."""
+        return self.file_errors + self.rows.errors()
+
+    @property
+    def error_count(self) -> int:
+        """How many errors there are in all, kept in detail or not."""
+        return len(self.file_errors) + self.rows.error_count
 
     @property
     def ok(self) -> bool:
-        return not self.file_errors and not any(row.errors for row in self.rows)
+        return not self.file_errors and not self.error_rows
 
     @property
     def to_add(self) -> int:
-        return sum(1 for row in self.rows if row.outcome == "add")
+        return self.rows.count_of(RowOutcomes.ADD)
 
     @property
     def skipped(self) -> int:
-        return sum(1 for row in self.rows if row.outcome == "skip")
+        return self.rows.count_of(RowOutcomes.SKIP)
 
     @property
     def error_rows(self) -> int:
-        return sum(1 for row in self.rows if row.errors)
+        return self.rows.count_of(RowOutcomes.ERROR)
 
     def summary(self) -> str:
         verb = "added" if self.written else "to add"
@@ -284,6 +447,14 @@ class ImportReport:
             f"{len(self.new_sources):,} new sources",
             f"{len(self.new_documents):,} new documents",
         ]
+        if self.new_topics:
+            topics = len(self.new_topics)
+            s = "s" if topics != 1 else ""
+            parts.append(
+                f"{topics:,} topic{s} created"
+                if self.written
+                else f"{topics:,} topic{s} would be created"
+            )
         if self.skipped:
             parts.append(f"{self.skipped:,} already imported, skipped")
         if self.error_rows:
@@ -395,9 +566,29 @@ def read_table(
 ) -> Table:
     """Return the header and the non-empty rows of a CSV or XLSX file; raise on a bad file.
 
-    `source` is the file's bytes or its path; either way it is streamed.
+    The whole table, in memory: the check and the import do not use it, they
+    stream the file through stream_rows() (twice, or three times).
     """
     limits = limits or Limits.from_settings(max_bytes=limit)
+    rows = stream_rows(source, filename, limits=limits, budget=budget, progress=progress)
+    header = next(rows)[1]
+    return Table(header, list(rows))
+
+
+def stream_rows(
+    source: FileSource,
+    filename: str = "",
+    *,
+    limits: Limits,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield the header row, then each non-empty row, of a CSV or XLSX file; raise on a bad file.
+
+    `source` is the file's bytes or its path; either way it is streamed, one
+    row at a time, under every limit, and can be streamed again (the check
+    reads a file twice, the import three times: see SheetCheck).
+    """
     budget = budget or Budget(limits.seconds)
     with opened(source) as (stream, size):
         if size > limits.max_bytes:
@@ -421,7 +612,7 @@ def read_table(
             records = read_xlsx(stream, limits)
         else:
             records = read_csv(stream, limits)
-        return collect(records, limits, budget, progress)
+        yield from limited(records, limits, budget, progress)
 
 
 def is_blank(stream: IO[bytes]) -> bool:
@@ -435,10 +626,12 @@ def is_blank(stream: IO[bytes]) -> bool:
         stream.seek(0)
 
 
-def collect(records, limits: Limits, budget: Budget, progress: Progress | None) -> Table:
-    """Keep the header and the non-empty rows, refusing a file past a limit as they come."""
+def limited(
+    records, limits: Limits, budget: Budget, progress: Progress | None
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield the header and the non-empty rows, refusing a file past a limit as they come."""
     header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
+    any_rows = False
     cells_seen = 0
     for number, cells in records:
         if number % 500 == 0:
@@ -480,14 +673,16 @@ def collect(records, limits: Limits, budget: Budget, progress: Progress | None) 
             if not any(cells):
                 continue  # Blank lines above the header.
             header = cells
+            while header and not header[-1]:
+                header.pop()
+            yield number, header
             continue
         if any(cells):
-            rows.append((number, cells))
+            any_rows = True
+            yield number, cells
     if header is None:
         raise SpreadsheetError([CellError(None, "", "The file is empty: it has no header row.")])
-    while header and not header[-1]:
-        header.pop()
-    if not rows:
+    if not any_rows:
         raise SpreadsheetError(
             [
                 CellError(
@@ -497,7 +692,6 @@ def collect(records, limits: Limits, budget: Budget, progress: Progress | None) 
                 )
             ]
         )
-    return Table(header, rows)
 
 
 def read_csv(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
@@ -505,7 +699,7 @@ def read_csv(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]
     first_line = next(lines, "")
     delimiter = max((",", ";", "\t"), key=first_line.count)
     # The csv module's own cap, past which it raises: one character more
-    # than the cell limit, so that collect() names the limit.
+    # than the cell limit, so that limited() names the limit.
     csv.field_size_limit(max(limits.max_cell_chars + 1, 1))
     reader = csv.reader(chain([first_line], lines), delimiter=delimiter, strict=True)
     try:
@@ -590,7 +784,7 @@ def read_xlsx(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str
         check_dimension(sheet, limits)
         # Asking for one row and one column past the limits bounds what
         # openpyxl builds (it pads each row to max_col and fills gaps up to
-        # max_row), and still shows collect() a file that goes past them.
+        # max_row), and still shows limited() a file that goes past them.
         rows = sheet.iter_rows(
             max_row=limits.max_rows + 2, max_col=limits.max_columns + 1, values_only=True
         )
@@ -633,7 +827,7 @@ def check_dimension(sheet, limits: Limits) -> None:
     """Refuse a sheet whose declared range (its <dimension ref>) is past the limits."""
     rows, columns = sheet.max_row, sheet.max_column
     if rows is None or columns is None:
-        return  # Undeclared: collect() counts the real rows and columns.
+        return  # Undeclared: limited() counts the real rows and columns.
     declared = f"{get_column_letter(sheet.min_column)}{sheet.min_row}:" + (
         f"{get_column_letter(columns)}{rows}"
     )
@@ -722,15 +916,54 @@ def choice_error(key: str, text: str) -> str:
     return f"“{text}” is not one of: {allowed}."
 
 
-class SheetCheck:
-    """Validate a table of claims; after run(), `report` has every row's outcome and error."""
+# Rows checked (or written) together: a chunk's rows, values and unsaved
+# claims are held at once, never the file's.
+CHUNK_ROWS = 2000
+# The columns whose names are resolved against the database (SheetCheck.survey).
+NAME_COLUMNS = ("source", "affiliation", "topic", "detainee", "document_title")
 
-    def __init__(self, table: Table, *, user, approve: bool, progress: Progress | None) -> None:
-        self.table, self.user, self.approve, self.progress = table, user, approve, progress
+RowsFactory = Callable[[], Iterator[tuple[int, list[str]]]]
+
+
+class SheetCheck:
+    """Validate a file of claims, streaming it; after run(), `report` has every row's outcome.
+
+    The file is never held whole (docs/imports.md, "Memory"):
+
+    1. survey(): a first pass over the file takes the header, the limits and
+       the names the rows give (sources, topics, detainees, documents), and
+       counts the rows; resolve_names() then looks the names up, a few
+       queries for all of them.
+    2. check_rows(): a second pass checks the rows CHUNK_ROWS at a time
+       (read_rows, build_claims, check_repeats, each on a chunk), and keeps
+       of each row only its compact outcome (RowOutcomes); the chunk's
+       unsaved claims are let go.
+    3. For an import, claims_to_write() streams the file a third time and
+       builds the checked rows' claims again, a chunk at a time, for write().
+
+    What a row is checked against across the file stays in memory, bounded
+    by the distinct names, not the rows: the names and what they resolved
+    to, the new sources and documents, and one 128-bit digest per row for
+    the repeats within the file.
+    """
+
+    def __init__(
+        self,
+        table: Table | RowsFactory,
+        *,
+        user,
+        approve: bool,
+        progress: Progress | None,
+    ) -> None:
+        if isinstance(table, Table):
+            rows, header = table.rows, table.headers
+            table = lambda: iter([(0, header), *rows])  # noqa: E731
+        self.rows_of, self.user, self.approve, self.progress = table, user, approve, progress
         self.report = ImportReport(state=Claim.State.APPROVED if approve else Claim.State.PENDING)
+        self.headers: list[str] = []
+        self.total = 0
         self.columns: dict[str, int] = {}
         self.shown: dict[str, str] = {}  # column key → the header as the file writes it
-        self.values: list[dict[str, str]] = []
         self.sources: dict[str, Source | None] = {}
         self.new_sources: dict[str, tuple[RowReport, Source]] = {}
         self.topics: dict[str, Topic | None] = {}
@@ -738,6 +971,12 @@ class SheetCheck:
         self.documents: dict[str, Document | None] = {}
         self.new_documents: dict[str, tuple[RowReport, Document]] = {}
         self.file_sources: set[str] = set()  # Casefolded names in the source column.
+        self.new_topics: NewTopics | None = None  # Made once the headers are known.
+        self.seen: dict[int, int] = {}  # A row's repeat key's digest → the first row with it.
+        # The stored topics of the rows to add (locked to write; new ones are not contended).
+        self.topic_ids: set[int] = set()
+        self.used_documents: dict[int, Document] = {}  # New documents the rows to add cite.
+        self.used_topics: dict[int, Topic] = {}  # New topics the rows to add use.
 
     def col(self, key: str) -> str:
         return self.shown.get(key, COLUMN[key].label)
@@ -747,15 +986,19 @@ class SheetCheck:
             return
         row.errors.append(CellError(row.number, self.col(key) if key else "", message))
 
+    def late_error(self, row: RowReport, key: str, message: str) -> None:
+        """Add an error to a row already checked and kept (RowOutcomes)."""
+        self.report.rows.add_error(
+            row.number, CellError(row.number, self.col(key) if key else "", message)
+        )
+
     def run(self) -> ImportReport:
-        self.map_headers()
+        names = self.survey()
         if self.report.file_errors:
             return self.report
-        self.read_rows()
-        self.resolve_names()
-        self.build_claims()
+        self.resolve_names(names)
+        self.check_rows()
         self.check_affiliation_loops()
-        self.check_repeats()
         for _, source in self.new_sources.values():
             parent = source._parent_name  # type: ignore[attr-defined]
             source._parent = (  # type: ignore[attr-defined]
@@ -767,9 +1010,70 @@ class SheetCheck:
         self.report.new_documents = [doc.title for _, doc in self.new_documents.values()]
         return self.report
 
+    def data_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Stream the file again: its rows below the header."""
+        rows = self.rows_of()
+        next(rows)
+        return rows
+
+    def survey(self) -> dict[str, set[str]]:
+        """First pass: the header, every limit, and the names to look up; count the rows."""
+        names: dict[str, set[str]] = {k: set() for k in ("source", "topic", "detainee", "doc")}
+        rows = self.rows_of()
+        _, self.headers = next(rows)
+        self.map_headers()
+        if self.report.file_errors:
+            for _ in rows:  # Every limit is still checked, as the whole file is read.
+                pass
+            return names
+        wanted = [(key, self.columns[key]) for key in NAME_COLUMNS if key in self.columns]
+        scratch = RowReport(0)
+        for _, cells in rows:
+            self.total += 1
+            values = {key: self.cell(scratch, key, cells, index) for key, index in wanted}
+            scratch.errors.clear()
+            scratch.refused.clear()
+            names["source"].add(values["source"])
+            self.file_sources.add(values["source"].casefold())
+            if values.get("affiliation"):
+                names["source"].add(values["affiliation"])
+            names["topic"].add(values["topic"])
+            if values.get("detainee"):
+                names["detainee"].add(values["detainee"])
+            if values.get("document_title"):
+                names["doc"].add(values["document_title"])
+        for key in names:
+            names[key].discard("")
+        return names
+
+    def check_rows(self) -> None:
+        """Second pass: check the rows a chunk at a time, keeping only each row's outcome."""
+        done = 0
+        for chunk in batched(self.data_rows(), CHUNK_ROWS):
+            if self.progress:
+                self.progress("checking", done, self.total)
+            rows = self.read_rows(chunk)
+            self.build_claims(rows)
+            self.check_repeats([row for row, _ in rows])
+            for row, _ in rows:
+                if row.claim is not None:
+                    topic = row.claim.topic
+                    if topic.pk is None:  # Created by the import: written before the claims.
+                        self.used_topics.setdefault(id(topic), topic)
+                    else:
+                        self.topic_ids.add(topic.pk)
+                    document = row.claim.document
+                    if document is not None and document.pk is None:
+                        self.used_documents.setdefault(id(document), document)
+                self.report.rows.add(row)
+                row.claim = None  # Let go: claims_to_write() builds it again.
+            done += len(rows)
+        if self.progress:
+            self.progress("checking", done, self.total)
+
     def map_headers(self) -> None:
         unknown, repeated = [], []
-        for index, text in enumerate(self.table.headers):
+        for index, text in enumerate(self.headers):
             key = header_key(text)
             if key in EXPORT_ONLY_COLUMNS:
                 self.report.ignored_columns.append(text)
@@ -800,17 +1104,32 @@ class SheetCheck:
             )
         )
 
-    def read_rows(self) -> None:
-        width = len(self.table.headers)
+    def cell(self, row: RowReport, key: str, cells: list[str], index: int) -> str:
+        """Return a cell's value as the checks take it, or "" with an error for a refused cell."""
+        text = cells[index] if index < len(cells) else ""
+        if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+            text = text[1:]  # Entered as text, the way spreadsheets mark it.
+        elif problem := formula_problem(text):
+            self.error(row, key, problem)
+            row.refused.add(key)  # One message for the cell is enough.
+            text = ""
+        # The app's text policy (crosscheck.text), cell by cell, so that the
+        # dry run refuses what the confirmation would (a NUL, a control character).
+        if problem := text_problem(text, "The cell"):
+            self.error(row, key, problem)
+            row.refused.add(key)
+            text = ""
+        return normalise(text)
+
+    def read_rows(
+        self, chunk: Iterable[tuple[int, list[str]]]
+    ) -> list[tuple[RowReport, dict[str, str]]]:
+        """Return each row of a chunk with its values, by column key."""
+        width = len(self.headers)
         columns = self.columns.items()
-        # Each row's cells are let go once its values are taken, so that the
-        # file's table and its values are not both held whole (peak memory).
-        pending, self.table.rows = self.table.rows, []
-        pending.reverse()
-        while pending:
-            number, cells = pending.pop()
+        rows = []
+        for number, cells in chunk:
             row = RowReport(number)
-            self.report.rows.append(row)
             if len(cells) > width and any(cells[width:]):
                 self.error(
                     row,
@@ -818,40 +1137,12 @@ class SheetCheck:
                     f"The row has {len(cells)} cells and the header {width}: a value is "
                     "outside any column (a stray delimiter?).",
                 )
-            values = {}
-            for key, index in columns:
-                text = cells[index] if index < len(cells) else ""
-                if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
-                    text = text[1:]  # Entered as text, the way spreadsheets mark it.
-                elif problem := formula_problem(text):
-                    self.error(row, key, problem)
-                    row.refused.add(key)  # One message for the cell is enough.
-                    text = ""
-                # The app's text policy (crosscheck.text), cell by cell, so that the
-                # dry run refuses what the confirmation would (a NUL, a control character).
-                if problem := text_problem(text, "The cell"):
-                    self.error(row, key, problem)
-                    row.refused.add(key)
-                    text = ""
-                values[key] = normalise(text)
-            self.values.append(values)
+            rows.append((row, {key: self.cell(row, key, cells, index) for key, index in columns}))
+        return rows
 
     # Names -------------------------------------------------------------------
 
-    def resolve_names(self) -> None:
-        names: dict[str, set[str]] = {k: set() for k in ("source", "topic", "detainee", "doc")}
-        for values in self.values:
-            names["source"].add(values["source"])
-            self.file_sources.add(values["source"].casefold())
-            if values.get("affiliation"):
-                names["source"].add(values["affiliation"])
-            names["topic"].add(values["topic"])
-            if values.get("detainee"):
-                names["detainee"].add(values["detainee"])
-            if values.get("document_title"):
-                names["doc"].add(values["document_title"])
-        for key in names:
-            names[key].discard("")
+    def resolve_names(self, names: dict[str, set[str]]) -> None:
         self.sources = self.lookup(
             Source.objects.select_related("affiliation"), "name", names["source"]
         )
@@ -911,51 +1202,83 @@ class SheetCheck:
 
     # Claims ------------------------------------------------------------------
 
-    def build_claims(self) -> None:
+    def build_claims(self, rows: list[tuple[RowReport, dict[str, str]]]) -> None:
+        """Build and validate each row's unsaved claim (row.claim, when the row has no error)."""
         now = timezone.now()
-        state = self.report.state
-        total = len(self.values)
-        user_id = self.user.pk if self.user is not None else None
-        for index, (row, values) in enumerate(zip(self.report.rows, self.values, strict=True)):
-            if self.progress and index % 1000 == 0:
-                self.progress("checking", index, total)
-            self.values[index] = None  # Let go as the claim replaces it (peak memory).
-            attrs = {
-                "state": state,
-                "state_changed_at": now,
-                "state_changed_by_id": user_id,
-                "state_reason": IMPORT_REASON,
-                "created_by_id": user_id,
-            }
-            skip = self.fill(row, values, attrs)
-            source = self.source_for(row, values)
-            topic = self.named(row, values, "topic", self.topics, "No topic is titled", (
-                "add it on the New topic page first (topics carry the rules), or correct the title"
-            ))  # fmt: skip
-            detainee = None
-            if values.get("detainee"):
-                detainee = self.named(row, values, "detainee", self.detainees,
-                                      "No detainee is named", (
-                    "add the person on the New detainee page first, or correct the name "
-                    "(an alias works too)"
-                ))  # fmt: skip
-            document = self.document_for(row, values)
-            if topic is None or (values.get("detainee") and detainee is None):
-                continue  # Which rules apply depends on them.
-            claim = new_claim(attrs, source, topic, detainee, document)
-            if not values.get("document_title") and not claim.citation_url:
-                self.error(
-                    row,
-                    "citation_url",
-                    "Give a citation: a document title, or the link (http or https) to "
-                    "where it was said.",
-                )
-            self.clean(row, claim, skip)
-            if not row.errors:
+        for row, values in rows:
+            claim = self.build_claim(row, values, now)
+            if claim is not None and not row.errors:
                 row.claim = claim
-                row.actions.append(f"will add a claim by {source.name} ({state})")
-        if self.progress:
-            self.progress("checking", total, total)
+                row.actions.append(f"will add a claim by {claim.source.name} ({claim.state})")
+
+    def build_claim(
+        self, row: RowReport, values: dict[str, str], now, *, validate: bool = True
+    ) -> Claim | None:
+        """Return the row's unsaved claim (None when its topic or detainee is not found).
+
+        validate=False skips the model's full_clean, for rows already checked
+        (claims_to_write).
+        """
+        user_id = self.user.pk if self.user is not None else None
+        attrs = {
+            "state": self.report.state,
+            "state_changed_at": now,
+            "state_changed_by_id": user_id,
+            "state_reason": IMPORT_REASON,
+            "created_by_id": user_id,
+        }
+        skip = self.fill(row, values, attrs)
+        source = self.source_for(row, values)
+        topic = self.topic_for(row, values)
+        detainee = None
+        if values.get("detainee"):
+            detainee = self.named(row, values, "detainee", self.detainees,
+                                  "No detainee is named", (
+                "add the person on the New detainee page first, or correct the name "
+                "(an alias works too)"
+            ))  # fmt: skip
+        document = self.document_for(row, values)
+        if topic is None or (values.get("detainee") and detainee is None):
+            return None  # Which rules apply depends on them.
+        claim = new_claim(attrs, source, topic, detainee, document)
+        if not values.get("document_title") and not claim.citation_url:
+            self.error(
+                row,
+                "citation_url",
+                "Give a citation: a document title, or the link (http or https) to "
+                "where it was said.",
+            )
+        if validate:
+            self.clean(row, claim, skip)
+        return claim
+
+    def claims_to_write(self, now) -> Iterator[list[Claim]]:
+        """Third pass, for the import: stream the file again and yield the checked rows' claims.
+
+        A chunk at a time, built as the check built them (from the names it
+        resolved and the new sources and documents it made, saved by then),
+        without validating them again. Each claim carries its row's index in
+        the report (`_row_index`), so that write() records the claim it adds.
+        A row that no longer builds as it was checked means the file changed
+        under the import: it raises, and the transaction writes nothing.
+        """
+        outcomes = self.report.rows
+        index = 0
+        for chunk in batched(self.data_rows(), CHUNK_ROWS):
+            claims = []
+            for row, values in self.read_rows(chunk):
+                if index >= len(outcomes) or outcomes.numbers[index] != row.number:
+                    raise file_changed(row.number)
+                if outcomes.outcomes[index] == RowOutcomes.ADD:
+                    claim = self.build_claim(row, values, now, validate=False)
+                    if claim is None or row.errors:
+                        raise file_changed(row.number)
+                    claim._row_index = index  # type: ignore[attr-defined]
+                    claims.append(claim)
+                index += 1
+            yield claims
+        if index != len(outcomes):
+            raise file_changed(None)
 
     def fill(self, row: RowReport, values: dict[str, str], attrs: dict) -> set[str]:
         """Put the row's plain values in attrs; return the columns found wrong."""
@@ -1011,6 +1334,15 @@ class SheetCheck:
         if match is None:
             self.error(row, key, f"{missing} “{name}”: {hint}.")
         return match
+
+    def topic_for(self, row: RowReport, values: dict[str, str]) -> Topic | None:
+        """Return the row's topic, stored or created by the import (claims.import_topics)."""
+        if not values.get("topic"):
+            self.error(row, "topic", "This column is required; the cell is empty.")
+            return None
+        if self.new_topics is None:
+            self.new_topics = NewTopics(self)
+        return self.new_topics.topic_for(row, values, self.topics.get(values["topic"]))
 
     def source_for(self, row: RowReport, values: dict[str, str]) -> Source | None:
         name = values.get("source", "")
@@ -1137,52 +1469,90 @@ class SheetCheck:
                 seen.add(current)
                 current = self.new_sources[current][1]._parent_name.casefold()  # type: ignore[attr-defined]
             if current == key:
-                self.error(row, "affiliation", (
+                self.late_error(row, "affiliation", (
                     f"“{source._parent_name}” would make {source.name} affiliated "  # type: ignore[attr-defined]
                     "to itself."
                 ))  # fmt: skip
-                row.claim = None
 
-    def check_repeats(self) -> None:
-        """Skip rows already stored; report rows that repeat another row of the file."""
-        rows = [row for row in self.report.rows if row.claim is not None]
+    def check_repeats(self, rows: list[RowReport]) -> None:
+        """Skip a chunk's rows already stored; report rows that repeat an earlier row of the file.
+
+        Stored claims are looked up for the chunk's (source, topic, stated on)
+        triples only; the file's earlier rows are remembered by a 128-bit
+        digest of their key (self.seen), not by their values. A topic the
+        file creates has no key until it is written: its rows are keyed by
+        its slug (unique among the file's new topics and the stored ones,
+        claims.import_topics), the same in every chunk, and have no stored
+        claims to look up.
+        """
+        rows = [row for row in rows if row.claim is not None]
         if not rows:
             return
         key = lambda c: (  # noqa: E731
             c.source.name.casefold(),
-            c.topic_id,
+            c.topic_id if c.topic_id is not None else ("new topic", c.topic.slug),
             c.detainee_id,
             c.stated_on,
             c.quote,
         )
         stored = {}
-        stored_sources = {r.claim.source_id for r in rows if r.claim.source_id}
-        if stored_sources:
-            topic_ids = {r.claim.topic_id for r in rows}
-            days = [r.claim.stated_on for r in rows]
-            candidates = Claim.objects.filter(
-                source_id__in=stored_sources,
-                topic_id__in=topic_ids,
-                stated_on__range=(min(days), max(days)),
-            ).values_list("pk", "source__name", "topic_id", "detainee_id", "stated_on", "quote")
-            for pk, name, *rest, quote in candidates.order_by("pk").iterator(chunk_size=5000):
+        # Only a stored source and a stored topic have stored claims.
+        triples = sorted(
+            {
+                (r.claim.source_id, r.claim.topic_id, r.claim.stated_on)
+                for r in rows
+                if r.claim.source_id is not None and r.claim.topic_id is not None
+            }
+        )
+        columns = Tuple(F("source_id"), F("topic_id"), F("stated_on"))
+        for part in chunks(triples, 300):
+            candidates = Claim.objects.filter(TupleIn(columns, part)).values_list(
+                "pk", "source__name", "topic_id", "detainee_id", "stated_on", "quote"
+            )
+            for pk, name, *rest, quote in candidates.order_by("pk"):
                 # A quote stored before line ends were normalised (CRLF) is the same
                 # quote as the file's (LF, as a spreadsheet program saves it).
                 stored.setdefault((name.casefold(), *rest, normalise(quote)), pk)
-        seen: dict[tuple, RowReport] = {}
         for row in rows:
             k = key(row.claim)
             if k in stored:
                 row.skipped_as, row.claim = stored[k], None
                 row.actions = [f"already imported as claim #{stored[k]}: skipped"]
                 continue
-            first = seen.setdefault(k, row)
-            if first is not row:
+            digest = int.from_bytes(hashlib.blake2b(repr(k).encode(), digest_size=16).digest())
+            first = self.seen.setdefault(digest, row.number)
+            if first != row.number:
                 row.claim = None
                 self.error(row, "", (
-                    f"Same source, topic, detainee, stated on and quote as row {first.number}: "
+                    f"Same source, topic, detainee, stated on and quote as row {first}: "
                     "one of them is a duplicate."
                 ))  # fmt: skip
+
+
+def file_changed(number: int | None) -> SpreadsheetError:
+    where = f" (row {number:,})" if number else ""
+    return SpreadsheetError(
+        [
+            CellError(
+                number,
+                "",
+                f"The file changed while it was imported{where}: nothing was imported. "
+                "Upload it again to check it once more.",
+            )
+        ]
+    )
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Yield lists of up to `size` items, reading `items` only as far as each list."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @lru_cache(maxsize=20_000)
@@ -1232,14 +1602,47 @@ def can_approve(user) -> bool:
     return user is not None and user.has_perm("claims.moderate_claim")
 
 
-def check_table(table: Table, *, user, approve: bool = False, progress=None) -> ImportReport:
+def refuse_approval(user, approve: bool) -> None:
+    """Raise unless the user may import claims as approved (when asked to)."""
     if approve and not can_approve(user):
         raise SpreadsheetError(
             [CellError(None, "", "Only a moderator may import claims as approved.")]
         )
     if approve and (refusal := new_claims_refusal(user)):
         raise SpreadsheetError([CellError(None, "", refusal)])
+
+
+def check_table(table: Table, *, user, approve: bool = False, progress=None) -> ImportReport:
+    refuse_approval(user, approve)
     return SheetCheck(table, user=user, approve=approve, progress=progress).run()
+
+
+def file_check(
+    source: FileSource,
+    filename: str,
+    *,
+    user,
+    approve: bool,
+    progress: Progress | None,
+    limits: Limits,
+    budget: Budget,
+) -> SheetCheck:
+    """Return the check of a file that streams it from `source` on each of its passes.
+
+    The first pass reports its rows as "reading"; each pass checks every
+    limit again (the same file gives the same answers) and spends from one
+    time budget.
+    """
+    refuse_approval(user, approve)
+    passes = count()
+
+    def rows_of() -> Iterator[tuple[int, list[str]]]:
+        first = next(passes) == 0
+        return stream_rows(
+            source, filename, limits=limits, budget=budget, progress=progress if first else None
+        )
+
+    return SheetCheck(rows_of, user=user, approve=approve, progress=timed(budget, progress))
 
 
 def timed(budget: Budget, progress: Progress | None) -> Progress:
@@ -1268,8 +1671,11 @@ def check_file(
     limits = limits or Limits.from_settings(max_bytes=limit)
     budget = Budget(limits.seconds)
     try:
-        table = read_table(source, filename, limits=limits, budget=budget, progress=progress)
-        report = check_table(table, user=user, approve=approve, progress=timed(budget, progress))
+        check = file_check(
+            source, filename, user=user, approve=approve, progress=progress,
+            limits=limits, budget=budget,
+        )  # fmt: skip
+        report = check.run()
     except SpreadsheetError as exc:
         report = ImportReport(file_errors=exc.errors)
     report.filename = filename
@@ -1287,19 +1693,44 @@ def import_file(
     limit: int | None = None,
     limits: Limits | None = None,
 ) -> ImportReport:
-    """Check the file again and write its claims in one transaction; or raise, writing nothing."""
+    """Check the file again and write its claims in one transaction; or raise, writing nothing.
+
+    Inside the one transaction: the check (two passes over the file), then
+    every topic the rows touch is locked, in the one order of claims/locks.py
+    (ascending, one statement) and before any claim row is written, then the
+    claims are written as a third pass streams them (SheetCheck.claims_to_write).
+    """
     started = time.monotonic()
     limits = limits or Limits.from_settings(max_bytes=limit)
     budget = Budget(limits.seconds)
-    table = read_table(source, filename, limits=limits, budget=budget, progress=progress)
-    progress = timed(budget, progress)
     with transaction.atomic():
-        report = check_table(table, user=user, approve=approve, progress=progress)
+        check = file_check(
+            source, filename, user=user, approve=approve, progress=progress,
+            limits=limits, budget=budget,
+        )  # fmt: skip
+        report = check.run()
         report.filename = filename
         if not report.ok:
             raise SpreadsheetError(report.errors, report)
+        # The stored topics only: a topic the import creates gets its key from
+        # write(), inside this transaction, and no other transaction can see
+        # it (nor lock or write its claims) before the COMMIT, so it cannot be
+        # contended. (Its slug is unique: a concurrent import creating the same
+        # topic fails on the constraint, and writes nothing.)
+        locks.lock_topics(check.topic_ids)
         touched: set = set()
-        first_pk = write(report, user=user, progress=progress, touched=touched)
+        now = timezone.now()
+        first_pk = write(
+            report,
+            user=user,
+            progress=check.progress,
+            touched=touched,
+            sources=[source for _, source in check.new_sources.values()],
+            documents=list(check.used_documents.values()),
+            topics=list(check.used_topics.values()),
+            batches=check.claims_to_write(now),
+            now=now,
+        )
         if touched:
             with events.acting(user):  # The conflicts it opens are the importer's doing.
                 detect(touched)
@@ -1336,105 +1767,77 @@ def detect(variables: set) -> None:
 # Writing --------------------------------------------------------------------
 
 
-def write(report: ImportReport, *, user, progress, touched: set) -> int | None:
-    """Save new sources and documents, then the claims and their history rows, in bulk.
+def write(
+    report: ImportReport,
+    *,
+    user,
+    progress,
+    touched: set,
+    sources: list[Source],
+    documents: list[Document],
+    batches: Iterable[list[Claim]],
+    topics: list[Topic],
+    now=None,
+) -> int | None:
+    """Save new topics, sources and documents, then the claims and their history rows, in bulk.
 
-    Return the lowest key of the claims written.
+    All by claims.bulk.insert_with_history (COPY on PostgreSQL). The new
+    topics, sources and documents go first, so that they have keys before
+    any claim names them. `batches` yields the claims a chunk at a time
+    (SheetCheck.claims_to_write builds them as the file streams, once the
+    topics, sources and documents they name are saved here); each batch is
+    written and let go. Return the lowest key of the claims written.
     """
-    rows = [row for row in report.rows if row.claim is not None]
-    sources = new_records(row.claim.source for row in rows)
-    documents = new_records(row.claim.document for row in rows)
-    now = timezone.now()
+    now = now or timezone.now()
+    save_topics(topics, user, now)
     save_sources(sources, user, now)
-    Document.objects.bulk_create(documents, batch_size=BATCH)
-    Document.history.bulk_history_create(
-        documents, batch_size=BATCH, default_user=user,
-        default_change_reason=IMPORT_REASON, default_date=now,
-    )  # fmt: skip
+    insert_with_history(Document, documents, user=user, reason=IMPORT_REASON, now=now)
     report.new_sources = [s.name for s in sources]
     report.new_documents = [d.title for d in documents]
+    report.new_topics = [t.title for t in topics]
     folded: dict[int, str] = {}
-    claims = []
-    for row in rows:
-        claim = row.claim
-        # Again, now that the sources and documents they refer to are saved.
-        claim.source, claim.document = claim.source, claim.document
-        claim.search_text = search_text(claim, folded)
-        claims.append(claim)
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        ids = claim_ids(len(claims))
-    for start in range(0, len(claims), BATCH * 5 if postgresql else BATCH):
-        if progress:
-            progress("writing", start, len(claims))
-        batch = claims[start : start + (BATCH * 5 if postgresql else BATCH)]
-        if postgresql:
+    total = report.to_add
+    step = BATCH * 5 if connection.vendor == "postgresql" else BATCH
+    written, first_pk = 0, None
+    approved = report.state == Claim.State.APPROVED
+    for claims in batches:
+        for batch in chunks(claims, step):
+            if progress:
+                progress("writing", written, total)
+            if written + len(batch) > total:
+                raise file_changed(None)
             for claim in batch:
-                claim.pk = next(ids)
-                claim.created_at = claim.updated_at = now
-                claim._state.adding = False
+                # Again, now that the topics, sources and documents they refer to are saved.
+                claim.source, claim.document = claim.source, claim.document
+                claim.topic = claim.topic
+                claim.search_text = search_text(claim, folded)
             copy_claims(batch, user, now)
-        else:
-            Claim.objects.bulk_create(batch)
-            Claim.history.bulk_history_create(
-                batch, default_user=user, default_change_reason=IMPORT_REASON, default_date=now
-            )
+            pks = [claim.pk for claim in batch]
+            for claim in batch:
+                report.rows.claim_ids[claim._row_index] = claim.pk  # type: ignore[attr-defined]
+            low, high = min(pks), max(pks)
+            if approved:
+                touched.update(claim.variable for claim in batch)
+                # Written without Claim.save: what they show is published (docs/publication.md).
+                # By key range, not a list of thousands of keys: publishing what any approved
+                # claim in the range uses is what its own approval did or will do.
+                Claim.objects.filter(pk__range=(low, high)).publish_what_they_use()
+                # And their watchers told, in bulk (watching.events).
+                events.claims_approved(batch, by=user)
+            first_pk = low if first_pk is None else min(first_pk, low)
+            written += len(batch)
+    if written != total:
+        raise file_changed(None)
     if progress:
-        progress("writing", len(claims), len(claims))
-    report.claims_added = len(claims)
+        progress("writing", written, total)
+    report.claims_added = written
     report.written = True
-    if report.state == Claim.State.APPROVED:
-        for claim in claims:
-            touched.add(claim.variable)
-        # Written without Claim.save: what they show is published here (docs/publication.md).
-        Claim.objects.filter(pk__in=[c.pk for c in claims]).publish_what_they_use()
-        # And their watchers told, in bulk (watching.events).
-        events.claims_approved(claims, by=user)
-    return min((c.pk for c in claims), default=None)
-
-
-def claim_ids(count: int) -> Iterator[int]:
-    """Take `count` keys from the claims table's sequence (PostgreSQL), as INSERT would."""
-    table = Claim._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return iter([pk for (pk,) in cursor.fetchall()])
+    return first_pk
 
 
 def copy_claims(claims: list[Claim], user, now) -> None:
-    """Write claims and their history rows with COPY: several times faster than INSERT.
-
-    The values are the instances' own, as bulk_create would send them; the
-    history rows carry what bulk_history_create would (user, date, reason, "+").
-    """
-    fields = [f for f in Claim._meta.concrete_fields]
-    history = Claim.history.model
-    tracked = [f.attname for f in history.tracked_fields]
-    extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
-    extra_values = (now, IMPORT_REASON, "+", user.pk if user is not None else None)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        columns = ", ".join(f'"{f.column}"' for f in fields)
-        with raw.copy(f'COPY "{Claim._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for claim in claims:
-                copy.write_row([getattr(claim, f.attname) for f in fields])
-        history_columns = [history._meta.get_field(name).column for name in (*tracked, *extra)]
-        columns = ", ".join(f'"{c}"' for c in history_columns)
-        with raw.copy(f'COPY "{history._meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for claim in claims:
-                copy.write_row([*(getattr(claim, name) for name in tracked), *extra_values])
-
-
-def new_records(objects: Iterable) -> list:
-    """Return the distinct unsaved instances among objects, in the order first met."""
-    seen: dict[int, Any] = {}
-    for obj in objects:
-        if obj is not None and obj.pk is None:
-            seen.setdefault(id(obj), obj)
-    return list(seen.values())
+    """Write claims and their history rows: COPY on PostgreSQL (claims.bulk), else bulk_create."""
+    insert_with_history(Claim, claims, user=user, reason=IMPORT_REASON, now=now)
 
 
 def save_sources(sources: list[Source], user, now) -> None:
@@ -1446,11 +1849,7 @@ def save_sources(sources: list[Source], user, now) -> None:
             raise RuntimeError("Affiliation loop among new sources.")
         for source in ready:
             source.affiliation = source._parent  # type: ignore[attr-defined]
-        Source.objects.bulk_create(ready, batch_size=BATCH)
-        Source.history.bulk_history_create(
-            ready, batch_size=BATCH, default_user=user,
-            default_change_reason=IMPORT_REASON, default_date=now,
-        )  # fmt: skip
+        insert_with_history(Source, ready, user=user, reason=IMPORT_REASON, now=now)
         pending = [s for s in pending if s.pk is None]
 
 

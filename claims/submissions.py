@@ -19,6 +19,15 @@ retrying proxy) does its work once.
   the state checks of each action (approving only a pending claim...) still
   refuse a replay, and the claim form's session list still catches a
   sequential one. A malformed token is refused with 400, doing nothing.
+- Kept FORM_SUBMISSION_KEEP_DAYS days (7 by default), then purged by
+  `manage.py clean_imports` (`purge_submissions`): a token guards against a
+  second sending of the same page, which comes within seconds or minutes,
+  not weeks; without the purge the table would grow by a row per tokened
+  POST for ever. A row is a technical record (no history, no content of the
+  claim or the action: that is in the claims' own history), so it is
+  deleted, not kept: a page left open longer than the setting and sent
+  twice after that acts twice, as a page without a token would, under the
+  same state checks.
 """
 
 from __future__ import annotations
@@ -26,12 +35,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from claims.models import FormSubmission
 
@@ -98,3 +110,11 @@ def replayed(request: HttpRequest, token: str, user, message: str) -> HttpRespon
         return HttpResponseBadRequest("This form was sent from another session: nothing was done.")
     messages.info(request, message)
     return redirect(first.result_url or request.path)
+
+
+def purge_submissions(now=None) -> int:
+    """Delete the one-time tokens older than FORM_SUBMISSION_KEEP_DAYS; return how many went."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.FORM_SUBMISSION_KEEP_DAYS)
+    deleted, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

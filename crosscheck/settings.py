@@ -401,6 +401,9 @@ CLAIMS_IMPORT_TIME_LIMIT = envint("CLAIMS_IMPORT_TIME_LIMIT", "600")
 CLAIMS_IMPORT_USER_QUOTA_BYTES = envint("CLAIMS_IMPORT_USER_QUOTA_MB", "100") * 1024 * 1024
 CLAIMS_IMPORT_TOTAL_QUOTA_BYTES = envint("CLAIMS_IMPORT_TOTAL_QUOTA_MB", "1000") * 1024 * 1024
 CLAIMS_IMPORT_EXPIRY_HOURS = envint("CLAIMS_IMPORT_EXPIRY_HOURS", "24")
+# Days a one-time form token (claims.submissions) is kept, then purged by
+# `manage.py clean_imports`: a double sending comes within seconds.
+FORM_SUBMISSION_KEEP_DAYS = envint("FORM_SUBMISSION_KEEP_DAYS", "7")
 
 # Django's tasks framework, on the database backend (django_tasks_db): the
 # web process enqueues a row, `manage.py db_worker` (make run starts one,

@@ -195,7 +195,7 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
 
         report = import_file(data, user=self.editor)
 
-        self.assertEqual(Claim.objects.get(pk__in=[report.rows[0].claim.pk]).quote, "Dónde están")
+        self.assertEqual(Claim.objects.get(pk__in=[report.rows[0].claim_id]).quote, "Dónde están")
 
     @override_settings(CLAIMS_IMPORT_MAX_BYTES=200)
     def test_a_file_over_the_size_cap_is_refused_before_reading(self):
@@ -241,7 +241,7 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
 
         report = import_file(buffer.getvalue(), "claims.xlsx", user=self.editor)
 
-        claim = Claim.objects.get(pk=report.rows[0].claim.pk)
+        claim = Claim.objects.get(pk=report.rows[0].claim_id)
         self.assertEqual((claim.stated_on, claim.quantity_min, claim.quantity_max),
                          (date(2015, 1, 7), 1, 53))  # fmt: skip
 
@@ -303,7 +303,7 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
 
         report = import_file(data, user=self.moderator, approve=True)
 
-        claim = Claim.objects.get(pk=report.rows[0].claim.pk)
+        claim = Claim.objects.get(pk=report.rows[0].claim_id)
         self.assertEqual(claim.state, Claim.State.APPROVED)
         gap = Conflict.objects.get(claim_a=self.some_released, claim_b=claim)
         self.assertEqual((gap.kind, gap.status), (Conflict.Kind.GAP, Conflict.Status.OPEN))

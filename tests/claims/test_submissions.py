@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.test import LiveServerTestCase, TestCase
+from django.core.management import call_command
+from django.test import LiveServerTestCase, TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import Claim, FormSubmission, Topic
 from claims.submissions import FIELD, new_token
@@ -70,6 +73,47 @@ class TokenTests(EditorialCast, TestCase):
         response = self.client.post(self.approve, {"reason": "", FIELD: token})
 
         self.assertEqual(response.status_code, 400)
+
+
+class PurgeTests(EditorialCast, TestCase):
+    """clean_imports purges the tokens past FORM_SUBMISSION_KEEP_DAYS, and only those."""
+
+    def sent(self, days_ago: float) -> FormSubmission:
+        record = FormSubmission.objects.create(token=new_token(), user=self.mo, path="/x/")
+        when = timezone.now() - timedelta(days=days_ago)
+        FormSubmission.objects.filter(pk=record.pk).update(created_at=when)
+        return record
+
+    @override_settings(FORM_SUBMISSION_KEEP_DAYS=7)
+    def test_clean_imports_purges_the_tokens_older_than_the_setting(self):
+        old, older = self.sent(8), self.sent(400)
+        recent, today = self.sent(6.9), self.sent(0)
+        out = io.StringIO()
+
+        call_command("clean_imports", stdout=out)
+
+        self.assertIn("Purged 2 one-time form token(s)", out.getvalue())
+        left = set(FormSubmission.objects.values_list("pk", flat=True))
+        self.assertEqual(left, {recent.pk, today.pk})
+        self.assertFalse(left & {old.pk, older.pk})
+
+    @override_settings(FORM_SUBMISSION_KEEP_DAYS=1)
+    def test_a_purged_token_no_longer_stops_a_second_sending(self):
+        claim = self.draft(self.edna)
+        claim.submit(by=self.edna)
+        self.client.force_login(self.mo)
+        token = new_token()
+        approve = reverse("claims:claim_approve", args=[claim.pk])
+        self.client.post(approve, {"reason": "", FIELD: token})
+        FormSubmission.objects.update(created_at=timezone.now() - timedelta(days=2))
+
+        call_command("clean_imports", stdout=io.StringIO())
+
+        self.assertFalse(FormSubmission.objects.filter(token=token).exists())
+        # The state check still refuses approving an approved claim: nothing twice.
+        again = self.client.post(approve, {"reason": "", FIELD: token})
+        self.assertNotEqual(again.status_code, 500)
+        self.assertEqual(claim.history.filter(state=Claim.State.APPROVED).count(), 1)
 
 
 class SimultaneousSubmissionsTests(LiveServerTestCase):

@@ -153,8 +153,8 @@ class Command(BaseCommand):
     def fail(self, exc: SpreadsheetError) -> None:
         for error in exc.errors[:SHOWN_ERRORS]:
             self.stderr.write(str(error))
-        if len(exc.errors) > SHOWN_ERRORS:
-            self.stderr.write(f"… and {len(exc.errors) - SHOWN_ERRORS:,} more.")
+        if exc.count > SHOWN_ERRORS:
+            self.stderr.write(f"… and {exc.count - SHOWN_ERRORS:,} more.")
         raise CommandError(str(exc))
 
 
