@@ -208,7 +208,19 @@ HEADER_ALIASES = {"document": "document_title", **TOPIC_HEADER_ALIASES}
 # ones (pending, or approved by a moderator's choice, never by a cell). They
 # are ignored, and the report says so, so that a download imports as it is.
 EXPORT_ONLY_COLUMNS = frozenset(
-    {"id", "permalink", "state", "verdict", "current", "superseded_by", "open_conflicts"}
+    {
+        "id",
+        "permalink",
+        "state",
+        "verdict",
+        "current",
+        "superseded_by",
+        "open_conflicts",
+        # A relay's link names a stored claim or source: an editor sets it on
+        # the claim's page once the original is known (claims.conflicts, "Relays").
+        "relays_claim",
+        "relays_source",
+    }
 )
 # Where a model's messages about a field go.
 CLAIM_FIELD_COLUMN = {

@@ -109,11 +109,12 @@ class ClusterPageTests(RoleCast, JanuaryCast, TestCase):
         # conflict, 3. the first conflicts of each cluster shown, joined to
         # both claims, 4.-5. their sources' and affiliations' visible notes,
         # 6. session, 7. user, 8.-9. the moderator's permissions (user and
-        # groups), 10.-12. the filter form's topics, sources and detainees.
+        # groups), 10.-12. the filter form's topics, sources and detainees,
+        # 13. the header's unread notifications (watching).
         with self.assertNumQueries(len(small.captured_queries)):
             response = self.get()
         self.assertEqual(response.context["clusters"][0].size, 30)
-        self.assertEqual(len(small.captured_queries), 12)
+        self.assertEqual(len(small.captured_queries), 13)
 
     def test_a_moderator_resolves_the_whole_cluster_with_the_value_found_true(self):
         self.client.force_login(self.moderator)

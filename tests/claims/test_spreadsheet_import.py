@@ -349,7 +349,17 @@ class DownloadRoundTripTests(RoleCast, JanuaryCast, TestCase):
         self.assertTrue(report.ok, [str(e) for e in report.errors])
         self.assertEqual(
             report.ignored_columns,
-            ["id", "permalink", "state", "verdict", "current", "superseded by", "open conflicts"],
+            [
+                "id",
+                "permalink",
+                "state",
+                "verdict",
+                "relays claim",
+                "relays source",
+                "current",
+                "superseded by",
+                "open conflicts",
+            ],
         )
         # Each row is the stored claim it came from: nothing new to add.
         self.assertEqual([r.skipped_as for r in report.rows], ids)
