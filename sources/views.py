@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from claims.models import Claim, Conflict
 from claims.submissions import submitted_once
 from claims.views.editing import form_page
+from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.lists import paginate, render_list
 from sources.filters import SourceFilterSet
@@ -70,6 +71,8 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-stated_on", "-pk")
     )
     claims_page, claims_notice = paginate(request, claims, SOURCE_CLAIMS_PAGE)
+    # A detainee renamed, a cited document retitled or moved, on each card (crosscheck.edits).
+    edits.attach_edits(claims_page.object_list)
     # Open ones first: what is still disputed, then what was decided, newest first.
     conflicts = (
         Conflict.objects.filter(Q(claim_a__source__in=speakers) | Q(claim_b__source__in=speakers))

@@ -53,6 +53,13 @@ class PublishedEditTests(RoleCast, JanuaryCast, TestCase):
         cards = self.client.get(self.ferrer.get_absolute_url())
         self.assertContains(cards, "Document retitled from")  # On the cards citing it too.
 
+    def test_a_retitled_document_is_shown_on_the_topic_and_source_pages_cards_citing_it(self):
+        self.edit(self.article, title="Cuba releases some prisoners")
+
+        for page in (self.release.get_absolute_url(), self.psaki.get_absolute_url()):
+            with self.subTest(page=page):
+                self.assertContains(self.client.get(page), "Document retitled from")
+
     def test_a_detainee_renamed_is_shown_on_their_page_claim_pages_and_the_board(self):
         self.edit(self.ferrer, name="José Daniel Ferrer")
 

@@ -15,6 +15,7 @@ from claims.views import past
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.conflicts import cluster_index, show_clusters
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
+from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
 from crosscheck.lists import paginate
@@ -108,6 +109,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         key=lambda c: (c.stated_on, c.effective_as_of, c.pk),
     )
     word, earlier = current_word(public.filter(detainee=None))
+    # A cited document retitled or moved since publication, on each card (crosscheck.edits).
+    edits.attach_edits([*word, *earlier], relations=["document"])
     # The open conflicts grouped by the claim they share (claims.views.conflicts):
     # the first conflict of each of the largest clusters, and what it stands for.
     clusters = cluster_index(topic.conflicts.open())[:SHOWN_CONFLICTS]

@@ -4,9 +4,10 @@ from itertools import pairwise
 
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import detection
-from claims.models import Claim, Detainee, Topic
+from claims.models import Claim, Detainee, Document, Topic
 from claims.views.conflicts import cluster_index
 from claims.views.topics import (
     SHOWN_CLAIMS,
@@ -247,7 +248,8 @@ class TopicPageTests(JanuaryCast, TestCase):
         # 1. topic with its counts, 2. the newest claims joined to source,
         # affiliation, topic, detainee, document and update, 3. the current
         # word of the sources who spoke last (with their badges' standing),
-        # 4. their earlier statements' ids, 5. those statements, 6. the ids
+        # 4. their earlier statements' ids, 5. those statements, 5b. the
+        # history of the documents they cite (edits since publication), 6. the ids
         # of every open conflict (grouped into clusters by the claim they
         # share), 7. the first conflict of each cluster shown, joined to both
         # claims and theirs, 8. the newest resolved conflicts, joined
@@ -257,11 +259,11 @@ class TopicPageTests(JanuaryCast, TestCase):
         # level of affiliation, not per source: issue 14).
         add_claims(self.release, 10, start=0)
         publish_everything()
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(16):
             small = self.get()
 
         add_claims(self.release, 2 * SHOWN_CLAIMS, start=10)
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(16):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 4 + 10)
@@ -439,6 +441,8 @@ def add_claims(
     )
     prisoner = Detainee.objects.create(name=f"Unidentified prisoner {start}")
     prisoner.topics.add(topic)
+    # Every card cites a published document, so every page reads its edits (one query).
+    report = Document.objects.create(title=f"Report {start}", published_at=timezone.now())
     stances = [Claim.Stance.AFFIRMS, Claim.Stance.DENIES, Claim.Stance.NO_INFORMATION]
     claims = []
     for i in range(n):
@@ -449,6 +453,7 @@ def add_claims(
                 source=voices[i % len(voices)],
                 topic=topic,
                 detainee=prisoner if on_detainee else None,
+                document=report,
                 kind=Claim.Kind.FACT,
                 stance=stance,
                 status=Claim.Status.RELEASED if on_detainee else "",

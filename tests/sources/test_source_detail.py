@@ -4,9 +4,10 @@ from itertools import pairwise
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import detection
-from claims.models import Claim, Conflict, Topic
+from claims.models import Claim, Conflict, Document, Topic
 from sources.models import CredibilityNote, Source
 from sources.views import SOURCE_CLAIMS_PAGE, SOURCE_CONFLICTS_PAGE
 from tests.cast import JanuaryCast
@@ -137,13 +138,15 @@ class SourcePageTests(JanuaryCast, TestCase):
         # document and update, with their badges' standing, 7. a page of
         # those conflicts, joined to both claims, sources, affiliations,
         # topics, detainees, documents and who decided, 8. its history since
-        # publication, for the renames it shows.
+        # publication, for the renames it shows, 9. the history of the
+        # documents the cards cite, for their edits since publication (the
+        # claims' detainees' too, when a card has one).
         add_claims(self.psaki, 10, start=0)
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             small = self.get(self.psaki)
 
         add_claims(self.psaki, 190, start=10)
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             large = self.get(self.psaki)
 
         self.assertEqual(small.context["claims_page"].paginator.count, 2 + 10)
@@ -153,7 +156,7 @@ class SourcePageTests(JanuaryCast, TestCase):
         self.assertEqual(large.context["conflicts_page"].paginator.count, 1 + 200)
         self.assertEqual(len(large.context["conflicts_page"]), SOURCE_CONFLICTS_PAGE)
         # An organisation's page, rolling up its spokeswoman's: as many queries.
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             department = self.get(self.state_dept)
         self.assertEqual(department.context["claims_page"].paginator.count, 2 + 200)
 
@@ -167,6 +170,8 @@ def add_claims(source: Source, n: int, *, start: int) -> None:
         Topic(title=f"Question {start + i}", slug=f"question-{start + i}", question="Is it?")
         for i in range(n)
     )
+    # Every card cites a published document, so every page reads its edits (one query).
+    report = Document.objects.create(title=f"Report {start}", published_at=timezone.now())
     claims = []
     for i, topic in enumerate(topics):
         for speaker, stance in ((source, "affirms"), (voices[i % len(voices)], "denies")):
@@ -174,6 +179,7 @@ def add_claims(source: Source, n: int, *, start: int) -> None:
                 Claim(
                     source=speaker,
                     topic=topic,
+                    document=report,
                     kind=Claim.Kind.FACT,
                     stance=stance,
                     quote=f"Quote {start + i}",
