@@ -200,9 +200,9 @@ class NarrowSweepTests(BrowserTestCase):
         claim = Claim.objects.get(summary=SOME_RELEASED)
         conflict = Conflict.objects.filter(topic__title=RELEASE_TOPIC).first()
         organisation = Source.objects.get(name=CCDHRN)
-        # The demo's only detainee has no approved claim, so it is not published
-        # yet: the editor reaches its page below.
-        detainee = Detainee.objects.get()
+        # The demo's unidentified prisoner has no approved claim, so it is not
+        # published yet: the editor reaches its page below.
+        detainee = Detainee.objects.get(name="Unidentified prisoner")
         reading = [
             ("/", "home"),
             ("/claims/", "claims list"),
