@@ -426,6 +426,12 @@ class Recomputation:
 # Claims read per query by the full recompute: whole topics at a time, so that
 # a million claims take a few hundred queries instead of three per variable.
 RECOMPUTE_BATCH_CLAIMS = 20_000
+# And at most this many topics per batch: each batch takes every one of its
+# topics' advisory locks (claims/locks.py) in one transaction, and PostgreSQL
+# holds max_locks_per_transaction x max_connections locks for the whole server
+# (6,400 by default, shared with every other session): 20,000 claims of
+# small topics are thousands of topics, and ran it out ("out of shared memory").
+RECOMPUTE_BATCH_TOPICS = 500
 FLAGGED = "Flagged by detection."
 
 
@@ -451,19 +457,24 @@ def recompute_all(*, by=None) -> Recomputation:
     )
     total: Counter = Counter()
     batch: list[tuple[int, int | None]] = []
-    claims_in_batch = 0
+    claims_in_batch = topics_in_batch = 0
     for index, variable in enumerate(ordered):
         batch.append(variable)
         next_topic = ordered[index + 1][0] if index + 1 < len(ordered) else None
         if next_topic == variable[0]:
             continue  # A topic is never split across batches.
         claims_in_batch += sizes.get(variable[0], 0)
-        if claims_in_batch >= RECOMPUTE_BATCH_CLAIMS or next_topic is None:
+        topics_in_batch += 1
+        if (
+            claims_in_batch >= RECOMPUTE_BATCH_CLAIMS
+            or topics_in_batch >= RECOMPUTE_BATCH_TOPICS
+            or next_topic is None
+        ):
             with transaction.atomic():
                 _recompute_batch(batch, total, by=by)
                 # Written in bulk, without signals: cached pages go stale.
                 data_changed()
-            batch, claims_in_batch = [], 0
+            batch, claims_in_batch, topics_in_batch = [], 0, 0
     return Recomputation(changes=total, variables=len(variables))
 
 

@@ -272,3 +272,30 @@ class BatchedRecomputeTests(TestCase):
                     changes = detection.recompute_all().changes
                 self.assertEqual((changes, self.state()), (expected_changes, expected))
                 transaction.set_rollback(True)
+        for topics in (1, 3):
+            with self.subTest(topics=topics), transaction.atomic():
+                with mock.patch.object(detection, "RECOMPUTE_BATCH_TOPICS", topics):
+                    changes = detection.recompute_all().changes
+                self.assertEqual((changes, self.state()), (expected_changes, expected))
+                transaction.set_rollback(True)
+
+    def test_a_batch_locks_no_more_topics_than_its_bound(self):
+        # Each batch takes its topics' advisory locks in one transaction; a
+        # server holds a few thousand locks in all, so a batch of thousands of
+        # small topics ran PostgreSQL out of shared memory at a million claims.
+        locked = []
+        real = detection.locks.lock_topics
+
+        def spy(topic_ids):
+            topic_ids = list(topic_ids)
+            locked.append(len(set(topic_ids)))
+            real(topic_ids)
+
+        with (
+            mock.patch.object(detection, "RECOMPUTE_BATCH_TOPICS", 2),
+            mock.patch.object(detection.locks, "lock_topics", spy),
+        ):
+            detection.recompute_all()
+
+        self.assertGreater(len(locked), 1)
+        self.assertLessEqual(max(locked), 2)
