@@ -178,3 +178,27 @@ if connection.vendor == "postgresql":
             # Opposite orders: PostgreSQL rolled one back; it ran again and finished.
             self.assertEqual(sorted(done), ["one", "two"])
             self.assertEqual(len(attempts), 3)
+
+    class AloneTests(TransactionTestCase):
+        """`generate_volume` recomputes a new database's 33,000 topics in one transaction."""
+
+        def advisory_locks(self) -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = "
+                    "pg_backend_pid()"
+                )
+                return cursor.fetchone()[0]
+
+        def test_a_transaction_alone_takes_no_topic_lock(self):
+            with transaction.atomic(), locks.alone():
+                locks.lock_topics(range(1, 101))
+                self.assertEqual(self.advisory_locks(), 0)
+
+        def test_outside_it_every_topic_is_locked_to_the_end_of_the_transaction(self):
+            with transaction.atomic():
+                with locks.alone():
+                    pass
+                locks.lock_topics(range(1, 101))
+                self.assertEqual(self.advisory_locks(), 100)
+            self.assertEqual(self.advisory_locks(), 0)

@@ -52,7 +52,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from claims import detection
+from claims import detection, locks
 from claims.models import Claim, Detainee, Document, Topic
 from claims.search import fold
 from crosscheck.cache import data_changed
@@ -668,7 +668,10 @@ class Command(BaseCommand):
             data_changed()
             t = time.monotonic()
             build_indexes([sql for sql in dropped if VARIABLE_INDEX in sql])
-            result = detection.recompute_all()
+            # A new database nobody else writes to, in one transaction: the
+            # topic locks of all its topics would not fit (claims/locks.py).
+            with locks.alone():
+                result = detection.recompute_all()
             timings["recompute"] = time.monotonic() - t
             # Written without Claim.save: publish what the approved claims show.
             Claim.objects.all().publish_what_they_use()
