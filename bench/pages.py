@@ -453,7 +453,12 @@ def print_table(pages: list[Page], summary: dict) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for page in pages:
         got = {reader: summary.get((page.key, reader)) for reader in READERS}
-        sizes = [size_cell(got[r].size) for r in (LOGGED_IN, ANONYMOUS) if got[r]]
+        # An error page's size is no page's size.
+        sizes = [
+            "–" if got[r].failed else size_cell(got[r].size)
+            for r in (LOGGED_IN, ANONYMOUS)
+            if got[r]
+        ]
         print(
             f"| {page.name} (`{page.path}`) | {' / '.join(sizes)} "
             f"| {cells(got[LOGGED_IN])} | {cells(got[ANONYMOUS])} | {cells(got[CACHED])} |"
