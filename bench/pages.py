@@ -32,7 +32,15 @@ error, a timeout or a socket error, is marked failed and no figure is quoted
 for it. Pages over 200,000 bytes are flagged.
 
 The targets (the hottest topic, the median source, a claim in an open
-conflict, …) are chosen by query at start and printed.
+conflict, …) are chosen by query at start and printed. The names --only
+takes: home, claims, search, search-two, search-half, topic-search,
+conflicts, board, topic-hot, topic-median, claim, conflict, source-median,
+source-largest, detainee, sources, api-claims, api-conflicts, moderation,
+my-claims, healthz.
+
+A load of a slow page leaves up to --connections requests running in the
+server when wrk stops; before the floor and the next page the script waits
+until the server's /healthz answers in under 50 ms (at most 120 s).
 
 **The script writes to its database**: a moderator `bench-moderator` and an
 editor `bench-editor` (made if missing, with unusable passwords), their
