@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 # Not crosscheck_bench: bench/explain_search.py adds its own synthetic rows there.
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crosscheck_volume"
+# The servers' SECRET_KEY: a script that makes a session for them (bench/pages.py)
+# signs it with the same key.
+SECRET_KEY = "bench-" + "x" * 60
 
 
 def setup_django(database_url: str) -> None:
@@ -102,14 +105,27 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, port: int, workers: int, extra_env: dict | None = None):
-    """Run gunicorn with gunicorn.conf.py in production mode; yield (base URL, process)."""
+def gunicorn(
+    database_url: str,
+    *,
+    port: int,
+    workers: int,
+    extra_env: dict | None = None,
+    app: str = "crosscheck.wsgi:application",
+    pythonpath: str = "",
+    ready_path: str = "/readyz",
+):
+    """Run gunicorn with gunicorn.conf.py in production mode; yield (base URL, process).
+
+    `app` and `pythonpath` serve another WSGI application with the same
+    configuration (bench/floor_app.py: the bare-Django floor).
+    """
     # As in production: gunicorn.conf.py sets the statement timeout.
     inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_STATEMENT_TIMEOUT_MS"}
     env = {
         **inherited,
         "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 60,
+        "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": database_url,
@@ -122,15 +138,19 @@ def gunicorn(database_url: str, *, port: int, workers: int, extra_env: dict | No
     }
     # Kept open for the server's whole life, closed in the finally below.
     # Production storage serves hashed files from STATIC_ROOT: collect them first.
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    if app.startswith("crosscheck."):
+        subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115
         "w+", prefix="bench-gunicorn-", suffix=".log", delete=False
     )
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py",
-         "crosscheck.wsgi:application"],
+         *(["--pythonpath", pythonpath] if pythonpath else []), app],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -139,7 +159,7 @@ def gunicorn(database_url: str, *, port: int, workers: int, extra_env: dict | No
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, process, log.name)
+        wait_ready(base, process, log.name, path=ready_path)
         yield base, process
     finally:
         process.send_signal(signal.SIGTERM)
@@ -151,13 +171,15 @@ def gunicorn(database_url: str, *, port: int, workers: int, extra_env: dict | No
         log.close()
 
 
-def wait_ready(base: str, process: subprocess.Popen, log_path: str, timeout: float = 60) -> None:
+def wait_ready(
+    base: str, process: subprocess.Popen, log_path: str, timeout: float = 60, path: str = "/readyz"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {Path(log_path).read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
+            with urllib.request.urlopen(f"{base}{path}", timeout=5) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -214,13 +236,27 @@ end
 """
 
 
-def wrk(url: str, *, connections: int, duration: int, threads: int = 2) -> dict:
-    """Load url with wrk; return requests/s, latency percentiles (ms) and errors."""
+def wrk(
+    url: str,
+    *,
+    connections: int,
+    duration: int,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+) -> dict:
+    """Load url with wrk; return requests/s, latency percentiles (ms) and errors.
+
+    `headers` are sent with every request (a session's Cookie); the command
+    returned names them but not their values.
+    """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_REPORT)
+    header_args = [
+        arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")
+    ]
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-        "-s", script.name, url,
+        "--latency", *header_args, "-s", script.name, url,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     os.unlink(script.name)
@@ -239,7 +275,9 @@ def wrk(url: str, *, connections: int, duration: int, threads: int = 2) -> dict:
         "errors": data["errors"],
         "non_2xx_3xx": data["non_2xx_3xx"],
         "timeouts": data["timeouts"],
-        "command": shlex.join([*command[:-3], url]),
+        "command": shlex.join(
+            [*command[:7], *(a for n in (headers or {}) for a in ("-H", f"{n}: <value>")), url]
+        ),
     }
 
 
