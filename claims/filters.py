@@ -25,6 +25,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
@@ -39,6 +40,7 @@ from claims.search import (
     MAX_TERMS,
     ParsedQuery,
     countable_search,
+    is_short_prefix,
     name_matches,
     parse_query,
     search_parsed,
@@ -324,8 +326,25 @@ class ClaimFilterSet(django_filters.FilterSet):
             return claims.values("pk")
         if not parsed.is_plain:
             return search_parsed(unsearched, parsed).values("pk")
-        bound = settings.LIST_COUNT_LIMIT + 1 if bound is None else bound
+        bound = self.count_limit() + 1 if bound is None else bound
         return countable_search(unsearched, self.search_terms, bound)
+
+    def count_limit(self) -> int:
+        """Return how far the list counts the rows: settings.LIST_COUNT_LIMIT, or less for a search.
+
+        A search whose last word is a short prefix ("havana d", half typed:
+        claims.search.is_short_prefix) tests each candidate row's whole text,
+        about 25 µs a row: it is counted up to RANK_LIMIT, which is as far as
+        the list needs to know (past it the matches come newest first
+        instead of ranked), and the page says "more than 2,000".
+        """
+        parsed = self.search_query
+        if parsed.is_plain and is_short_prefix(parsed.words) and self._on_postgresql():
+            return self.RANK_LIMIT
+        return settings.LIST_COUNT_LIMIT
+
+    def _on_postgresql(self) -> bool:
+        return connections[self.queryset.db].vendor == "postgresql"
 
     def ranks_by_relevance(self, queryset=None) -> bool:
         """Return whether the results are ranked: a search on PostgreSQL, with no sort chosen."""
