@@ -826,9 +826,7 @@ class Claim(TextPolicyModel, models.Model):
             # (claims.views.editing.dashboard), counted and paged by state.
             models.Index(
                 fields=["created_by", "state", "-created_at", "-id"],
-                condition=Q(
-                    state__in=[ClaimState.DRAFT, ClaimState.PENDING, ClaimState.REJECTED]
-                ),
+                condition=Q(state__in=[ClaimState.DRAFT, ClaimState.PENDING, ClaimState.REJECTED]),
                 name="claim_own_idx",
             ),
             # The moderation queue's order is in claim_pending_queue_idx, made

@@ -27,9 +27,7 @@ def through_the_index(terms: list[str]) -> set[Claim]:
     """The claims the full-text query matches, every word read from the GIN index (PostgreSQL)."""
     query = SearchQuery(tsquery(terms), config="simple", search_type="raw")
     return set(
-        Claim.objects.public()
-        .alias(vector=SearchTextVector(F("search_text")))
-        .filter(vector=query)
+        Claim.objects.public().alias(vector=SearchTextVector(F("search_text"))).filter(vector=query)
     )
 
 
