@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--prepare", action="store_true", help="Create the users (writes).")
     parser.add_argument("--page", action="append", default=[], help="user=url, e.g. editor=/me/")
+    parser.add_argument("--only", action="store_true", help="Only the --page pages.")
     args = parser.parse_args()
 
     print_header("Logged-in staff pages (Django test client, in-process)")
@@ -87,7 +88,7 @@ def main() -> None:
     print(f"{EDITOR}'s claims by state: {by_state}")
     print(f"pending claims in all: {Claim.objects.filter(state=Claim.State.PENDING).count():,}")
     print()
-    pages = [
+    pages = [] if args.only else [
         ("editor", "/me/"),
         ("editor", "/me/?pending=5"),
         ("moderator", "/moderation/"),
@@ -95,7 +96,8 @@ def main() -> None:
         ("moderator", "/moderation/conflicts/"),
         ("moderator", "/claims/"),
         ("moderator", "/conflicts/"),
-    ] + [tuple(p.split("=", 1)) for p in args.page]
+    ]
+    pages += [tuple(p.split("=", 1)) for p in args.page]
     clients = {}
     for role, username in (("editor", EDITOR), ("moderator", MODERATOR)):
         client = Client()
