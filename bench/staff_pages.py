@@ -88,15 +88,19 @@ def main() -> None:
     print(f"{EDITOR}'s claims by state: {by_state}")
     print(f"pending claims in all: {Claim.objects.filter(state=Claim.State.PENDING).count():,}")
     print()
-    pages = [] if args.only else [
-        ("editor", "/me/"),
-        ("editor", "/me/?pending=5"),
-        ("moderator", "/moderation/"),
-        ("moderator", "/moderation/?page=40"),
-        ("moderator", "/moderation/conflicts/"),
-        ("moderator", "/claims/"),
-        ("moderator", "/conflicts/"),
-    ]
+    pages = (
+        []
+        if args.only
+        else [
+            ("editor", "/me/"),
+            ("editor", "/me/?pending=5"),
+            ("moderator", "/moderation/"),
+            ("moderator", "/moderation/?page=40"),
+            ("moderator", "/moderation/conflicts/"),
+            ("moderator", "/claims/"),
+            ("moderator", "/conflicts/"),
+        ]
+    )
     pages += [tuple(p.split("=", 1)) for p in args.page]
     clients = {}
     for role, username in (("editor", EDITOR), ("moderator", MODERATOR)):

@@ -25,7 +25,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
@@ -189,10 +189,33 @@ def language_choices() -> list[tuple[str, str]]:
     """
 
     def codes() -> list[str]:
-        languages = Claim.objects.public().order_by("language").values_list("language", flat=True)
-        return list(languages.distinct())
+        return approved_languages()
 
     return [(code, language_name(code)) for code in remembered("claim-languages", codes)]
+
+
+def approved_languages() -> list[str]:
+    """Return the distinct languages of the approved claims, in order, in one query.
+
+    A SELECT DISTINCT read every approved claim (1.4 s at a million claims,
+    on the first list request after each write, when the cache is new). This
+    walks the partial index claim_language_idx (migration 0017) from one
+    language to the next instead: one index probe per language, whatever the
+    number of claims (a "loose index scan", written as a recursive query).
+    """
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    approved = Claim.State.APPROVED
+    sql = (
+        f"WITH RECURSIVE languages(code) AS ("
+        f"SELECT MIN(language) FROM {table} WHERE state = %s "
+        f"UNION ALL SELECT (SELECT MIN(language) FROM {table} "
+        f"WHERE state = %s AND language > languages.code) "
+        f"FROM languages WHERE languages.code IS NOT NULL"
+        f") SELECT code FROM languages WHERE code IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [approved, approved])
+        return [code for (code,) in cursor.fetchall()]
 
 
 def language_name(code: str) -> str:

@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import F
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.filters import ClaimFilterSet
@@ -147,3 +148,23 @@ if connection.vendor == "postgresql":
 
             conditions = [line for line in plan.splitlines() if "Index Cond" in line]
             self.assertTrue(any("deb'':*" in line for line in conditions), plan)
+
+
+class ShortPrefixQueryCountTests(TestCase):
+    def test_the_list_runs_as_many_queries_whatever_the_number_of_matches(self):
+        from claims.models import Topic
+        from tests.cast import publish_everything
+        from tests.claims.test_claim_list import bulk_claims
+
+        topic = Topic.objects.create(title="Bulk topic", question="Is it?")
+        url = reverse("claims:list")
+        bulk_claims(10, topic=topic)
+        publish_everything()
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(url, {"q": "bulk q"})
+        bulk_claims(190, topic=topic, start=10)
+        publish_everything()
+        with self.assertNumQueries(len(few.captured_queries)):
+            response = self.client.get(url, {"q": "bulk q"})
+        self.assertEqual(len(response.context["page"]), 50)
+        self.assertEqual(response.context["page"].paginator.count, 200)

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.test import TestCase
 from django.utils import timezone
 
+from claims.filters import approved_languages
 from claims.models import Claim
 from claims.views.moderation import pending_claims
 from tests.cast import JanuaryCast
@@ -51,6 +52,26 @@ class QueueIndexTests(JanuaryCast, TestCase):
         self.assertEqual(
             indexes["claim_own_idx"]["columns"], ["created_by_id", "state", "created_at", "id"]
         )
+
+
+class ApprovedLanguagesTests(EditorialCast, TestCase):
+    def test_it_lists_each_language_of_the_approved_claims_once_in_order(self):
+        bulk(self.eddie, Claim.State.APPROVED, 3, source=self.psaki, topic=self.release)
+        Claim.objects.filter(pk=Claim.objects.order_by("pk").last().pk).update(language="es")
+        bulk(self.eddie, Claim.State.PENDING, 2, source=self.psaki, topic=self.release)
+        Claim.objects.filter(state=Claim.State.PENDING).update(language="fr")
+
+        expected = sorted(
+            set(Claim.objects.approved().values_list("language", flat=True).distinct())
+        )
+        self.assertEqual(approved_languages(), expected)
+        self.assertIn("es", expected)
+        self.assertNotIn("fr", expected)
+
+    def test_it_is_empty_without_approved_claims(self):
+        Claim.objects.filter(state=Claim.State.APPROVED).update(state=Claim.State.REJECTED)
+
+        self.assertEqual(approved_languages(), [])
 
 
 if connection.vendor == "postgresql":
