@@ -25,6 +25,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
@@ -39,6 +40,7 @@ from claims.search import (
     MAX_TERMS,
     ParsedQuery,
     countable_search,
+    is_short_prefix,
     name_matches,
     parse_query,
     search_parsed,
@@ -187,10 +189,33 @@ def language_choices() -> list[tuple[str, str]]:
     """
 
     def codes() -> list[str]:
-        languages = Claim.objects.public().order_by("language").values_list("language", flat=True)
-        return list(languages.distinct())
+        return approved_languages()
 
     return [(code, language_name(code)) for code in remembered("claim-languages", codes)]
+
+
+def approved_languages() -> list[str]:
+    """Return the distinct languages of the approved claims, in order, in one query.
+
+    A SELECT DISTINCT read every approved claim (1.4 s at a million claims,
+    on the first list request after each write, when the cache is new). This
+    walks the partial index claim_language_idx (migration 0017) from one
+    language to the next instead: one index probe per language, whatever the
+    number of claims (a "loose index scan", written as a recursive query).
+    """
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    approved = Claim.State.APPROVED
+    sql = (
+        f"WITH RECURSIVE languages(code) AS ("
+        f"SELECT MIN(language) FROM {table} WHERE state = %s "
+        f"UNION ALL SELECT (SELECT MIN(language) FROM {table} "
+        f"WHERE state = %s AND language > languages.code) "
+        f"FROM languages WHERE languages.code IS NOT NULL"
+        f") SELECT code FROM languages WHERE code IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [approved, approved])
+        return [code for (code,) in cursor.fetchall()]
 
 
 def language_name(code: str) -> str:
@@ -324,8 +349,25 @@ class ClaimFilterSet(django_filters.FilterSet):
             return claims.values("pk")
         if not parsed.is_plain:
             return search_parsed(unsearched, parsed).values("pk")
-        bound = settings.LIST_COUNT_LIMIT + 1 if bound is None else bound
+        bound = self.count_limit() + 1 if bound is None else bound
         return countable_search(unsearched, self.search_terms, bound)
+
+    def count_limit(self) -> int:
+        """Return how far the list counts the rows: settings.LIST_COUNT_LIMIT, or less for a search.
+
+        A search whose last word is a short prefix ("havana d", half typed:
+        claims.search.is_short_prefix) tests each candidate row's whole text,
+        about 25 µs a row: it is counted up to RANK_LIMIT, which is as far as
+        the list needs to know (past it the matches come newest first
+        instead of ranked), and the page says "more than 2,000".
+        """
+        parsed = self.search_query
+        if parsed.is_plain and is_short_prefix(parsed.words) and self._on_postgresql():
+            return self.RANK_LIMIT
+        return settings.LIST_COUNT_LIMIT
+
+    def _on_postgresql(self) -> bool:
+        return connections[self.queryset.db].vendor == "postgresql"
 
     def ranks_by_relevance(self, queryset=None) -> bool:
         """Return whether the results are ranked: a search on PostgreSQL, with no sort chosen."""

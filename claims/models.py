@@ -822,6 +822,22 @@ class Claim(TextPolicyModel, models.Model):
                 condition=Q(state=ClaimState.APPROVED, in_open_conflict=True),
                 name="claim_open_conflict_idx",
             ),
+            # An editor's claims still in the works, newest first: "My claims"
+            # (claims.views.editing.dashboard), counted and paged by state.
+            models.Index(
+                fields=["created_by", "state", "-created_at", "-id"],
+                condition=Q(state__in=[ClaimState.DRAFT, ClaimState.PENDING, ClaimState.REJECTED]),
+                name="claim_own_idx",
+            ),
+            # The approved claims' languages, walked one to the next (the claims
+            # list's language choices: claims.filters.approved_languages).
+            models.Index(
+                fields=["language"],
+                condition=Q(state=ClaimState.APPROVED),
+                name="claim_language_idx",
+            ),
+            # The moderation queue's order is in claim_pending_queue_idx, made
+            # by migration 0017 in SQL: an index's NULLS FIRST is PostgreSQL's.
         ]
         constraints = [
             models.CheckConstraint(

@@ -229,10 +229,12 @@ def search_claims(queryset: ClaimQuerySet, terms: list[str]) -> ClaimQuerySet:
         from django.contrib.postgres.search import SearchRank
 
         query = _search_query(tsquery(terms))
-        return (
-            _matching(queryset, query)
-            .filter(*_substring_checks(terms))
-            .annotate(search_rank=SearchRank(SearchTextVector(F("search_text")), query))
+        if is_short_prefix(terms):
+            matched = _short_prefix_matching(queryset, terms, query)
+        else:
+            matched = _matching(queryset, query)
+        return matched.filter(*_substring_checks(terms)).annotate(
+            search_rank=SearchRank(SearchTextVector(F("search_text")), query)
         )
     matches = Q()
     for term in terms:
@@ -263,13 +265,55 @@ def countable_search(queryset: ClaimQuerySet, terms: list[str], bound: int) -> Q
     start both at once (q=released: 124 ms instead of 66).
     """
     postgresql = connections[queryset.db].vendor == "postgresql"
-    if not (terms and postgresql and _plain(terms[-1])):
+    if not (terms and postgresql and _plain(terms[-1])) or is_short_prefix(terms):
         return search_claims(queryset, terms).values("pk")
     # Neither the ranking nor the joins and notes of a page are needed to count.
     base = queryset.select_related(None).prefetch_related(None).order_by()
     whole = _matching(base, _search_query(tsquery(terms, prefix=False))).values("pk")
     longer = _matching(base, _search_query(prefix_only_tsquery(terms))).values("pk")
     return whole[:bound].union(longer[:bound], all=True).order_by()
+
+
+# A last word shorter than this is a prefix of too many words for the index
+# ("havana d", typed on the way to "havana desk"): see `is_short_prefix`.
+SHORT_PREFIX = 3
+
+
+def is_short_prefix(terms: list[str]) -> bool:
+    """Return whether the search's last word, a prefix, is too short to read from the index.
+
+    The GIN index answers a prefix by reading the postings of every word that
+    starts with it into one bitmap before any row is read: at a million
+    claims every word in "d…" is most of the table, past work_mem, so lossy,
+    and every row of it was parsed again (`havana d`: 0.65 s, and as much for
+    each page). Such a search reads the index for its other words only and
+    tests the whole query on those rows (`_short_prefix_matching`); the lists
+    count it only as far as they rank (claims.filters.ClaimFilterSet.count_limit).
+    Only a `_plain` last word, which the parser keeps as it is.
+    """
+    return bool(terms) and len(terms[-1]) < SHORT_PREFIX and _plain(terms[-1])
+
+
+def _short_prefix_matching(queryset: QuerySet, terms: list[str], query) -> QuerySet:
+    """Keep the rows the query matches, the index read for every word but the short last one.
+
+    The whole query is tested on each row with `ts_match_vq`, the function
+    behind `@@`: a function call, which PostgreSQL never answers from an
+    index, so the prefix's postings are never read. With no other word, no
+    index: the rows are read in the list's order and tested until the page
+    (or the bounded count) is full.
+    """
+    vector = SearchTextVector(F("search_text"))
+    if len(terms) > 1:
+        queryset = _matching(queryset, _search_query(tsquery(terms[:-1], prefix=False)))
+    return queryset.filter(TsMatch(vector, query))
+
+
+class TsMatch(Func):
+    """`ts_match_vq(vector, query)`: `vector @@ query` that no index answers."""
+
+    function = "ts_match_vq"
+    output_field = BooleanField()
 
 
 def tsquery(terms: list[str], *, prefix: bool = True) -> str:

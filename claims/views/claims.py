@@ -164,9 +164,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     claims = filterset.qs
-    paginator = BoundedPaginator(claims, PAGE_SIZE, count_rows=filterset.rows_to_count())
+    paginator = BoundedPaginator(
+        claims, PAGE_SIZE, limit=filterset.count_limit(), count_rows=filterset.rows_to_count()
+    )
     too_many_to_rank = (
-        filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT
+        filterset.ranks_by_relevance() and paginator.counted > ClaimFilterSet.RANK_LIMIT
     )
     if too_many_to_rank:
         # The count is already known: only the page query changes.

@@ -9,14 +9,15 @@ form that resolves or dismisses every conflict of the cluster at once (the
 bulk decision of the moderation page). `?group=none` lists them one by one.
 
 Queries stay constant whatever the page or cluster size: one reads the ids
-of every matching conflict (id, claims, kind: no join), one loads the
-conflicts shown (with their prefetches); a cluster's other conflicts are
-carried as ids only.
+of the matching conflicts (id, claims, kind: no join), newest first and at
+most settings.LIST_COUNT_LIMIT of them, one loads the conflicts shown (with
+their prefetches); a cluster's other conflicts are carried as ids only.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -70,19 +71,37 @@ class Cluster:
         return self.size - len(self.shown)
 
 
-def cluster_index(queryset) -> list[Cluster]:
-    """Group every conflict of `queryset` by the claim they share, newest first: one query."""
+class ClusterIndex(list):
+    """The clusters of a list of conflicts; `capped` when older conflicts were left out."""
+
+    capped = False
+
+
+def cluster_index(queryset, limit: int | None = None) -> ClusterIndex:
+    """Group the newest `limit` conflicts of `queryset` by the claim they share: one query.
+
+    `capped` says whether there were more conflicts than `limit`
+    (settings.LIST_COUNT_LIMIT by default, what the lists count to): a topic
+    with 100,000 open conflicts would otherwise be read whole, ids and all,
+    on every request. Past the limit the older conflicts are left out of the
+    clusters, and the page says so.
+    """
+    limit = settings.LIST_COUNT_LIMIT if limit is None else limit
     rows = list(
         queryset.select_related(None)
         .prefetch_related(None)
         .order_by("-opened_at", "-pk")
-        .values_list("pk", "claim_a_id", "claim_b_id", "kind")
+        .values_list("pk", "claim_a_id", "claim_b_id", "kind")[: limit + 1]
     )
+    capped = len(rows) > limit
+    rows = rows[:limit]
     kind_of = {pk: kind for pk, _, _, kind in rows}
-    return [
+    index = ClusterIndex(
         Cluster(claim_id, ids, Counter(kind_of[pk] for pk in ids))
         for claim_id, ids in rules.clusters((pk, a, b) for pk, a, b, _ in rows)
-    ]
+    )
+    index.capped = capped
+    return index
 
 
 def show_clusters(
@@ -138,6 +157,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
         context.update(
             clusters=page.object_list,
             conflict_count=sum(cluster.size for cluster in index),
+            conflicts_capped=index.capped,
             can_decide=request.user.has_perm("claims.resolve_conflict"),
         )
         if context["can_decide"]:

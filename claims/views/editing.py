@@ -61,12 +61,15 @@ Choices made here (DESIGN.md and the issue leave them open):
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, IntegerField, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -559,22 +562,112 @@ def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
 # The editor's dashboard ------------------------------------------------------
 
 
+# Each section of the dashboard shows this many claims a page.
+DASHBOARD_SECTION = 50
+DASHBOARD_PARAMS = {
+    Claim.State.DRAFT: "drafts",
+    Claim.State.PENDING: "pending",
+    Claim.State.REJECTED: "rejected",
+}
+
+
+@dataclass
+class Section:
+    """One section of the dashboard: a page of the editor's claims in one state."""
+
+    state: str
+    param: str
+    total: int
+    number: int
+    claims: list[Claim] = field(default_factory=list)
+    newer: str = ""
+    older: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // DASHBOARD_SECTION))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * DASHBOARD_SECTION + 1 if self.claims else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.number - 1) * DASHBOARD_SECTION + len(self.claims)
+
+    @property
+    def paged(self) -> bool:
+        return self.total > DASHBOARD_SECTION
+
+    def link(self, query: QueryDict, number: int) -> str:
+        """Return the query string of this section's page `number`, the others' pages kept."""
+        query = query.copy()
+        query[self.param] = str(number)
+        return "?" + query.urlencode()
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
+
+
 @login_required
 @require_safe
 @permission_required("claims.add_claim", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The editor's own claims still in the works: drafts, pending and rejected, newest first."""
+    """The editor's own claims still in the works: drafts, pending and rejected, newest first.
+
+    Each state is a section paged by DASHBOARD_SECTION (`?drafts=2`): an
+    editor with 10,000 claims in the works got all of them on one page. Two
+    queries whatever the numbers: the count of each state (the partial index
+    claim_own_idx, migration 0017), then one page of each, numbered within
+    its state by a window function over the same index.
+    """
+    own = Claim.objects.filter(created_by=request.user, state__in=OWN_STATES)
+    totals = dict(own.order_by().values_list("state").annotate(n=Count("pk")))
+    sections = {}
+    for state, param in DASHBOARD_PARAMS.items():
+        section = Section(state, param, totals.get(state, 0), 1)
+        section.number = min(_page_number(request.GET.get(param)), section.pages)
+        if section.number > 1:
+            section.newer = section.link(request.GET, section.number - 1)
+        if section.number < section.pages:
+            section.older = section.link(request.GET, section.number + 1)
+        sections[state] = section
+    # Each claim numbered within its state, newest first; then only the rows
+    # of each state's page (a window filter: Django runs it over a subquery).
+    starts = Case(
+        *(
+            When(state=state, then=Value((s.number - 1) * DASHBOARD_SECTION))
+            for state, s in sections.items()
+        ),
+        output_field=IntegerField(),
+    )
+    page_ids = (
+        own.annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("state")],
+                order_by=[F("created_at").desc(), F("pk").desc()],
+            ),
+            start=starts,
+        )
+        .filter(position__gt=F("start"), position__lte=F("start") + DASHBOARD_SECTION)
+        .values("pk")
+    )
+    # Joined for display only once numbered: the page's rows, not every claim.
     claims = (
-        Claim.objects.filter(created_by=request.user, state__in=OWN_STATES)
+        Claim.objects.filter(pk__in=page_ids)
         .select_related("source__affiliation", "topic", "detainee", "document", "state_changed_by")
         .order_by("-created_at", "-pk")
     )
-    by_state: dict[str, list[Claim]] = {state: [] for state in OWN_STATES}
-    for claim in claims:
-        by_state[claim.state].append(claim)
+    if totals:
+        for claim in claims:
+            sections[claim.state].claims.append(claim)
     context = {
-        "drafts": by_state[Claim.State.DRAFT],
-        "pending": by_state[Claim.State.PENDING],
-        "rejected": by_state[Claim.State.REJECTED],
+        "drafts": sections[Claim.State.DRAFT].claims,
+        "pending": sections[Claim.State.PENDING].claims,
+        "rejected": sections[Claim.State.REJECTED].claims,
+        "sections": sections,
+        "section_size": DASHBOARD_SECTION,
     }
     return render(request, "claims/editing/dashboard.html", context)

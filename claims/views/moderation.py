@@ -58,7 +58,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -71,6 +70,7 @@ from claims import detection, locks
 from claims.models import QUANTITY_LIMIT, Claim, Conflict, four_eyes_refusal
 from claims.submissions import submitted_once
 from claims.views.common import conflicts_for_display, source_notes
+from crosscheck.lists import BoundedPaginator
 from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
 from sources.models import CredibilityNote, Source, http_url
 
@@ -279,7 +279,11 @@ def add_model_errors(form: forms.Form, error: ValidationError, fields: dict[str,
 
 
 def pending_claims():
-    """Return the pending claims, oldest submission first."""
+    """Return the pending claims, oldest submission first.
+
+    In the order of the partial index claim_pending_queue_idx (migration
+    0017): the page is read from the index, not sorted from every pending claim.
+    """
     return (
         Claim.objects.filter(state=Claim.State.PENDING)
         .for_display()
@@ -304,7 +308,8 @@ def previews_for(claims) -> list[tuple[Claim, list[tuple[Claim, Conflict.Kind]]]
 @require_safe
 @permission_required("claims.moderate_claim", raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
-    page = Paginator(pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to settings.LIST_COUNT_LIMIT, as the reading lists are (crosscheck.lists).
+    page = BoundedPaginator(pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
     # Near-duplicates among all stored claims, for the whole page in one query.
     duplicates = Claim.objects.exclude(state=Claim.State.DRAFT).same_statements(page.object_list)
     for claim in page.object_list:
@@ -532,7 +537,7 @@ def records_for(conflicts) -> dict[int, Source]:
 @permission_required("claims.resolve_conflict", raise_exception=True)
 def conflicts_to_decide(request: HttpRequest) -> HttpResponse:
     conflicts = conflicts_for_display(Conflict.objects.open().order_by("opened_at", "pk"))
-    page = Paginator(conflicts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(conflicts, PAGE_SIZE).get_page(request.GET.get("page"))
     records = records_for(page.object_list)
     items = [
         {

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -115,6 +115,29 @@ class ClusterPageTests(RoleCast, JanuaryCast, TestCase):
             response = self.get()
         self.assertEqual(response.context["clusters"][0].size, 30)
         self.assertEqual(len(small.captured_queries), 13)
+
+    def test_past_the_list_limit_only_the_newest_conflicts_are_grouped_and_the_page_says_so(self):
+        newest = list(Conflict.objects.filter(topic=self.census).order_by("-opened_at", "-pk")[:3])
+        with override_settings(LIST_COUNT_LIMIT=3), CaptureQueriesContext(connection) as read:
+            response = self.get()
+
+        [cluster] = response.context["clusters"]
+        self.assertEqual(cluster.ids, [c.pk for c in newest])
+        self.assertTrue(response.context["conflicts_capped"])
+        self.assertContains(
+            response, "More than 3 conflicts on this topic: the newest 3 are grouped"
+        )
+        # The ids are read one past the limit, no further.
+        [ids] = [q["sql"] for q in read.captured_queries if "LIMIT 4" in q["sql"]]
+        self.assertIn('FROM "claims_conflict"', ids)
+        self.assertNotIn("JOIN", ids)
+
+    def test_under_the_list_limit_every_conflict_is_grouped(self):
+        with override_settings(LIST_COUNT_LIMIT=4):
+            response = self.get()
+
+        self.assertFalse(response.context["conflicts_capped"])
+        self.assertContains(response, "4 conflicts on this topic, grouped by the claim they share")
 
     def test_a_moderator_resolves_the_whole_cluster_with_the_value_found_true(self):
         self.client.force_login(self.moderator)

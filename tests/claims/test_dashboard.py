@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim
+from claims.views.editing import DASHBOARD_SECTION
 from tests.editors import EditorialCast
 
 URL = reverse("claims:dashboard")
@@ -71,19 +72,46 @@ class DashboardTests(EditorialCast, TestCase):
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
         # 1. the session, 2. the user, 3.-4. the user's and their groups'
         # permissions (for the view's check and the page's links), 5. the
-        # editor's claims joined to source, affiliation, topic, detainee,
-        # document and the moderator who changed their state, 6. the header's
-        # unread notifications (watching/).
+        # editor's claims counted by state, 6. one page of each state joined
+        # to source, affiliation, topic, detainee, document and the moderator
+        # who changed their state, 7. the header's unread notifications (watching/).
         self.client.force_login(self.edna)
         self.make_claims(10)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             self.client.get(URL)
 
         self.make_claims(190)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             response = self.client.get(URL)
         shown = response.context
-        self.assertEqual(len(shown["drafts"]) + len(shown["pending"]) + len(shown["rejected"]), 200)
+        self.assertEqual(len(shown["drafts"]) + len(shown["pending"]) + len(shown["rejected"]), 150)
+
+    def test_each_state_is_paged_newest_first(self):
+        self.make_claims(3 * DASHBOARD_SECTION + 6)  # 52 in each state
+        self.client.force_login(self.edna)
+        pending = list(
+            Claim.objects.filter(created_by=self.edna, state=Claim.State.PENDING).order_by(
+                "-created_at", "-pk"
+            )
+        )
+
+        first = self.client.get(URL)
+        second = self.client.get(URL, {"pending": "2", "drafts": "1"})
+        past_the_end = self.client.get(URL, {"pending": "9", "rejected": "x"})
+
+        self.assertEqual(first.context["pending"], pending[:DASHBOARD_SECTION])
+        self.assertEqual(len(first.context["drafts"]), DASHBOARD_SECTION)
+        self.assertContains(first, f"1–{DASHBOARD_SECTION} of 52, newest first.")
+        self.assertContains(first, '<a href="?pending=2" rel="next">Older</a>', html=True)
+        self.assertEqual(second.context["pending"], pending[DASHBOARD_SECTION:])
+        self.assertEqual(len(second.context["drafts"]), DASHBOARD_SECTION)
+        self.assertContains(second, f"{DASHBOARD_SECTION + 1}–52 of 52, newest first.")
+        self.assertContains(
+            second, '<a href="?pending=1&amp;drafts=1" rel="prev">Newer</a>', html=True
+        )
+        # A page past the last is the last; a page that is no number, the first.
+        self.assertEqual(past_the_end.context["pending"], pending[DASHBOARD_SECTION:])
+        self.assertEqual(len(past_the_end.context["rejected"]), DASHBOARD_SECTION)
 
     def make_claims(self, n: int) -> None:
         for i in range(n):
