@@ -5,6 +5,11 @@ The database side of conflict detection.
 claims.conflicts what is superseded and what conflicts, and brings the
 stored supersessions and conflicts in line, inside the caller's transaction.
 Its cost grows with the claims on that variable, never with the database.
+An approval (one claim joining the approved ones) takes `claim_added`
+instead, whose cost grows with the claims of its source on the variable and
+the current claims inside its window, not with the variable's history; it
+gives the same answer, and hands over to `refresh_variable` whenever it
+cannot be sure it would (a relay, a counting topic, a true value).
 
 Conflict statuses follow one rule: the *open* set is a function of the
 approved claims alone. Detection opens a conflict for every conflicting pair,
