@@ -6,7 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -942,10 +942,16 @@ class Claim(TextPolicyModel, models.Model):
                 touched.add((stored["topic_id"], stored["detainee_id"]))
                 was_approved = stored["state"] == self.State.APPROVED
             if self.state == self.State.APPROVED or was_approved:
+                # One claim joining its variable's approved claims (an approval,
+                # a restore): detection compares it alone (detection.claim_added).
+                joined = (
+                    self if self.state == self.State.APPROVED and stored and not was_approved
+                    and len(touched) == 1 else None
+                )  # fmt: skip
                 # The conflicts this opens are told to their watchers as this user's doing.
                 with events.acting(self.current_user()):
                     for topic_id, detainee_id in touched:
-                        detection.variable_changed(topic_id, detainee_id)
+                        detection.variable_changed(topic_id, detainee_id, added=joined)
         self._remember_stored()
 
     def get_absolute_url(self) -> str:
@@ -1009,6 +1015,9 @@ class Claim(TextPolicyModel, models.Model):
         by primary key each, of rows not yet published (docs/publication.md).
         """
         now = timezone.now()
+        if connection.vendor == "postgresql":
+            self._publish_in_one_statement(now)
+            return
         for model, pk in (
             (Document, self.document_id),
             (Topic, self.topic_id),
@@ -1025,6 +1034,43 @@ class Claim(TextPolicyModel, models.Model):
                     "affiliation_id", flat=True
                 )
             )
+
+    def _publish_in_one_statement(self, now) -> None:
+        """publish_what_it_shows on PostgreSQL: the same UPDATEs, sent as one statement.
+
+        Every approval runs it and it almost never changes a row: one round
+        trip instead of four or more. The speakers' affiliation chain is
+        followed by a recursive CTE (UNION: a loop ends), the other rows by
+        data-modifying CTEs, which run whether or not they are referred to.
+        """
+        tables = {
+            m: connection.ops.quote_name(m._meta.db_table)
+            for m in (Document, Topic, Detainee, Source)
+        }
+        speakers = sorted({self.source_id, self.relays_source_id} - {None})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH RECURSIVE speakers(id) AS (
+                    SELECT unnest(%s::bigint[])
+                    UNION
+                    SELECT s.affiliation_id FROM {tables[Source]} AS s
+                    JOIN speakers ON s.id = speakers.id WHERE s.affiliation_id IS NOT NULL
+                ),
+                d AS (UPDATE {tables[Document]} SET published_at = %s
+                      WHERE id = %s AND published_at IS NULL),
+                t AS (UPDATE {tables[Topic]} SET published_at = %s
+                      WHERE id = %s AND published_at IS NULL),
+                p AS (UPDATE {tables[Detainee]} SET published_at = %s
+                      WHERE id = %s AND published_at IS NULL)
+                UPDATE {tables[Source]} SET published_at = %s
+                WHERE id IN (SELECT id FROM speakers) AND published_at IS NULL
+                """,
+                [
+                    speakers,
+                    now, self.document_id, now, self.topic_id, now, self.detainee_id, now,
+                ],
+            )  # fmt: skip
 
     def build_search_text(self) -> str:
         """Return the folded text search reads: quote, summary, speaker, affiliation, detainee.
