@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
@@ -247,9 +247,23 @@ class FormViewSet(ReadViewSet):
         form = self.form_class(data, instance=instance)
         form.require_seen_version = False
         if (saved := versions.save_checked(form)) is None:
+            if form.has_error(NON_FIELD_ERRORS, "stale"):
+                return self.stale(instance, form)
             return refused(form_errors(form))
         fresh = object_or_404(self.get_queryset(), saved.pk)
         return Response(self.get_serializer(fresh).data, status=done)
+
+    def stale(self, instance, form) -> Response:
+        """Answer 409, as the web form does: the record changed since `seen_version`."""
+        seen = form.cleaned_data.get("seen_version")
+        what = instance._meta.verbose_name
+        return conflict(
+            f"This {what} changed since version {seen}: nothing was saved. Look at what "
+            "changed, then send your edit again with the current version as `seen_version`.",
+            current_version=versions.latest_version(instance),
+            current=self.get_serializer(object_or_404(self.get_queryset(), instance.pk)).data,
+            changes=versions.changed_fields(instance, seen, form.fields) if seen else [],
+        )
 
 
 def current_values(form: forms.BaseForm) -> dict:
@@ -268,12 +282,31 @@ def form_schema(name: str, form_class, serializer, *, exclude=(), extra=None) ->
     patch = body_serializer(
         f"Patched{name}Request", form_class, exclude=exclude, extra=extra, required=False
     )
+    stale = OpenApiResponse(
+        inline_serializer(
+            f"Stale{name}",
+            fields={
+                "detail": serializers.CharField(),
+                "current_version": serializers.IntegerField(
+                    help_text="The record's version now: send it as `seen_version`."
+                ),
+                "current": serializer(),
+                "changes": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="Each field changed since `seen_version`: “then” → “now”.",
+                ),
+            },
+        ),
+        description="The record changed since the `seen_version` sent: nothing was saved.",
+    )
     return {
         "list": extend_schema(responses={200: serializer(many=True), **READ}),
         "retrieve": extend_schema(responses={200: serializer, **READ}),
         "create": extend_schema(request=full, responses={201: serializer, **WRITE}),
-        "update": extend_schema(request=full, responses={200: serializer, **WRITE}),
-        "partial_update": extend_schema(request=patch, responses={200: serializer, **WRITE}),
+        "update": extend_schema(request=full, responses={200: serializer, **WRITE, 409: stale}),
+        "partial_update": extend_schema(
+            request=patch, responses={200: serializer, **WRITE, 409: stale}
+        ),
     }
 
 

@@ -133,9 +133,15 @@ def backend_from_url(url: str, *, max_entries: int) -> dict:
     )
 
 
-def cacheable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a reading page whose anonymous GETs may be served from the page cache."""
-    setattr(view, MARK, True)
+def cacheable(
+    view: Callable[..., HttpResponse], *, key_headers: tuple[str, ...] = ()
+) -> Callable[..., HttpResponse]:
+    """Mark a reading page whose anonymous GETs may be served from the page cache.
+
+    `key_headers`: request headers the view's answer depends on besides the
+    htmx ones, which the key then holds too (the API's `Accept`).
+    """
+    setattr(view, MARK, tuple(key_headers))
     return view
 
 
@@ -242,20 +248,25 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         pending = getattr(request, "_page_cache", None)
         if pending is not None:
-            key, generation = pending
+            key, generation, extra_headers = pending
             response[STATUS_HEADER] = "miss"
-            if storable(request, response):
+            if storable(request, response, extra_headers):
+                response.setdefault("ETag", content_etag(response.content))
                 store(key, generation, response)
+                if (unchanged := not_modified(request, list(response.items()))) is not None:
+                    unchanged[STATUS_HEADER] = "miss"
+                    return unchanged
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        extra_headers = getattr(view_func, MARK, None)
         if not (
             settings.PAGE_CACHE_SECONDS > 0
-            and getattr(view_func, MARK, False)
+            and extra_headers is not None
             and anonymous_reader(request)
         ):
             return None
-        key = page_key(request)
+        key = page_key(request, extra_headers)
         had_copy = key in LOCAL and local_copies_allowed()
         try:
             # A worker holding its own copy reads only the generation.
@@ -278,10 +289,10 @@ class AnonymousPageCacheMiddleware:
             if local_copies_allowed():
                 LOCAL.put(key, generation, page)
         if page is not None:
-            response = HttpResponse(page[1], headers=page[0])
+            response = not_modified(request, page[0]) or HttpResponse(page[1], headers=page[0])
             response[STATUS_HEADER] = "hit"
             return response
-        request._page_cache = (key, generation)
+        request._page_cache = (key, generation, extra_headers)
         return None
 
 
@@ -302,25 +313,32 @@ def _first_generation() -> str | None:
 
 
 def anonymous_reader(request: HttpRequest) -> bool:
-    """Whether the request is an anonymous GET or HEAD with no message waiting."""
+    """Whether the request is an anonymous GET or HEAD with no message waiting.
+
+    A request with an Authorization header (an API token, even a bad one) is
+    not anonymous: DRF authenticates it, and a bad token answers 401.
+    """
     return (
         request.method in ("GET", "HEAD")
         and not settings.READING_REQUIRES_LOGIN
+        and "HTTP_AUTHORIZATION" not in request.META
         and not request.user.is_authenticated
         # A waiting message must be shown, by a rendered page, not a stored one.
         and not len(getattr(request, "_messages", ()))
     )
 
 
-def page_key(request: HttpRequest) -> str:
-    """Return the key of the page: code version, htmx variant, absolute URL."""
-    variant = ",".join(request.headers.get(name, "") for name in KEY_HEADERS)
+def page_key(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> str:
+    """Return the key of the page: code version, htmx variant (and extra headers), absolute URL."""
+    variant = ",".join(request.headers.get(name, "") for name in (*KEY_HEADERS, *extra_headers))
     url = request.build_absolute_uri()
     digest = hashlib.sha256(f"{variant}|{url}".encode()).hexdigest()[:40]
     return f"page:{code_version()}:{digest}"
 
 
-def storable(request: HttpRequest, response: HttpResponse) -> bool:
+def storable(
+    request: HttpRequest, response: HttpResponse, extra_headers: tuple[str, ...] = ()
+) -> bool:
     """Whether the response may be served to every anonymous reader of this URL."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
@@ -330,7 +348,7 @@ def storable(request: HttpRequest, response: HttpResponse) -> bool:
     }
     if directives & UNCACHEABLE_DIRECTIVES:
         return False
-    allowed = {name.lower() for name in KEY_HEADERS}
+    allowed = {name.lower() for name in (*KEY_HEADERS, *extra_headers)}
     varies = {v.lower() for v in split_header_value(response.get("Vary", ""))}
     if varies - allowed:
         return False
@@ -357,6 +375,32 @@ def store(key: str, generation: str, response: HttpResponse) -> None:
         _cache().set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     except Exception:
         logger.exception("page cache: could not store %s", key)
+
+
+def content_etag(content: bytes) -> str:
+    """Return a strong ETag for the stored bytes: the same bytes, the same tag, across writes."""
+    return f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
+
+
+def not_modified(request: HttpRequest, headers: list[tuple[str, str]]) -> HttpResponse | None:
+    """Answer 304 when the client's If-None-Match names the stored page's ETag, else None.
+
+    The tag is a digest of the bytes, so a client that kept the page gets a
+    304 for as long as the page would render the same, writes or not; a
+    write that changes the page changes its tag.
+    """
+    sent = request.META.get("HTTP_IF_NONE_MATCH")
+    if not sent:
+        return None
+    etag = dict((k.lower(), v) for k, v in headers).get("etag")
+    tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+    if etag is None or not (etag in tags or "*" in tags):
+        return None
+    response = HttpResponse(status=304)
+    for name, value in headers:
+        if name.lower() in ("etag", "cache-control", "vary", "content-location", "expires"):
+            response[name] = value
+    return response
 
 
 class LocalCopies:

@@ -26,6 +26,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
 from django.urls import path, reverse
+from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, Conflict, Document
 from crosscheck import cache as page_cache
@@ -341,6 +342,133 @@ class WritesShowOnTheNextReadTests(PageCacheCase):
 
         self.assertEqual(getattr(connection, page_cache.BUMPS), bumps + 1)
         self.assertRendered(url)
+
+
+@ON
+class ApiReadsTests(PageCacheCase):
+    """The API's anonymous reads share the pages' cache, keyed on Accept and the query."""
+
+    def test_an_anonymous_list_and_record_are_served_from_the_cache(self):
+        for url in (reverse("api:claim-list"), reverse("api:source-detail", args=[self.psaki.pk])):
+            first = self.assertRendered(url)
+            with self.assertNumQueries(1):
+                second = self.assertServedFromCache(url)
+            self.assertEqual(second.json(), first.json())
+            self.assertEqual(second["Content-Type"], "application/json")
+
+    def test_it_keys_on_the_query_string_and_the_accept_header(self):
+        url = reverse("api:claim-list")
+        self.read(url)
+        one = self.client.get(url, {"page_size": 1})
+        self.assertEqual(one[STATUS], "miss")
+        self.assertEqual(len(one.json()["results"]), 1)
+        indented = self.assertRendered(url, accept="application/json; indent=4")
+        self.assertIn(b'\n    "count"', indented.content)
+        self.assertNotIn(b"\n", self.assertServedFromCache(url).content)
+
+    def test_an_accept_it_cannot_answer_is_a_406_never_a_stored_200(self):
+        url = reverse("api:claim-list")
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        response = self.read(url, accept="text/html")
+
+        self.assertEqual(response.status_code, 406)
+        self.assertEqual(response.get(STATUS), "miss")
+
+    def test_a_token_request_neither_reads_nor_fills_the_cache(self):
+        url = reverse("api:claim-list")
+        token = Token.objects.create(user=self.moderator)
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        with_token = self.read(url, authorization=f"Token {token.key}")
+        bad_token = self.read(url, authorization="Token not-a-token")
+
+        self.assertNotIn(STATUS, with_token)
+        self.assertEqual(with_token.status_code, 200)
+        self.assertEqual(bad_token.status_code, 401)
+
+    def test_a_session_user_never_gets_a_cached_answer(self):
+        url = reverse("api:claim-list")
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        self.client.force_login(self.editor)
+
+        self.assertNotIn(STATUS, self.client.get(url))
+
+    def test_a_write_through_the_api_shows_on_the_next_anonymous_read(self):
+        detail = reverse("api:source-detail", args=[self.rubio.pk])
+        for url in (detail, reverse("api:source-list")):
+            self.read(url)
+            self.assertServedFromCache(url)
+        token = Token.objects.create(user=self.editor)
+
+        with self.write():
+            response = self.client.patch(
+                detail,
+                '{"name": "Sen. Marco Rubio"}',
+                content_type="application/json",
+                headers={"authorization": f"Token {token.key}"},
+            )
+        self.assertEqual(response.status_code, 200, response.content)
+
+        self.assertEqual(self.assertRendered(detail).json()["name"], "Sen. Marco Rubio")
+        listed = self.assertRendered(reverse("api:source-list")).json()["results"]
+        self.assertIn("Sen. Marco Rubio", [source["name"] for source in listed])
+
+    def test_a_conflict_resolved_on_the_web_shows_in_the_api(self):
+        conflict = Conflict.objects.get()
+        detail = reverse("api:conflict-detail", args=[conflict.pk])
+        for url in (detail, reverse("api:conflict-list")):
+            self.read(url)
+            self.assertServedFromCache(url)
+
+        self.client.force_login(self.moderator)
+        with self.write():
+            self.client.post(
+                reverse("claims:conflict_resolve", args=[conflict.pk]),
+                {
+                    "outcome": Conflict.Outcome.A_RIGHT,
+                    "rationale": "The Jan 12 list names 53 released.",
+                    "evidence_url": "https://www.state.gov/list-of-53",
+                },
+            )
+        self.client.logout()
+
+        self.assertEqual(self.assertRendered(detail).json()["status"], "resolved")
+        self.assertEqual(self.assertRendered(reverse("api:conflict-list")).json()["count"], 0)
+
+    def test_a_stored_answer_carries_an_etag_and_answers_304_to_it(self):
+        url = reverse("api:claim-list")
+        etag = self.assertRendered(url)["ETag"]
+
+        unchanged = self.read(url, if_none_match=etag)
+
+        self.assertEqual(unchanged.status_code, 304)
+        self.assertEqual(unchanged[STATUS], "hit")
+        self.assertEqual(unchanged.content, b"")
+        self.assertEqual(self.read(url, if_none_match='"other"').status_code, 200)
+
+    def test_a_write_that_changes_the_answer_changes_its_etag(self):
+        url = reverse("api:source-detail", args=[self.rubio.pk])
+        etag = self.assertRendered(url)["ETag"]
+        with self.write():
+            self.rubio.name = "Sen. Marco Rubio"
+            self.rubio.save()
+
+        response = self.read(url, if_none_match=etag)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response["ETag"], etag)
+
+    def test_the_writing_routes_are_never_cached(self):
+        conflict = Conflict.objects.get()
+        response = self.read(reverse("api:conflict-resolve", args=[conflict.pk]))
+
+        self.assertEqual(response.status_code, 405)
+        self.assertNotIn(STATUS, response)
 
 
 def csrf_page(request):
