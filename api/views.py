@@ -53,6 +53,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -110,6 +112,7 @@ from claims.views.moderation import (
     is_admin,
 )
 from crosscheck import versions
+from crosscheck.lists import BoundedPaginator
 from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
 from sources.forms import CredibilityNoteForm, SourceForm
 from sources.models import CredibilityNote, Source, sees_unpublished
@@ -561,13 +564,25 @@ class ClaimViewSet(ReadViewSet):
     def get_queryset(self):
         return Claim.objects.public().for_display()
 
-    def filter_queryset(self, queryset):
-        claims = super().filter_queryset(queryset)
-        # As the HTML list: past RANK_LIMIT matches, a search lists newest first.
-        ranked = claims.query.order_by[:1] == ("-search_rank",)
-        if ranked and claims.count() > ClaimFilterSet.RANK_LIMIT:
-            claims = claims.order_by(*ClaimFilterSet.SORTS["newest"])
-        return claims
+    def list(self, request):
+        """Count and page as the HTML list (claims.views.claims.claim_list) does.
+
+        The count reads `rows_to_count` (a search counted through its index,
+        up to the list's bound), and past RANK_LIMIT matches a search lists
+        newest first, decided on that same bounded count: no second COUNT.
+        """
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        claims = filterset.qs
+        paginator = BoundedPaginator(
+            claims, self.paginator.get_page_size(request), count_rows=filterset.rows_to_count()
+        )
+        if filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT:
+            paginator.object_list = claims.order_by(*ClaimFilterSet.SORTS["newest"])
+        self.paginator.django_paginator_class = lambda rows, per_page: paginator
+        page = self.paginate_queryset(paginator.object_list)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         claim = object_or_404(Claim.objects.for_display(), pk)
