@@ -76,12 +76,12 @@ FileBasedCache only) before the oldest keys are culled; `PAGE_CACHE_LOCAL_MB`.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import secrets
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache as once
@@ -93,6 +93,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import split_header_value
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ MARK = "anonymous_page_cache"
 # Told to the client and to the benchmarks: "hit" or "miss" (rendered).
 STATUS_HEADER = "X-Page-Cache"
 UNCACHEABLE_DIRECTIVES = {"private", "no-cache", "no-store"}
+# Once per stored page: 6 (gzip's default) makes a list page a tenth of its size.
+GZIP_LEVEL = 6
 
 
 def backend_from_url(url: str, *, max_entries: int) -> dict:
@@ -252,10 +255,13 @@ class AnonymousPageCacheMiddleware:
             response[STATUS_HEADER] = "miss"
             if storable(request, response, extra_headers):
                 response.setdefault("ETag", content_etag(response.content))
-                store(key, generation, response)
-                if (unchanged := not_modified(request, list(response.items()))) is not None:
-                    unchanged[STATUS_HEADER] = "miss"
-                    return unchanged
+                page = store(key, generation, response)
+                if accepts_gzip(request) or "HTTP_IF_NONE_MATCH" in request.META:
+                    # The rendered answer goes out as a hit would: 304, or gzipped.
+                    response = served(request, *page)
+                    response[STATUS_HEADER] = "miss"
+                else:
+                    patch_vary_headers(response, ["Accept-Encoding"])
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
@@ -285,11 +291,11 @@ class AnonymousPageCacheMiddleware:
                 return None
         entry = found.get(key)
         if page is None and entry is not None and entry[0] == generation:
-            page = entry[1], zlib.decompress(entry[2])
+            page = entry[1], gzip.decompress(entry[2]), entry[2]
             if local_copies_allowed():
                 LOCAL.put(key, generation, page)
         if page is not None:
-            response = not_modified(request, page[0]) or HttpResponse(page[1], headers=page[0])
+            response = served(request, *page)
             response[STATUS_HEADER] = "hit"
             return response
         request._page_cache = (key, generation, extra_headers)
@@ -363,18 +369,59 @@ def storable(
     )
 
 
-def store(key: str, generation: str, response: HttpResponse) -> None:
-    """Store the response, compressed, under the generation its request began in."""
+def store(key: str, generation: str, response: HttpResponse) -> tuple[list, bytes, bytes]:
+    """Store the response, gzipped, under the generation its request began in; return the page.
+
+    Gzipped once here: list pages of 150 KB shrink about tenfold, which the
+    shared cache sends back on a hit in another worker, and which a client
+    that accepts gzip is sent as it is (`served`).
+    """
     headers = [(k, v) for k, v in response.items() if k != STATUS_HEADER]
+    page = headers, response.content, gzip.compress(response.content, GZIP_LEVEL, mtime=0)
     if local_copies_allowed():
-        LOCAL.put(key, generation, (headers, response.content))
-    # Compressed: list pages of 150 KB shrink about tenfold, which the
-    # database cache reads back, base64-encoded, on every hit.
-    entry = (generation, headers, zlib.compress(response.content, 1))
+        LOCAL.put(key, generation, page)
+    entry = (generation, headers, page[2])
     try:
         _cache().set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     except Exception:
         logger.exception("page cache: could not store %s", key)
+    return page
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the client's Accept-Encoding takes gzip (and does not refuse it with q=0)."""
+    for coding in request.META.get("HTTP_ACCEPT_ENCODING", "").lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() not in ("gzip", "*"):
+            continue
+        params = params.replace(" ", "")
+        if not params.startswith("q="):
+            return True
+        try:
+            return float(params[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def served(request: HttpRequest, headers: list, content: bytes, gzipped: bytes) -> HttpResponse:
+    """Answer a stored page: 304 to a client that holds it, else the bytes, gzipped if accepted.
+
+    Either way the answer says `Vary: Accept-Encoding`, for the caches between.
+    The gzipped bytes carry the ETag made weak, as Django's GZipMiddleware does
+    (the same page, other bytes); If-None-Match compares tags weakly.
+    """
+    if (response := not_modified(request, headers)) is None:
+        if accepts_gzip(request):
+            response = HttpResponse(gzipped, headers=headers)
+            response["Content-Encoding"] = "gzip"
+            if (etag := response.get("ETag", "")).startswith('"'):
+                response["ETag"] = f"W/{etag}"
+        else:
+            response = HttpResponse(content, headers=headers)
+        response["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def content_etag(content: bytes) -> str:
@@ -423,7 +470,7 @@ class LocalCopies:
     def __contains__(self, key: str) -> bool:
         return key in self._pages
 
-    def get(self, key: str, generation: str) -> tuple[list, bytes] | None:
+    def get(self, key: str, generation: str) -> tuple[list, bytes, bytes] | None:
         """Return the page stored under key and this generation, if it has not expired."""
         with self._lock:
             found = self._pages.get(key)
@@ -436,15 +483,15 @@ class LocalCopies:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: str, generation: str, page: tuple[list, bytes]) -> None:
+    def put(self, key: str, generation: str, page: tuple[list, bytes, bytes]) -> None:
         budget = settings.PAGE_CACHE_LOCAL_MB * 1024 * 1024
-        if len(page[1]) > budget:
+        if size(page) > budget:
             return
         with self._lock:
             self._drop(key)
             expires = time.monotonic() + settings.PAGE_CACHE_SECONDS
             self._pages[key] = (generation, expires, page)
-            self._size += len(page[1])
+            self._size += size(page)
             while self._size > budget:
                 self._drop(next(iter(self._pages)))
 
@@ -456,7 +503,12 @@ class LocalCopies:
     def _drop(self, key: str) -> None:
         found = self._pages.pop(key, None)
         if found is not None:
-            self._size -= len(found[2][1])
+            self._size -= size(found[2])
+
+
+def size(page: tuple) -> int:
+    """The bytes a page holds: as it is, and gzipped."""
+    return sum(len(part) for part in page[1:])
 
 
 LOCAL = LocalCopies()

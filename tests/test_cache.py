@@ -17,6 +17,8 @@ as a real commit would run them. Each worker's own copies of pages are used
 only outside a transaction, so WorkerCopiesTests is a TransactionTestCase.
 """
 
+import gzip
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -462,6 +464,27 @@ class ApiReadsTests(PageCacheCase):
 
         self.assertEqual(response.status_code, 200)
         self.assertNotEqual(response["ETag"], etag)
+
+    def test_a_client_that_accepts_gzip_gets_the_stored_gzip_bytes(self):
+        url = reverse("api:conflict-list")
+        plain = self.assertRendered(url)
+
+        for response in (
+            self.read(url, accept_encoding="gzip, deflate, br"),
+            self.read(url, accept_encoding="gzip, deflate, br"),
+        ):
+            self.assertEqual(response["Content-Encoding"], "gzip")
+            self.assertEqual(gzip.decompress(response.content), plain.content)
+            self.assertLess(len(response.content), len(plain.content))
+            self.assertEqual(int(response["Content-Length"]), len(response.content))
+            self.assertEqual(response["ETag"], f"W/{plain['ETag']}")
+            self.assertIn("Accept-Encoding", response["Vary"])
+        self.assertEqual(response[STATUS], "hit")
+        refused = self.assertServedFromCache(url, accept_encoding="gzip;q=0, identity")
+        self.assertNotIn("Content-Encoding", refused)
+        self.assertEqual(refused.content, plain.content)
+        self.assertIn("Accept-Encoding", plain["Vary"])
+        self.assertEqual(self.read(url, if_none_match=response["ETag"]).status_code, 304)
 
     def test_the_writing_routes_are_never_cached(self):
         conflict = Conflict.objects.get()
