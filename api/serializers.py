@@ -29,7 +29,9 @@ class Planned:
     from their `_id` column as DRF's pk-only optimisation does, and anything
     else (a method field, a many-to-many, a dotted source) left to DRF's own
     field. The answer is the same bytes (tests/api/test_reads.py compares
-    them); the fields and so the schema are unchanged.
+    them); the fields and so the schema are unchanged. A class whose fields
+    read the serializer's context (a hyperlink, a method using the request)
+    must not use it: the plan is kept per class.
     """
 
     # Off: DRF's generic loop, which the tests compare the plan with.
@@ -38,9 +40,14 @@ class Planned:
     def to_representation(self, instance):
         if not Planned.enabled:
             return super().to_representation(instance)
-        plan = self.__dict__.get("_plan")
+        # Made once per class: building a serializer's fields deep-copies the
+        # declared ones, per nested serializer, per request. None of these
+        # classes' fields reads the context (no hyperlinks, no method fields
+        # of their own), so the first instance's fields serve every request.
+        plan = type(self).__dict__.get("_plan")
         if plan is None:
-            plan = self._plan = [self._step(field) for field in self._readable_fields]
+            plan = [self._step(field) for field in self._readable_fields]
+            type(self)._plan = plan
         row = {}
         for name, read, convert in plan:
             value = read(instance)

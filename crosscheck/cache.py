@@ -1,9 +1,11 @@
 """
-The page cache: anonymous readers' pages served from a cache that every write empties.
+The page cache: anonymous readers' pages and API reads served from a cache that every write empties.
 
 What is cached. Only pages marked as reading pages (`crosscheck.access.reader_view`
-marks them with `cacheable`), only for GET and HEAD, only for a visitor who is
-not logged in and has no message waiting, and only when reading is public
+marks them with `cacheable`) and the API's list and record routes (api/urls.py
+marks them), only for GET and HEAD, only for a visitor who is not logged in,
+sends no Authorization header (an API token, even a bad one, which DRF answers
+401) and has no message waiting, and only when reading is public
 (`READING_REQUIRES_LOGIN` off). A response is stored only if it is a plain 200
 (not streaming), sets no cookie, did not touch the session or the CSRF token
 (a page that renders `{% csrf_token %}` is never stored, so no cached page
@@ -16,7 +18,11 @@ The key. The page's absolute URL (scheme, host, path and query: pages embed
 absolute links, e.g. the claim page's citation line), whether it is an htmx
 request (`HX-Request`) and whether it is an htmx history restore
 (`HX-History-Restore-Request`): the lists answer the same URL with a fragment
-or a whole page (`crosscheck.lists.render_list`). Also a digest of the code
+or a whole page (`crosscheck.lists.render_list`). A route marked with
+`key_headers` adds those request headers: the API's `Accept` (DRF answers 406
+to one it cannot render, and `application/json; indent=4` indents), so the
+query string (`?format=`, filters, `page`) and Accept both choose the entry.
+Also a digest of the code
 and templates (`code_version`), so that after a deployment, or while servers
 of two versions share one cache, no server serves another version's HTML (whose
 hashed static file names may no longer exist).
@@ -66,7 +72,22 @@ logged; reading never depends on it.
 Each worker also keeps its own copies of the pages it served (`LocalCopies`,
 `PAGE_CACHE_LOCAL_MB` per worker, default 32): a hit then reads only the
 generation from the shared cache, not the page. The generation is still read
-on every request, so a write shows on the next read in every worker.
+on every request, so a write shows on the next read in every worker. With
+the database cache that read is a PostgreSQL round trip (two, with
+CONN_HEALTH_CHECKS' first query of the request); with Redis, which
+docker-compose.yml runs for this, one GET of a few bytes.
+
+What is stored, and what a hit sends. The page's headers, its bytes and
+the same bytes gzipped once at store time (level 6: a 150 KB list page is
+about 15 KB); the shared cache holds the gzipped bytes only. A client whose
+Accept-Encoding takes gzip (browsers, curl --compressed, requests) is sent
+the gzipped bytes as they are, `Content-Encoding: gzip`; others the plain
+bytes. Every stored answer says `Vary: Accept-Encoding` and carries an ETag,
+a digest of its bytes (made weak on the gzipped bytes, as Django's
+GZipMiddleware does): a request whose If-None-Match names it is answered 304
+with no body, from the stored copy, as long as the page would still render
+the same bytes. Stored pages carry no CSRF token and no session (see above),
+so compressing them reveals no secret (BREACH).
 
 Settings: `PAGE_CACHE_SECONDS` (default 600 with DEBUG off, 0 = off with DEBUG
 on, so that template edits show at once in development), the time an entry may
