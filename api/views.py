@@ -67,7 +67,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as Forbidden
 from rest_framework.response import Response
 
-from api.conventions import form_errors
+from api.conventions import RememberedCountPaginator, form_errors
 from api.forms import EXPECTED, LARGEST, body_serializer, form_data
 from api.serializers import (
     ClaimSerializer,
@@ -112,7 +112,6 @@ from claims.views.moderation import (
     is_admin,
 )
 from crosscheck import versions
-from crosscheck.lists import BoundedPaginator
 from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
 from sources.forms import CredibilityNoteForm, SourceForm
 from sources.models import CredibilityNote, Source, sees_unpublished
@@ -575,7 +574,7 @@ class ClaimViewSet(ReadViewSet):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         claims = filterset.qs
-        paginator = BoundedPaginator(
+        paginator = RememberedCountPaginator(
             claims, self.paginator.get_page_size(request), count_rows=filterset.rows_to_count()
         )
         if filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT:

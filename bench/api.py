@@ -25,7 +25,7 @@ def endpoints() -> list[str]:
 
     from claims.models import Claim, Conflict, Source, Topic
 
-    hot = Topic.objects.annotate(n=Count("claims")).order_by("-n").values_list("pk", flat=True)[0]
+    hot = Topic.objects.annotate(n=Count("claims")).order_by("-n").values_list("slug", flat=True)[0]
     claim = Claim.objects.public().order_by("-pk").values_list("pk", flat=True)[0]
     conflict = Conflict.objects.open().order_by("-pk").values_list("pk", flat=True)[0]
     source = Source.objects.order_by("pk").values_list("pk", flat=True)[0]

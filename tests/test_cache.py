@@ -27,6 +27,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.template import engines
 from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from rest_framework.authtoken.models import Token
 
@@ -35,7 +36,7 @@ from crosscheck import cache as page_cache
 from crosscheck.access import reader_view
 from crosscheck.versions import latest_version
 from tests.cast import JanuaryCast
-from tests.roles import RoleCast
+from tests.roles import RoleCast, restore_roles
 
 ON = override_settings(PAGE_CACHE_SECONDS=600)
 STATUS = page_cache.STATUS_HEADER
@@ -695,6 +696,43 @@ class RememberedValuesTests(JanuaryCast, TransactionTestCase):
         response = self.client.get(url, {"language": "es"})
 
         self.assertEqual([c.pk for c in response.context["page"]], [self.some_released.pk])
+
+
+@override_settings(VALUE_CACHE_SECONDS=600)
+class RememberedCountsTests(JanuaryCast, TransactionTestCase):
+    """An API list's count (api.conventions.RememberedCountPaginator) is kept until a write."""
+
+    def setUp(self) -> None:
+        restore_roles()
+        self.setUpTestData()
+
+    def counted(self, url: str) -> tuple[int, bool]:
+        """Return the list's count, and whether this request counted it in the database."""
+        with CaptureQueriesContext(connection) as queries:
+            count = self.client.get(url).json()["count"]
+        return count, any("COUNT(" in q["sql"] for q in queries.captured_queries)
+
+    def test_a_list_is_counted_once_then_again_after_a_bulk_write(self):
+        url = reverse("api:claim-list")
+        count, counted = self.counted(url)
+        self.assertTrue(counted)
+        self.assertEqual(count, Claim.objects.public().count())
+        self.assertEqual(self.counted(url), (count, False))
+        self.assertEqual(self.counted(url + "?stance=denies")[1], True)
+
+        Claim.objects.filter(pk=self.some_released.pk).update(state=Claim.State.RETRACTED)
+        page_cache.data_changed()
+
+        self.assertEqual(self.counted(url), (count - 1, True))
+
+    def test_a_count_follows_a_model_write(self):
+        url = reverse("api:conflict-list")
+        count, _ = self.counted(url)
+        conflict = Conflict.objects.open().first()
+        conflict.status = Conflict.Status.DISMISSED
+        conflict.save()
+
+        self.assertEqual(self.counted(url), (count - 1, True))
 
 
 class LocalCopiesTests(SimpleTestCase):
