@@ -290,7 +290,9 @@ def form_schema(name: str, form_class, serializer, *, exclude=(), extra=None) ->
             fields={
                 "detail": serializers.CharField(),
                 "current_version": serializers.IntegerField(
-                    help_text="The record's version now: send it as `seen_version`."
+                    allow_null=True,
+                    help_text="The record's version now: send it as `seen_version` "
+                    "(null for a record written in bulk, with no history yet).",
                 ),
                 "current": serializer(),
                 "changes": serializers.ListField(
