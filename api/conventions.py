@@ -42,7 +42,7 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import cached_property
@@ -194,7 +194,10 @@ class RememberedCountPaginator(BoundedPaginator):
         if not hasattr(rows, "query"):
             return super().counted
         bounded = rows.order_by().values("pk")[: self.limit + 1]
-        sql, params = bounded.query.sql_with_params()
+        try:
+            sql, params = bounded.query.sql_with_params()
+        except EmptyResultSet:  # A filter no row can match (an id past every column).
+            return 0
         digest = hashlib.sha256(repr((bounded.db, sql, params)).encode()).hexdigest()[:32]
         return remembered(f"count:{digest}", bounded.count)
 

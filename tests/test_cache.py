@@ -725,6 +725,11 @@ class RememberedCountsTests(JanuaryCast, TransactionTestCase):
 
         self.assertEqual(self.counted(url), (count - 1, True))
 
+    def test_a_filter_no_row_can_match_counts_nothing(self):
+        url = reverse("api:conflict-list") + "?claim=241887745819393163264"
+
+        self.assertEqual(self.counted(url), (0, False))
+
     def test_a_count_follows_a_model_write(self):
         url = reverse("api:conflict-list")
         count, _ = self.counted(url)
