@@ -12,8 +12,9 @@ WORKDIR /app
 # Dependencies first, so that a code change does not reinstall them.
 # pyproject.toml installs no package of its own (packages = []): the apps run
 # from /app, the working directory of manage.py and gunicorn.
+# With redis-py: docker-compose.yml runs Redis as the page cache (CACHE_URL).
 COPY pyproject.toml README.md ./
-RUN pip install .
+RUN pip install ".[redis]"
 
 COPY . .
 

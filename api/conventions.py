@@ -26,8 +26,9 @@ be, how pages are numbered, and what an error looks like.
   Django's own 400, 403, 404 and 500 handlers answer JSON for an /api/ path
   (crosscheck.urls, `api_error`).
 - Lists are numbered pages (?page=2), 50 rows by default as on the HTML
-  lists, `page_size` up to 200 (more is read as 200). A `page` or
-  `page_size` that is no whole number from 1 answers 400 naming it; a page
+  lists (their count kept until the next write: RememberedCountPaginator),
+  `page_size` up to 200 (more is read as 200). A `page` or `page_size`
+  that is no whole number from 1 answers 400 naming it; a page
   past the last, 404. Page numbers rather than cursors: the
   FilterSets choose the order (a `sort`, or relevance ranking for a search),
   and a cursor needs one fixed order; with numbers, page 2 of the API is
@@ -37,17 +38,20 @@ be, how pages are numbered, and what an error looks like.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, EmptyResultSet, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination, parsers, permissions, status
 from rest_framework.utils import json
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from crosscheck.cache import remembered
 from crosscheck.lists import BoundedPaginator
 
 NON_FIELD = "non_field_errors"
@@ -171,6 +175,33 @@ class JSONObjectParser(parsers.JSONParser):
             ) from error
 
 
+class RememberedCountPaginator(BoundedPaginator):
+    """A BoundedPaginator whose count is kept until the next write (crosscheck.cache.remembered).
+
+    At a million claims, counting a filtered list up to its bound reads
+    10,001 rows (20–135 ms, 500–4,000 buffers) on every request of every
+    logged-in client, though it changes only when the data does. It is kept
+    under the data generation, keyed by the count's own SQL and parameters:
+    whatever the user may see is in that SQL (a moderator's notes list counts
+    other rows than a reader's), so two queries share a count only if they
+    count the same rows. Off where `remembered` is (VALUE_CACHE_SECONDS=0,
+    inside a transaction).
+    """
+
+    @cached_property
+    def counted(self) -> int:
+        rows = self.object_list if self.count_rows is None else self.count_rows
+        if not hasattr(rows, "query"):
+            return super().counted
+        bounded = rows.order_by().values("pk")[: self.limit + 1]
+        try:
+            sql, params = bounded.query.sql_with_params()
+        except EmptyResultSet:  # A filter no row can match (an id past every column).
+            return 0
+        digest = hashlib.sha256(repr((bounded.db, sql, params)).encode()).hexdigest()[:32]
+        return remembered(f"count:{digest}", bounded.count)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Numbered pages, counted as the HTML lists count (crosscheck.lists.BoundedPaginator).
 
@@ -179,7 +210,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     download the list, crosscheck.exports, which is not bounded).
     """
 
-    django_paginator_class = BoundedPaginator
+    django_paginator_class = RememberedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from api import conventions, docs, views
+from crosscheck.cache import cacheable
 
 app_name = "api"
 
@@ -13,6 +14,14 @@ router.register("topics", views.TopicViewSet, basename="topic")
 router.register("detainees", views.DetaineeViewSet, basename="detainee")
 router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("conflicts", views.ConflictViewSet, basename="conflict")
+
+# Anonymous reads of the lists and records come from the page cache
+# (crosscheck/cache.py), keyed on Accept too: DRF answers 406 to an Accept it
+# cannot render and honours `application/json; indent=4`. Only GET and HEAD
+# are ever served from it; a request with a token never is.
+for route in router.urls:
+    if route.name.endswith(("-list", "-detail")):
+        cacheable(route.callback, key_headers=("Accept",))
 
 urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="schema"),

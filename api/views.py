@@ -49,10 +49,12 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -65,7 +67,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as Forbidden
 from rest_framework.response import Response
 
-from api.conventions import form_errors
+from api.conventions import RememberedCountPaginator, form_errors
 from api.forms import EXPECTED, LARGEST, body_serializer, form_data
 from api.serializers import (
     ClaimSerializer,
@@ -247,9 +249,23 @@ class FormViewSet(ReadViewSet):
         form = self.form_class(data, instance=instance)
         form.require_seen_version = False
         if (saved := versions.save_checked(form)) is None:
+            if form.has_error(NON_FIELD_ERRORS, "stale"):
+                return self.stale(instance, form)
             return refused(form_errors(form))
         fresh = object_or_404(self.get_queryset(), saved.pk)
         return Response(self.get_serializer(fresh).data, status=done)
+
+    def stale(self, instance, form) -> Response:
+        """Answer 409, as the web form does: the record changed since `seen_version`."""
+        seen = form.cleaned_data.get("seen_version")
+        what = instance._meta.verbose_name
+        return conflict(
+            f"This {what} changed since version {seen}: nothing was saved. Look at what "
+            "changed, then send your edit again with the current version as `seen_version`.",
+            current_version=versions.latest_version(instance),
+            current=self.get_serializer(object_or_404(self.get_queryset(), instance.pk)).data,
+            changes=versions.changed_fields(instance, seen, form.fields) if seen else [],
+        )
 
 
 def current_values(form: forms.BaseForm) -> dict:
@@ -268,12 +284,33 @@ def form_schema(name: str, form_class, serializer, *, exclude=(), extra=None) ->
     patch = body_serializer(
         f"Patched{name}Request", form_class, exclude=exclude, extra=extra, required=False
     )
+    stale = OpenApiResponse(
+        inline_serializer(
+            f"Stale{name}",
+            fields={
+                "detail": serializers.CharField(),
+                "current_version": serializers.IntegerField(
+                    allow_null=True,
+                    help_text="The record's version now: send it as `seen_version` "
+                    "(null for a record written in bulk, with no history yet).",
+                ),
+                "current": serializer(),
+                "changes": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="Each field changed since `seen_version`: “then” → “now”.",
+                ),
+            },
+        ),
+        description="The record changed since the `seen_version` sent: nothing was saved.",
+    )
     return {
         "list": extend_schema(responses={200: serializer(many=True), **READ}),
         "retrieve": extend_schema(responses={200: serializer, **READ}),
         "create": extend_schema(request=full, responses={201: serializer, **WRITE}),
-        "update": extend_schema(request=full, responses={200: serializer, **WRITE}),
-        "partial_update": extend_schema(request=patch, responses={200: serializer, **WRITE}),
+        "update": extend_schema(request=full, responses={200: serializer, **WRITE, 409: stale}),
+        "partial_update": extend_schema(
+            request=patch, responses={200: serializer, **WRITE, 409: stale}
+        ),
     }
 
 
@@ -528,13 +565,25 @@ class ClaimViewSet(ReadViewSet):
     def get_queryset(self):
         return Claim.objects.public().for_display()
 
-    def filter_queryset(self, queryset):
-        claims = super().filter_queryset(queryset)
-        # As the HTML list: past RANK_LIMIT matches, a search lists newest first.
-        ranked = claims.query.order_by[:1] == ("-search_rank",)
-        if ranked and claims.count() > ClaimFilterSet.RANK_LIMIT:
-            claims = claims.order_by(*ClaimFilterSet.SORTS["newest"])
-        return claims
+    def list(self, request):
+        """Count and page as the HTML list (claims.views.claims.claim_list) does.
+
+        The count reads `rows_to_count` (a search counted through its index,
+        up to the list's bound), and past RANK_LIMIT matches a search lists
+        newest first, decided on that same bounded count: no second COUNT.
+        """
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        claims = filterset.qs
+        paginator = RememberedCountPaginator(
+            claims, self.paginator.get_page_size(request), count_rows=filterset.rows_to_count()
+        )
+        if filterset.ranks_by_relevance() and paginator.count > ClaimFilterSet.RANK_LIMIT:
+            paginator.object_list = claims.order_by(*ClaimFilterSet.SORTS["newest"])
+        self.paginator.django_paginator_class = lambda rows, per_page: paginator
+        page = self.paginate_queryset(paginator.object_list)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         claim = object_or_404(Claim.objects.for_display(), pk)

@@ -1,9 +1,11 @@
 """
-The page cache: anonymous readers' pages served from a cache that every write empties.
+The page cache: anonymous readers' pages and API reads served from a cache that every write empties.
 
 What is cached. Only pages marked as reading pages (`crosscheck.access.reader_view`
-marks them with `cacheable`), only for GET and HEAD, only for a visitor who is
-not logged in and has no message waiting, and only when reading is public
+marks them with `cacheable`) and the API's list and record routes (api/urls.py
+marks them), only for GET and HEAD, only for a visitor who is not logged in,
+sends no Authorization header (an API token, even a bad one, which DRF answers
+401) and has no message waiting, and only when reading is public
 (`READING_REQUIRES_LOGIN` off). A response is stored only if it is a plain 200
 (not streaming), sets no cookie, did not touch the session or the CSRF token
 (a page that renders `{% csrf_token %}` is never stored, so no cached page
@@ -16,7 +18,11 @@ The key. The page's absolute URL (scheme, host, path and query: pages embed
 absolute links, e.g. the claim page's citation line), whether it is an htmx
 request (`HX-Request`) and whether it is an htmx history restore
 (`HX-History-Restore-Request`): the lists answer the same URL with a fragment
-or a whole page (`crosscheck.lists.render_list`). Also a digest of the code
+or a whole page (`crosscheck.lists.render_list`). A route marked with
+`key_headers` adds those request headers: the API's `Accept` (DRF answers 406
+to one it cannot render, and `application/json; indent=4` indents), so the
+query string (`?format=`, filters, `page`) and Accept both choose the entry.
+Also a digest of the code
 and templates (`code_version`), so that after a deployment, or while servers
 of two versions share one cache, no server serves another version's HTML (whose
 hashed static file names may no longer exist).
@@ -66,7 +72,22 @@ logged; reading never depends on it.
 Each worker also keeps its own copies of the pages it served (`LocalCopies`,
 `PAGE_CACHE_LOCAL_MB` per worker, default 32): a hit then reads only the
 generation from the shared cache, not the page. The generation is still read
-on every request, so a write shows on the next read in every worker.
+on every request, so a write shows on the next read in every worker. With
+the database cache that read is a PostgreSQL round trip (two, with
+CONN_HEALTH_CHECKS' first query of the request); with Redis, which
+docker-compose.yml runs for this, one GET of a few bytes.
+
+What is stored, and what a hit sends. The page's headers, its bytes and
+the same bytes gzipped once at store time (level 6: a 150 KB list page is
+about 15 KB); the shared cache holds the gzipped bytes only. A client whose
+Accept-Encoding takes gzip (browsers, curl --compressed, requests) is sent
+the gzipped bytes as they are, `Content-Encoding: gzip`; others the plain
+bytes. Every stored answer says `Vary: Accept-Encoding` and carries an ETag,
+a digest of its bytes (made weak on the gzipped bytes, as Django's
+GZipMiddleware does): a request whose If-None-Match names it is answered 304
+with no body, from the stored copy, as long as the page would still render
+the same bytes. Stored pages carry no CSRF token and no session (see above),
+so compressing them reveals no secret (BREACH).
 
 Settings: `PAGE_CACHE_SECONDS` (default 600 with DEBUG off, 0 = off with DEBUG
 on, so that template edits show at once in development), the time an entry may
@@ -76,12 +97,12 @@ FileBasedCache only) before the oldest keys are culled; `PAGE_CACHE_LOCAL_MB`.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import secrets
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache as once
@@ -93,6 +114,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import split_header_value
 
 logger = logging.getLogger(__name__)
@@ -108,6 +130,8 @@ MARK = "anonymous_page_cache"
 # Told to the client and to the benchmarks: "hit" or "miss" (rendered).
 STATUS_HEADER = "X-Page-Cache"
 UNCACHEABLE_DIRECTIVES = {"private", "no-cache", "no-store"}
+# Once per stored page: 6 (gzip's default) makes a list page a tenth of its size.
+GZIP_LEVEL = 6
 
 
 def backend_from_url(url: str, *, max_entries: int) -> dict:
@@ -133,9 +157,15 @@ def backend_from_url(url: str, *, max_entries: int) -> dict:
     )
 
 
-def cacheable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a reading page whose anonymous GETs may be served from the page cache."""
-    setattr(view, MARK, True)
+def cacheable(
+    view: Callable[..., HttpResponse], *, key_headers: tuple[str, ...] = ()
+) -> Callable[..., HttpResponse]:
+    """Mark a reading page whose anonymous GETs may be served from the page cache.
+
+    `key_headers`: request headers the view's answer depends on besides the
+    htmx ones, which the key then holds too (the API's `Accept`).
+    """
+    setattr(view, MARK, tuple(key_headers))
     return view
 
 
@@ -242,20 +272,28 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         pending = getattr(request, "_page_cache", None)
         if pending is not None:
-            key, generation = pending
+            key, generation, extra_headers = pending
             response[STATUS_HEADER] = "miss"
-            if storable(request, response):
-                store(key, generation, response)
+            if storable(request, response, extra_headers):
+                response.setdefault("ETag", content_etag(response.content))
+                page = store(key, generation, response)
+                if accepts_gzip(request) or "HTTP_IF_NONE_MATCH" in request.META:
+                    # The rendered answer goes out as a hit would: 304, or gzipped.
+                    response = served(request, *page)
+                    response[STATUS_HEADER] = "miss"
+                else:
+                    patch_vary_headers(response, ["Accept-Encoding"])
         return response
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        extra_headers = getattr(view_func, MARK, None)
         if not (
             settings.PAGE_CACHE_SECONDS > 0
-            and getattr(view_func, MARK, False)
+            and extra_headers is not None
             and anonymous_reader(request)
         ):
             return None
-        key = page_key(request)
+        key = page_key(request, extra_headers)
         had_copy = key in LOCAL and local_copies_allowed()
         try:
             # A worker holding its own copy reads only the generation.
@@ -274,14 +312,14 @@ class AnonymousPageCacheMiddleware:
                 return None
         entry = found.get(key)
         if page is None and entry is not None and entry[0] == generation:
-            page = entry[1], zlib.decompress(entry[2])
+            page = entry[1], gzip.decompress(entry[2]), entry[2]
             if local_copies_allowed():
                 LOCAL.put(key, generation, page)
         if page is not None:
-            response = HttpResponse(page[1], headers=page[0])
+            response = served(request, *page)
             response[STATUS_HEADER] = "hit"
             return response
-        request._page_cache = (key, generation)
+        request._page_cache = (key, generation, extra_headers)
         return None
 
 
@@ -302,25 +340,32 @@ def _first_generation() -> str | None:
 
 
 def anonymous_reader(request: HttpRequest) -> bool:
-    """Whether the request is an anonymous GET or HEAD with no message waiting."""
+    """Whether the request is an anonymous GET or HEAD with no message waiting.
+
+    A request with an Authorization header (an API token, even a bad one) is
+    not anonymous: DRF authenticates it, and a bad token answers 401.
+    """
     return (
         request.method in ("GET", "HEAD")
         and not settings.READING_REQUIRES_LOGIN
+        and "HTTP_AUTHORIZATION" not in request.META
         and not request.user.is_authenticated
         # A waiting message must be shown, by a rendered page, not a stored one.
         and not len(getattr(request, "_messages", ()))
     )
 
 
-def page_key(request: HttpRequest) -> str:
-    """Return the key of the page: code version, htmx variant, absolute URL."""
-    variant = ",".join(request.headers.get(name, "") for name in KEY_HEADERS)
+def page_key(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> str:
+    """Return the key of the page: code version, htmx variant (and extra headers), absolute URL."""
+    variant = ",".join(request.headers.get(name, "") for name in (*KEY_HEADERS, *extra_headers))
     url = request.build_absolute_uri()
     digest = hashlib.sha256(f"{variant}|{url}".encode()).hexdigest()[:40]
     return f"page:{code_version()}:{digest}"
 
 
-def storable(request: HttpRequest, response: HttpResponse) -> bool:
+def storable(
+    request: HttpRequest, response: HttpResponse, extra_headers: tuple[str, ...] = ()
+) -> bool:
     """Whether the response may be served to every anonymous reader of this URL."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
@@ -330,7 +375,7 @@ def storable(request: HttpRequest, response: HttpResponse) -> bool:
     }
     if directives & UNCACHEABLE_DIRECTIVES:
         return False
-    allowed = {name.lower() for name in KEY_HEADERS}
+    allowed = {name.lower() for name in (*KEY_HEADERS, *extra_headers)}
     varies = {v.lower() for v in split_header_value(response.get("Vary", ""))}
     if varies - allowed:
         return False
@@ -345,18 +390,85 @@ def storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def store(key: str, generation: str, response: HttpResponse) -> None:
-    """Store the response, compressed, under the generation its request began in."""
+def store(key: str, generation: str, response: HttpResponse) -> tuple[list, bytes, bytes]:
+    """Store the response, gzipped, under the generation its request began in; return the page.
+
+    Gzipped once here: list pages of 150 KB shrink about tenfold, which the
+    shared cache sends back on a hit in another worker, and which a client
+    that accepts gzip is sent as it is (`served`).
+    """
     headers = [(k, v) for k, v in response.items() if k != STATUS_HEADER]
+    page = headers, response.content, gzip.compress(response.content, GZIP_LEVEL, mtime=0)
     if local_copies_allowed():
-        LOCAL.put(key, generation, (headers, response.content))
-    # Compressed: list pages of 150 KB shrink about tenfold, which the
-    # database cache reads back, base64-encoded, on every hit.
-    entry = (generation, headers, zlib.compress(response.content, 1))
+        LOCAL.put(key, generation, page)
+    entry = (generation, headers, page[2])
     try:
         _cache().set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
     except Exception:
         logger.exception("page cache: could not store %s", key)
+    return page
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the client's Accept-Encoding takes gzip (and does not refuse it with q=0)."""
+    for coding in request.META.get("HTTP_ACCEPT_ENCODING", "").lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() not in ("gzip", "*"):
+            continue
+        params = params.replace(" ", "")
+        if not params.startswith("q="):
+            return True
+        try:
+            return float(params[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def served(request: HttpRequest, headers: list, content: bytes, gzipped: bytes) -> HttpResponse:
+    """Answer a stored page: 304 to a client that holds it, else the bytes, gzipped if accepted.
+
+    Either way the answer says `Vary: Accept-Encoding`, for the caches between.
+    The gzipped bytes carry the ETag made weak, as Django's GZipMiddleware does
+    (the same page, other bytes); If-None-Match compares tags weakly.
+    """
+    if (response := not_modified(request, headers)) is None:
+        if accepts_gzip(request):
+            response = HttpResponse(gzipped, headers=headers)
+            response["Content-Encoding"] = "gzip"
+            if (etag := response.get("ETag", "")).startswith('"'):
+                response["ETag"] = f"W/{etag}"
+        else:
+            response = HttpResponse(content, headers=headers)
+        response["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def content_etag(content: bytes) -> str:
+    """Return a strong ETag for the stored bytes: the same bytes, the same tag, across writes."""
+    return f'"{hashlib.blake2b(content, digest_size=12).hexdigest()}"'
+
+
+def not_modified(request: HttpRequest, headers: list[tuple[str, str]]) -> HttpResponse | None:
+    """Answer 304 when the client's If-None-Match names the stored page's ETag, else None.
+
+    The tag is a digest of the bytes, so a client that kept the page gets a
+    304 for as long as the page would render the same, writes or not; a
+    write that changes the page changes its tag.
+    """
+    sent = request.META.get("HTTP_IF_NONE_MATCH")
+    if not sent:
+        return None
+    etag = dict((k.lower(), v) for k, v in headers).get("etag")
+    tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+    if etag is None or not (etag in tags or "*" in tags):
+        return None
+    response = HttpResponse(status=304)
+    for name, value in headers:
+        if name.lower() in ("etag", "cache-control", "vary", "content-location", "expires"):
+            response[name] = value
+    return response
 
 
 class LocalCopies:
@@ -379,7 +491,7 @@ class LocalCopies:
     def __contains__(self, key: str) -> bool:
         return key in self._pages
 
-    def get(self, key: str, generation: str) -> tuple[list, bytes] | None:
+    def get(self, key: str, generation: str) -> tuple[list, bytes, bytes] | None:
         """Return the page stored under key and this generation, if it has not expired."""
         with self._lock:
             found = self._pages.get(key)
@@ -392,15 +504,15 @@ class LocalCopies:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: str, generation: str, page: tuple[list, bytes]) -> None:
+    def put(self, key: str, generation: str, page: tuple[list, bytes, bytes]) -> None:
         budget = settings.PAGE_CACHE_LOCAL_MB * 1024 * 1024
-        if len(page[1]) > budget:
+        if size(page) > budget:
             return
         with self._lock:
             self._drop(key)
             expires = time.monotonic() + settings.PAGE_CACHE_SECONDS
             self._pages[key] = (generation, expires, page)
-            self._size += len(page[1])
+            self._size += size(page)
             while self._size > budget:
                 self._drop(next(iter(self._pages)))
 
@@ -412,7 +524,12 @@ class LocalCopies:
     def _drop(self, key: str) -> None:
         found = self._pages.pop(key, None)
         if found is not None:
-            self._size -= len(found[2][1])
+            self._size -= size(found[2])
+
+
+def size(page: tuple) -> int:
+    """The bytes a page holds: as it is, and gzipped."""
+    return sum(len(part) for part in page[1:])
 
 
 LOCAL = LocalCopies()

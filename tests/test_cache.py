@@ -17,6 +17,8 @@ as a real commit would run them. Each worker's own copies of pages are used
 only outside a transaction, so WorkerCopiesTests is a TransactionTestCase.
 """
 
+import gzip
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -25,14 +27,16 @@ from django.db import connection
 from django.http import HttpResponse
 from django.template import engines
 from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
+from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, Conflict, Document
 from crosscheck import cache as page_cache
 from crosscheck.access import reader_view
 from crosscheck.versions import latest_version
 from tests.cast import JanuaryCast
-from tests.roles import RoleCast
+from tests.roles import RoleCast, restore_roles
 
 ON = override_settings(PAGE_CACHE_SECONDS=600)
 STATUS = page_cache.STATUS_HEADER
@@ -343,6 +347,154 @@ class WritesShowOnTheNextReadTests(PageCacheCase):
         self.assertRendered(url)
 
 
+@ON
+class ApiReadsTests(PageCacheCase):
+    """The API's anonymous reads share the pages' cache, keyed on Accept and the query."""
+
+    def test_an_anonymous_list_and_record_are_served_from_the_cache(self):
+        for url in (reverse("api:claim-list"), reverse("api:source-detail", args=[self.psaki.pk])):
+            first = self.assertRendered(url)
+            with self.assertNumQueries(1):
+                second = self.assertServedFromCache(url)
+            self.assertEqual(second.json(), first.json())
+            self.assertEqual(second["Content-Type"], "application/json")
+
+    def test_it_keys_on_the_query_string_and_the_accept_header(self):
+        url = reverse("api:claim-list")
+        self.read(url)
+        one = self.client.get(url, {"page_size": 1})
+        self.assertEqual(one[STATUS], "miss")
+        self.assertEqual(len(one.json()["results"]), 1)
+        indented = self.assertRendered(url, accept="application/json; indent=4")
+        self.assertIn(b'\n    "count"', indented.content)
+        self.assertNotIn(b"\n", self.assertServedFromCache(url).content)
+
+    def test_an_accept_it_cannot_answer_is_a_406_never_a_stored_200(self):
+        url = reverse("api:claim-list")
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        response = self.read(url, accept="text/html")
+
+        self.assertEqual(response.status_code, 406)
+        self.assertEqual(response.get(STATUS), "miss")
+
+    def test_a_token_request_neither_reads_nor_fills_the_cache(self):
+        url = reverse("api:claim-list")
+        token = Token.objects.create(user=self.moderator)
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        with_token = self.read(url, authorization=f"Token {token.key}")
+        bad_token = self.read(url, authorization="Token not-a-token")
+
+        self.assertNotIn(STATUS, with_token)
+        self.assertEqual(with_token.status_code, 200)
+        self.assertEqual(bad_token.status_code, 401)
+
+    def test_a_session_user_never_gets_a_cached_answer(self):
+        url = reverse("api:claim-list")
+        self.read(url)
+        self.assertServedFromCache(url)
+
+        self.client.force_login(self.editor)
+
+        self.assertNotIn(STATUS, self.client.get(url))
+
+    def test_a_write_through_the_api_shows_on_the_next_anonymous_read(self):
+        detail = reverse("api:source-detail", args=[self.rubio.pk])
+        for url in (detail, reverse("api:source-list")):
+            self.read(url)
+            self.assertServedFromCache(url)
+        token = Token.objects.create(user=self.editor)
+
+        with self.write():
+            response = self.client.patch(
+                detail,
+                '{"name": "Sen. Marco Rubio"}',
+                content_type="application/json",
+                headers={"authorization": f"Token {token.key}"},
+            )
+        self.assertEqual(response.status_code, 200, response.content)
+
+        self.assertEqual(self.assertRendered(detail).json()["name"], "Sen. Marco Rubio")
+        listed = self.assertRendered(reverse("api:source-list")).json()["results"]
+        self.assertIn("Sen. Marco Rubio", [source["name"] for source in listed])
+
+    def test_a_conflict_resolved_on_the_web_shows_in_the_api(self):
+        conflict = Conflict.objects.get()
+        detail = reverse("api:conflict-detail", args=[conflict.pk])
+        for url in (detail, reverse("api:conflict-list")):
+            self.read(url)
+            self.assertServedFromCache(url)
+
+        self.client.force_login(self.moderator)
+        with self.write():
+            self.client.post(
+                reverse("claims:conflict_resolve", args=[conflict.pk]),
+                {
+                    "outcome": Conflict.Outcome.A_RIGHT,
+                    "rationale": "The Jan 12 list names 53 released.",
+                    "evidence_url": "https://www.state.gov/list-of-53",
+                },
+            )
+        self.client.logout()
+
+        self.assertEqual(self.assertRendered(detail).json()["status"], "resolved")
+        self.assertEqual(self.assertRendered(reverse("api:conflict-list")).json()["count"], 0)
+
+    def test_a_stored_answer_carries_an_etag_and_answers_304_to_it(self):
+        url = reverse("api:claim-list")
+        etag = self.assertRendered(url)["ETag"]
+
+        unchanged = self.read(url, if_none_match=etag)
+
+        self.assertEqual(unchanged.status_code, 304)
+        self.assertEqual(unchanged[STATUS], "hit")
+        self.assertEqual(unchanged.content, b"")
+        self.assertEqual(self.read(url, if_none_match='"other"').status_code, 200)
+
+    def test_a_write_that_changes_the_answer_changes_its_etag(self):
+        url = reverse("api:source-detail", args=[self.rubio.pk])
+        etag = self.assertRendered(url)["ETag"]
+        with self.write():
+            self.rubio.name = "Sen. Marco Rubio"
+            self.rubio.save()
+
+        response = self.read(url, if_none_match=etag)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response["ETag"], etag)
+
+    def test_a_client_that_accepts_gzip_gets_the_stored_gzip_bytes(self):
+        url = reverse("api:conflict-list")
+        plain = self.assertRendered(url)
+
+        for response in (
+            self.read(url, accept_encoding="gzip, deflate, br"),
+            self.read(url, accept_encoding="gzip, deflate, br"),
+        ):
+            self.assertEqual(response["Content-Encoding"], "gzip")
+            self.assertEqual(gzip.decompress(response.content), plain.content)
+            self.assertLess(len(response.content), len(plain.content))
+            self.assertEqual(int(response["Content-Length"]), len(response.content))
+            self.assertEqual(response["ETag"], f"W/{plain['ETag']}")
+            self.assertIn("Accept-Encoding", response["Vary"])
+        self.assertEqual(response[STATUS], "hit")
+        refused = self.assertServedFromCache(url, accept_encoding="gzip;q=0, identity")
+        self.assertNotIn("Content-Encoding", refused)
+        self.assertEqual(refused.content, plain.content)
+        self.assertIn("Accept-Encoding", plain["Vary"])
+        self.assertEqual(self.read(url, if_none_match=response["ETag"]).status_code, 304)
+
+    def test_the_writing_routes_are_never_cached(self):
+        conflict = Conflict.objects.get()
+        response = self.read(reverse("api:conflict-resolve", args=[conflict.pk]))
+
+        self.assertEqual(response.status_code, 405)
+        self.assertNotIn(STATUS, response)
+
+
 def csrf_page(request):
     template = engines["django"].from_string("<form method=post>{% csrf_token %}</form>")
     return HttpResponse(template.render({}, request))
@@ -544,6 +696,48 @@ class RememberedValuesTests(JanuaryCast, TransactionTestCase):
         response = self.client.get(url, {"language": "es"})
 
         self.assertEqual([c.pk for c in response.context["page"]], [self.some_released.pk])
+
+
+@override_settings(VALUE_CACHE_SECONDS=600)
+class RememberedCountsTests(JanuaryCast, TransactionTestCase):
+    """An API list's count (api.conventions.RememberedCountPaginator) is kept until a write."""
+
+    def setUp(self) -> None:
+        restore_roles()
+        self.setUpTestData()
+
+    def counted(self, url: str) -> tuple[int, bool]:
+        """Return the list's count, and whether this request counted it in the database."""
+        with CaptureQueriesContext(connection) as queries:
+            count = self.client.get(url).json()["count"]
+        return count, any("COUNT(" in q["sql"] for q in queries.captured_queries)
+
+    def test_a_list_is_counted_once_then_again_after_a_bulk_write(self):
+        url = reverse("api:claim-list")
+        count, counted = self.counted(url)
+        self.assertTrue(counted)
+        self.assertEqual(count, Claim.objects.public().count())
+        self.assertEqual(self.counted(url), (count, False))
+        self.assertEqual(self.counted(url + "?stance=denies")[1], True)
+
+        Claim.objects.filter(pk=self.some_released.pk).update(state=Claim.State.RETRACTED)
+        page_cache.data_changed()
+
+        self.assertEqual(self.counted(url), (count - 1, True))
+
+    def test_a_filter_no_row_can_match_counts_nothing(self):
+        url = reverse("api:conflict-list") + "?claim=241887745819393163264"
+
+        self.assertEqual(self.counted(url), (0, False))
+
+    def test_a_count_follows_a_model_write(self):
+        url = reverse("api:conflict-list")
+        count, _ = self.counted(url)
+        conflict = Conflict.objects.open().first()
+        conflict.status = Conflict.Status.DISMISSED
+        conflict.save()
+
+        self.assertEqual(self.counted(url), (count - 1, True))
 
 
 class LocalCopiesTests(SimpleTestCase):

@@ -4,11 +4,14 @@ The API's reads: the same rows as the HTML lists for the same query string
 number of queries; and nothing the HTML would not show.
 """
 
+import json
 from datetime import date
+from unittest.mock import patch
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
+from api.serializers import Planned
 from claims.models import Claim, Conflict, Detainee
 from sources.models import CredibilityNote
 from tests.cast import publish_everything
@@ -217,6 +220,34 @@ class QueryCountTests(ApiReadCase):
             )
 
         self.assertConstant("note-list", grow, 2)
+
+
+class PlannedRowsTests(ApiReadCase):
+    """The rows read by api.serializers.Planned are DRF's own, byte for byte."""
+
+    def answers(self, *urls: str) -> list[bytes]:
+        return [self.client.get(url).content for url in urls]
+
+    def test_claims_and_conflicts_read_as_drf_reads_them(self):
+        first = Claim.objects.public().order_by("pk").first()
+        second = Claim.objects.public().exclude(source=first.source).order_by("pk").first()
+        Claim.objects.filter(pk=second.pk).update(relays=first, relays_source=first.source)
+        conflict = Conflict.objects.order_by("pk").first()
+        urls = [
+            reverse("api:claim-list") + "?page_size=200",
+            reverse("api:claim-detail", args=[second.pk]),
+            reverse("api:conflict-list") + "?status=any&page_size=200",
+            reverse("api:conflict-detail", args=[conflict.pk]),
+        ]
+        planned = self.answers(*urls)
+        with patch.object(Planned, "enabled", False):
+            generic = self.answers(*urls)
+
+        self.assertEqual(planned, generic)
+        self.assertIn(f'"relays":{first.pk}'.encode(), planned[1])
+        self.assertIn(b'"relays_source":{"id"', planned[1])
+        self.assertGreater(len(json.loads(planned[0])["results"]), 1)
+        self.assertGreater(len(json.loads(planned[2])["results"]), 0)
 
 
 class WhatReadersSeeTests(ApiReadCase):

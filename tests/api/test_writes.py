@@ -532,6 +532,42 @@ class OtherRecordsTests(ApiWriteCase):
         self.assertEqual(patched.json()["country"], "CU")
         self.assertEqual(patched.json()["name"], "Granma")
 
+    def test_a_stale_seen_version_answers_409_with_the_record_now_as_the_web_does(self):
+        read = self.client.get(reverse("api:source-detail", args=[self.psaki.pk])).json()
+        self.patch("source-detail", self.psaki.pk, user=self.edna, body={"country": "us"})
+
+        response = self.patch(
+            "source-detail",
+            self.psaki.pk,
+            user=self.edna,
+            body={"country": "cu", "seen_version": read["seen_version"]},
+        )
+
+        self.assertEqual(response.status_code, 409, response.content)
+        body = response.json()
+        self.assertIn("changed since version", body["detail"])
+        self.assertEqual(body["current"]["country"], "US")
+        self.assertEqual(body["current_version"], body["current"]["seen_version"])
+        self.assertNotEqual(body["current_version"], read["seen_version"])
+        self.assertTrue(any(change.startswith("Country") for change in body["changes"]))
+        self.psaki.refresh_from_db()
+        self.assertEqual(self.psaki.country, "US")
+
+        again = self.patch(
+            "source-detail",
+            self.psaki.pk,
+            user=self.edna,
+            body={"country": "cu", "seen_version": body["current_version"]},
+        )
+        self.assertEqual(again.status_code, 200, again.content)
+
+    def test_the_schema_documents_the_stale_409_of_each_edited_record(self):
+        schema = self.client.get(reverse("api:schema"), {"format": "json"}).json()
+        for path in ("sources", "documents", "topics", "detainees"):
+            for method in ("put", "patch"):
+                answers = schema["paths"][f"/api/{path}/{{id}}/"][method]["responses"]
+                self.assertIn("409", answers, (path, method))
+
     def test_detainees_take_aliases_and_topics_as_lists(self):
         response = self.post(
             "detainee-list",
