@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Case, Prefetch, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -42,6 +42,34 @@ SOURCE_CLAIMS_PAGE = 20
 SOURCE_CONFLICTS_PAGE = 20
 
 
+def source_conflicts(source: Source):
+    """The conflicts of the source's claims and of those who speak for it, open ones first.
+
+    Open ones first: what is still disputed, then what was decided, newest first.
+
+    Found as a union of two indexed reads, the conflicts whose first claim is
+    one of the speakers' and those whose second is: each walks the claims'
+    source index, then the conflicts' claim_a or claim_b index. The one
+    filter `claim_a__source OR claim_b__source` that it replaces joined both
+    claims to every conflict, which no index serves: PostgreSQL read the
+    whole conflicts table for every source page (docs/benchmarks.md, "The
+    source page's conflicts"). The union reads what the source has, however
+    large the table.
+    """
+    speakers = Source.objects.speaking_for(source).values("pk")
+    as_a = Conflict.objects.filter(claim_a__source__in=speakers).order_by().values("pk")
+    as_b = Conflict.objects.filter(claim_b__source__in=speakers).order_by().values("pk")
+    return (
+        Conflict.objects.filter(pk__in=as_a.union(as_b))
+        .for_display()
+        .order_by(
+            Case(When(status=Conflict.Status.OPEN, then=Value(0)), default=Value(1)),
+            "-opened_at",
+            "-pk",
+        )
+    )
+
+
 @require_safe
 @reader_view
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -73,16 +101,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claims_page, claims_notice = paginate(request, claims, SOURCE_CLAIMS_PAGE)
     # A detainee renamed, a cited document retitled or moved, on each card (crosscheck.edits).
     edits.attach_edits(claims_page.object_list)
-    # Open ones first: what is still disputed, then what was decided, newest first.
-    conflicts = (
-        Conflict.objects.filter(Q(claim_a__source__in=speakers) | Q(claim_b__source__in=speakers))
-        .for_display()
-        .order_by(
-            Case(When(status=Conflict.Status.OPEN, then=Value(0)), default=Value(1)),
-            "-opened_at",
-            "-pk",
-        )
-    )
+    conflicts = source_conflicts(source)
     conflicts_page, conflicts_notice = paginate(
         request, conflicts, SOURCE_CONFLICTS_PAGE, param="conflicts_page"
     )

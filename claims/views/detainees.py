@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import Count, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -161,12 +161,18 @@ def status_board(request: HttpRequest) -> HttpResponse:
     topic = filterset.form.cleaned_data.get("topic")
     context = {"filterset": filterset, "topic": topic}
     if topic is None:
-        context["topics"] = (
+        # The topics to choose from, 50 a page: a newsroom has thousands with
+        # detainees (11,000 at a million claims, 989 KB drawn whole). Each
+        # count is a subquery run for the page's rows only (crosscheck.counts).
+        memberships = Detainee.topics.through.objects.all()
+        topics = (
             Topic.objects.visible_to(request.user)
-            .annotate(detainee_count=Count("detainees"))
-            .filter(detainee_count__gt=0)
-            .order_by("title")
+            .filter(Exists(memberships.filter(topic=OuterRef("pk"))))
+            .annotate(detainee_count=count_per_row(memberships, "topic"))
+            .order_by("title", "pk")
         )
+        page, context["page_notice"] = paginate(request, topics)
+        context["page"] = context["topics"] = page
     else:
         page, context["page_notice"] = paginate(request, filterset.qs)
         context["page"] = page
