@@ -4,6 +4,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from claims.models import Claim, Detainee, Topic
+from crosscheck.lists import PAGE_SIZE
 from sources.models import Source
 from tests.cast import JanuaryCast, publish_everything
 
@@ -248,3 +249,66 @@ class StatusBoardQueryCountTests(TestCase):
         with self.assertNumQueries(6):
             response = self.client.get(self.url, {"topic": self.topic.slug})
         self.assertEqual(len(response.context["rows"]), 50)
+
+
+class TopicChoicesTests(TestCase):
+    """Without a topic the board offers the topics with detainees, 50 a page."""
+
+    url = reverse("claims:status_board")
+
+    def add_topics(self, count, start=0):
+        topics = Topic.objects.bulk_create(
+            Topic(title=f"Question {start + n:04}", slug=f"q-{start + n}", question="Who?")
+            for n in range(count)
+        )
+        detainee = Detainee.objects.create(name=f"Prisoner {start}")
+        detainee.topics.add(*topics)
+        # A topic without detainees is not offered.
+        Topic.objects.create(title=f"Empty {start}", slug=f"empty-{start}", question="?")
+        publish_everything()
+        return topics
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_topics(self):
+        # 1. count of the topics with detainees (bounded), 2. their page with
+        # each one's count, 3. the topic choices of the form.
+        self.add_topics(5)
+        with self.assertNumQueries(3):
+            small = self.client.get(self.url)
+        self.assertEqual(len(small.context["topics"]), 5)
+
+        self.add_topics(400, start=5)
+        with self.assertNumQueries(3):
+            large = self.client.get(self.url)
+        self.assertEqual(len(large.context["topics"]), PAGE_SIZE)
+        self.assertEqual(large.context["page"].paginator.count, 405)
+
+    def test_it_stays_small_however_many_topics_have_detainees(self):
+        # Drawn whole, 2,000 topics weighed more than the 200 KB of every page.
+        self.add_topics(2000)
+
+        response = self.client.get(self.url)
+
+        self.assertLess(len(response.content), 60_000)
+        self.assertContains(response, "2000 topics with detainees, page 1 of 40")
+
+    def test_its_paging_links_lead_to_the_next_topics_in_title_order(self):
+        topics = self.add_topics(PAGE_SIZE + 3)
+        Detainee.objects.create(name="Another prisoner").topics.add(topics[0])
+
+        first = self.client.get(self.url)
+        self.assertContains(first, 'href="?page=2"')
+        self.assertContains(first, f"{topics[0].title}</a> (2 detainees)")
+        second = self.client.get(self.url, {"page": 2})
+
+        self.assertEqual(list(second.context["topics"]), topics[PAGE_SIZE:])
+        self.assertContains(second, 'rel="prev"')
+        self.assertContains(second, "(1 detainee)")
+
+    def test_it_returns_only_the_list_and_its_paging_to_htmx(self):
+        self.add_topics(PAGE_SIZE + 1)
+
+        response = self.client.get(self.url, {"page": 2}, headers={"HX-Request": "true"})
+
+        self.assertNotContains(response, "<form")
+        self.assertContains(response, "Question 0050")
+        self.assertContains(response, 'class="pagination"')
