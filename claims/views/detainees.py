@@ -1,6 +1,7 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from claims.views.common import source_notes
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
-from crosscheck.lists import paginate, render_list
+from crosscheck.lists import page_of, paginate, render_list
 from sources.models import Source
 
 
@@ -89,14 +90,15 @@ class BoardRow:
     disagreement: str
     clashing: frozenset[int]  # ids of the claims in a contradiction
     labels: tuple[str, ...] = ()  # the sources' names, one per cell: the narrow cards' labels
+    reports: int = 0  # how many sources reported on the detainee, their columns shown or not
 
     @property
     def labelled_cells(self) -> list[tuple[str, Claim | None]]:
         return list(zip(self.labels, self.cells, strict=True))
 
-    @property
-    def reports(self) -> int:
-        return sum(cell is not None for cell in self.cells)
+    def columns(self, start: int, stop: int) -> "BoardRow":
+        """The row with the cells of the columns shown only; the agreement still weighs all."""
+        return replace(self, cells=self.cells[start:stop], labels=self.labels[start:stop])
 
 
 def status_board_rows(
@@ -144,8 +146,17 @@ def status_board_rows(
             (str(k) for k in (rules.Kind.CONTRADICTION, rules.Kind.GAP) if k in kinds), ""
         )
         labels = tuple(source.name for source in sources)
-        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing), labels))
+        reports = sum(cell is not None for cell in cells)
+        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing), labels, reports))
     return sources, rows
+
+
+# The board's page: 25 detainees by 10 sources. A hot topic's detainees are
+# reported on by up to 162 sources; 50 rows of every column weighed 250 KB
+# at 10,000 claims. The other sources are on the next pages of columns
+# (`?sources=2`), and each row's agreement weighs every source's word.
+BOARD_ROWS = 25
+BOARD_COLUMNS = 10
 
 
 @require_safe
@@ -174,11 +185,19 @@ def status_board(request: HttpRequest) -> HttpResponse:
         page, context["page_notice"] = paginate(request, topics)
         context["page"] = context["topics"] = page
     else:
-        page, context["page_notice"] = paginate(request, filterset.qs)
+        page, context["page_notice"] = paginate(request, filterset.qs, BOARD_ROWS)
         context["page"] = page
         detainees = list(page.object_list)
         renames = edits.published_edits(detainees)  # One query for the page.
         for detainee in detainees:
             detainee.published_edits = renames.get(detainee.pk, [])
-        context["sources"], context["rows"] = status_board_rows(topic, detainees)
+        sources, rows = status_board_rows(topic, detainees)
+        columns, context["columns_notice"] = page_of(
+            request, Paginator(sources, BOARD_COLUMNS), param="sources"
+        )
+        start = columns.start_index() - 1 if sources else 0
+        context["columns"] = columns
+        context["all_sources"] = sources
+        context["sources"] = list(columns.object_list)
+        context["rows"] = [row.columns(start, start + BOARD_COLUMNS) for row in rows]
     return render_list(request, "claims/status_board.html", context)

@@ -1,9 +1,11 @@
 from datetime import date, timedelta
+from unittest import mock
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from claims.models import Claim, Detainee, Topic
+from claims.views.detainees import BOARD_COLUMNS, BOARD_ROWS
 from crosscheck.lists import PAGE_SIZE
 from sources.models import Source
 from tests.cast import JanuaryCast, publish_everything
@@ -248,7 +250,7 @@ class StatusBoardQueryCountTests(TestCase):
         self.add_detainees(190, start=10)
         with self.assertNumQueries(6):
             response = self.client.get(self.url, {"topic": self.topic.slug})
-        self.assertEqual(len(response.context["rows"]), 50)
+        self.assertEqual(len(response.context["rows"]), BOARD_ROWS)
 
 
 class TopicChoicesTests(TestCase):
@@ -312,3 +314,88 @@ class TopicChoicesTests(TestCase):
         self.assertNotContains(response, "<form")
         self.assertContains(response, "Question 0050")
         self.assertContains(response, 'class="pagination"')
+
+
+class WideBoardTests(TestCase):
+    """A topic whose detainees many sources report on: the board pages its columns too."""
+
+    url = reverse("claims:status_board")
+    SOURCES = 3 * BOARD_COLUMNS + 2
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.topic = Topic.objects.create(title="Prisoners", slug="prisoners", question="Free?")
+        cls.sources = Source.objects.bulk_create(
+            Source(name=f"Monitor {n:02}", kind=Source.Kind.MONITOR) for n in range(cls.SOURCES)
+        )
+        cls.detainees = Detainee.objects.bulk_create(
+            Detainee(name=f"Prisoner {n:03}") for n in range(2 * BOARD_ROWS)
+        )
+        Detainee.topics.through.objects.bulk_create(
+            Detainee.topics.through(detainee=d, topic=cls.topic) for d in cls.detainees
+        )
+        # Every source says each is imprisoned, but the last one: released.
+        Claim.objects.bulk_create(
+            Claim(
+                source=source,
+                topic=cls.topic,
+                detainee=detainee,
+                kind="fact",
+                stance="affirms",
+                status="released" if source == cls.sources[-1] else "imprisoned",
+                quote="status",
+                summary="status",
+                stated_on=date(2015, 1, 1),
+                state=Claim.State.APPROVED,
+            )
+            for detainee in cls.detainees
+            for source in cls.sources
+        )
+        publish_everything()
+
+    def board(self, **params):
+        return self.client.get(self.url, {"topic": self.topic.slug, **params})
+
+    def test_it_shows_the_first_columns_and_weighs_every_source_in_the_agreement(self):
+        response = self.board()
+
+        self.assertEqual(response.context["sources"], self.sources[:BOARD_COLUMNS])
+        row = response.context["rows"][0]
+        self.assertEqual(len(row.cells), BOARD_COLUMNS)
+        self.assertEqual(row.reports, self.SOURCES)
+        # The one who says released is on the last page of columns, yet the row is marked.
+        self.assertEqual(row.disagreement, "contradiction")
+        self.assertContains(response, f"Sources 1–{BOARD_COLUMNS} of {self.SOURCES}, by name")
+
+    def test_its_column_links_lead_to_the_next_sources_and_keep_the_topic(self):
+        first = self.board()
+        self.assertContains(first, f'href="?topic={self.topic.slug}&amp;sources=2">Next sources')
+
+        last = self.board(sources=4)
+
+        self.assertEqual(last.context["sources"], self.sources[3 * BOARD_COLUMNS :])
+        self.assertEqual([c.source for c in last.context["rows"][0].cells], self.sources[-2:])
+        self.assertContains(last, "Previous sources")
+        self.assertNotContains(last, "Next sources")
+
+    def test_a_column_page_past_the_end_shows_the_last_with_a_notice(self):
+        response = self.board(sources=99)
+
+        self.assertEqual(response.context["columns"].number, 4)
+        self.assertContains(response, "There is no page “99”")
+
+    def test_it_runs_as_many_queries_on_any_page_of_rows_or_columns(self):
+        with self.assertNumQueries(6):
+            self.board()
+        with self.assertNumQueries(6):
+            self.board(page=2, sources=3)
+
+    def test_it_stays_small_where_every_column_of_50_rows_weighed_more_than_200_kb(self):
+        with mock.patch.multiple(
+            "claims.views.detainees", BOARD_ROWS=50, BOARD_COLUMNS=self.SOURCES
+        ):
+            old = self.board()
+        new = self.board()
+
+        self.assertGreater(len(old.content), 200_000)
+        self.assertLess(len(new.content), 100_000)
