@@ -28,6 +28,7 @@ from common import DEFAULT_DATABASE_URL, print_header, setup_django
 
 def pages() -> list[tuple[str, str]]:
     """Return (name, path) for the pages measured, chosen from the data."""
+    from django.db import connection
     from django.db.models import Count
 
     from claims.models import Conflict, Detainee, Topic
@@ -49,6 +50,12 @@ def pages() -> list[tuple[str, str]]:
     )[0]
     conflict = Conflict.objects.open().order_by("pk").values_list("pk", flat=True)[0]
     claim = Conflict.objects.open().order_by("pk").values_list("claim_a", flat=True)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c FROM (SELECT claim_a_id c FROM claims_conflict UNION ALL "
+            "SELECT claim_b_id FROM claims_conflict) x GROUP BY c ORDER BY count(*) DESC LIMIT 1"
+        )
+        busiest_claim = cursor.fetchone()[0]
     return [
         ("source page, median source", f"/sources/{median_source}/"),
         (
@@ -64,6 +71,7 @@ def pages() -> list[tuple[str, str]]:
         ("detainee page (most claims)", f"/detainees/{detainee}/"),
         ("conflict page", f"/conflicts/{conflict}/"),
         ("claim page", f"/claims/{claim}/"),
+        ("claim page, the claim in most conflicts", f"/claims/{busiest_claim}/"),
     ]
 
 
