@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # (docs/scaling.md, "Every page bounded"): with 100 claims, 20 sources and 20
 # conflicts the hottest topic weighed 465 KB at 10,000 claims, 499 KB at a
 # million, the charts and their table 199 KB of it, the source pictures 145 KB.
-SHOWN_CLAIMS = 40  # the newest, in the timeline, the range chart and the table
+SHOWN_CLAIMS = 30  # the newest, in the timeline, the range chart and the table
 SHOWN_SOURCES = 8  # those who spoke last, each with its whole current word
 SHOWN_EARLIER = 2  # per source, under "Earlier statements"
 SHOWN_CONFLICTS = 8  # the largest groups of open ones, one conflict each
