@@ -109,8 +109,9 @@ def measure(client, path: str, repeat: int) -> dict:
 def explain_sources() -> None:
     """EXPLAIN (ANALYZE, BUFFERS) the source page's conflicts query, its first page."""
     from django.db import connection
-    from django.db.models import Count
+    from django.db.models import Count, Q
 
+    from claims.models import Conflict
     from sources import views
     from sources.models import Source
 
@@ -125,16 +126,24 @@ def explain_sources() -> None:
         ("largest", by_claims[-1]),
     ):
         source = Source.objects.get(pk=pk)
-        rows = views.source_conflicts(source)[: views.SOURCE_CONFLICTS_PAGE]
-        sql, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            plan = [row[0] for row in cursor.fetchall()]
-        print(f"--- {label} source #{pk} ({n:,} claims): conflicts, first page")
-        top_buffers = next(line for line in plan if "Buffers" in line)
-        print("   ", plan[0].strip())
-        print("    top node:", top_buffers.strip())
-        print("   ", plan[-1].strip())
+        union = views.source_conflicts(source)
+        # The filter the union replaced, in the same order (issue 16).
+        speakers = Source.objects.speaking_for(source).values("pk")
+        old = Conflict.objects.filter(
+            Q(claim_a__source__in=speakers) | Q(claim_b__source__in=speakers)
+        ).order_by(*union.query.order_by)
+        for name, rows in (("OR filter (before)", old), ("union (after)", union)):
+            for what, query in (
+                ("first page", rows.for_display()[: views.SOURCE_CONFLICTS_PAGE]),
+                ("bounded count", rows.order_by().values("pk")[:10_001]),
+            ):
+                sql, params = query.query.sql_with_params()
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    plan = [row[0] for row in cursor.fetchall()]
+                top_buffers = next(line for line in plan if "Buffers" in line)
+                print(f"--- {label} source #{pk} ({n:,} claims), {name}, {what}")
+                print("    top node:", top_buffers.strip(), "|", plan[-1].strip())
 
 
 def main() -> None:
