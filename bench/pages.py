@@ -134,7 +134,8 @@ def explain_sources() -> None:
         ).order_by(*union.query.order_by)
         for name, rows in (("OR filter (before)", old), ("union (after)", union)):
             for what, query in (
-                ("first page", rows.for_display()[: views.SOURCE_CONFLICTS_PAGE]),
+                ("first page, joined", rows.for_display()[: views.SOURCE_CONFLICTS_PAGE]),
+                ("first page, ids (the page reads these)", rows.values("pk")[:20]),
                 ("bounded count", rows.order_by().values("pk")[:10_001]),
             ):
                 sql, params = query.query.sql_with_params()
