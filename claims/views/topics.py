@@ -64,7 +64,7 @@ SHOWN_CLAIMS = 30  # the newest, in the timeline, the range chart and the table
 SHOWN_SOURCES = 8  # those who spoke last, each with its whole current word
 SHOWN_EARLIER = 2  # per source, under "Earlier statements"
 SHOWN_CONFLICTS = 8  # the largest groups of open ones, one conflict each
-SHOWN_DETAINEES = 10  # by name
+SHOWN_DETAINEES = 5  # by name, each with every source's current status
 SHOWN_RESOLUTIONS = 3  # the newest, in "Where this stands" at the top
 HOME_RESOLUTIONS = 5  # the newest on any topic, on the home page
 
