@@ -9,8 +9,8 @@ neighbours on a shared machine do not inflate) and the wall time, median of
 conflicts query under EXPLAIN (ANALYZE, BUFFERS) for the median source and
 the largest.
 
-    .venv/bin/python bench/pages.py --database-url postgres://postgres@127.0.0.1:5432/crosscheck_lists_1m
-    .venv/bin/python bench/pages.py --database-url ... --explain
+    .venv/bin/python bench/inprocess_pages.py --database-url postgres://postgres@127.0.0.1:5432/crosscheck_lists_1m
+    .venv/bin/python bench/inprocess_pages.py --database-url ... --explain
 
 It creates a user `bench-moderator` in the Moderator group if there is none:
 run it on a copy of the volume database, never on crosscheck_volume itself.
