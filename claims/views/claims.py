@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
@@ -17,6 +17,9 @@ from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.lists import PAGE_SIZE, BoundedPaginator, page_of, render_list
 from sources.models import Source
+
+# How many of a claim's conflicts its page shows, in its standing and side by side.
+SHOWN_CONFLICTS = 10
 
 
 @require_safe
@@ -38,9 +41,25 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     edits.attach_edits([claim])  # A renamed detainee, a document retitled or moved.
-    conflicts = conflicts_for_display(Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)))
-    # What the top of the page says first: the open disputes, then the decisions.
-    conflicts = sorted(conflicts, key=lambda c: (not c.is_open, -c.status_changed_at.timestamp()))
+    involving = Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+    # What the top of the page says first: the open disputes, then the
+    # decisions, newest first; the first SHOWN_CONFLICTS of them, and a count.
+    # A claim at the centre of a cluster is in hundreds (each drawn side by
+    # side weighs 4 KB): the conflicts list pages through them all.
+    ordered = involving.order_by(
+        Case(When(status=Conflict.Status.OPEN, then=Value(0)), default=Value(1)),
+        "-status_changed_at",
+        "-pk",
+    )
+    conflicts = list(conflicts_for_display(ordered)[:SHOWN_CONFLICTS])
+    counted = BoundedPaginator(involving, SHOWN_CONFLICTS)
+    # Closed conflicts come newest first, so the newest resolution, which the
+    # verdict comes from, is among those shown unless it is past them.
+    resolutions = conflicts
+    if len(conflicts) == SHOWN_CONFLICTS and not any(c.is_resolved for c in conflicts):
+        resolutions = involving.filter(status=Conflict.Status.RESOLVED).order_by(
+            "-status_changed_at", "-pk"
+        )[:1]  # Read only for a claim with a verdict to publish.
     for conflict in conflicts:
         conflict.here = conflict.side_of(claim)
         conflict.other = conflict.other_side(claim)
@@ -52,11 +71,14 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "relayed_by": list(claim.relayed_by.public().select_related("source").order_by("pk")),
         "claim": claim,
         "conflicts": conflicts,
+        "conflict_count": counted.count,
+        "conflicts_capped": counted.is_capped,
         "supersedes": supersedes,
         # The canonical permalink (SITE_URL), the one the ClaimReview and feeds give.
         "citation": citation_line(claim, settings.SITE_URL + claim.get_absolute_url()),
-        # Reads the conflicts above (the template reuses them): no query of its own.
-        "claim_review": claim_review(request, claim, conflicts),
+        # Reads the conflicts above: no query of its own, unless every one shown
+        # is open or closed unresolved and more are left out (claims.claimreview).
+        "claim_review": claim_review(request, claim, resolutions),
     }
     return render(request, "claims/claim_detail.html", context)
 

@@ -1,13 +1,21 @@
 import re
 from datetime import date
 from itertools import pairwise
+from unittest import mock
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Q
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.models import Claim, Document
-from tests.cast import JanuaryCast
+from claims import detection
+from claims.models import Claim, Conflict, Document
+from claims.views.claims import SHOWN_CONFLICTS
+from sources.models import Source
+from tests.cast import JanuaryCast, publish_everything
+from tests.roles import RoleCast
 
 
 class ClaimPageTests(JanuaryCast, TestCase):
@@ -143,3 +151,86 @@ class ClaimPageTests(JanuaryCast, TestCase):
         ids = re.findall(r'\sid="([^"]+)"', body)
         self.assertEqual(len(ids), len(set(ids)))
         self.assertNotIn("style=", body)
+
+
+class ClaimInManyConflictsTests(RoleCast, JanuaryCast, TestCase):
+    """A claim many sources contradict: its page shows the first conflicts and links to all."""
+
+    def deny(self, n: int, start: int) -> None:
+        """n sources, each denying that any prisoner was released, the day Psaki said some were."""
+        # Each speaks for an outlet, as Sanchez for the CCDHRN: their cards read the notes
+        # on the outlet, so the pages compared draw the same kinds of conflict.
+        outlet = Source.objects.create(name=f"Outlet {start}", kind=Source.Kind.MEDIA)
+        voices = Source.objects.bulk_create(
+            Source(name=f"Voice {start + i:03}", kind=Source.Kind.MEDIA, affiliation=outlet)
+            for i in range(n)
+        )
+        Claim.objects.bulk_create(
+            Claim(
+                source=voice,
+                topic=self.release,
+                document=self.article,
+                kind=Claim.Kind.FACT,
+                stance=Claim.Stance.DENIES,
+                quote=f"None of them has been freed, said voice {start + i}.",
+                summary=f"None freed ({start + i})",
+                stated_on=date(2015, 1, 6),
+                state=Claim.State.APPROVED,
+            )
+            for i, voice in enumerate(voices)
+        )
+        detection.refresh_variable(self.release.pk, None)
+        publish_everything()
+
+    def get(self):
+        return self.client.get(reverse("claims:detail", args=[self.some_released.pk]))
+
+    def involving(self):
+        claim = self.some_released
+        return Conflict.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_conflicts(self):
+        self.deny(2, start=0)
+        with CaptureQueriesContext(connection) as few:
+            small = self.get()
+        self.assertLess(len(small.context["conflicts"]), SHOWN_CONFLICTS)
+
+        self.deny(60, start=2)
+        with self.assertNumQueries(len(few)):
+            large = self.get()
+        self.assertEqual(len(large.context["conflicts"]), SHOWN_CONFLICTS)
+        self.assertEqual(large.context["conflict_count"], self.involving().count())
+
+    def test_it_shows_open_ones_first_and_links_to_the_conflicts_list_for_all(self):
+        self.deny(SHOWN_CONFLICTS + 5, start=0)
+        total = self.involving().count()
+
+        response = self.get()
+
+        shown = response.context["conflicts"]
+        self.assertGreater(total, SHOWN_CONFLICTS)
+        self.assertTrue(all(c.is_open for c in shown))
+        link = f"/conflicts/?claim={self.some_released.pk}&amp;status=any"
+        self.assertContains(response, f'The first {SHOWN_CONFLICTS} of {total}: <a href="{link}">')
+        listed = self.client.get(f"/conflicts/?claim={self.some_released.pk}&status=any")
+        self.assertEqual(listed.context["page"].paginator.count, total)
+
+    def test_it_stays_small_where_every_conflict_side_by_side_weighed_more_than_200_kb(self):
+        self.deny(80, start=0)
+
+        with mock.patch("claims.views.claims.SHOWN_CONFLICTS", 10_000):
+            old = self.get()
+        new = self.get()
+
+        self.assertGreater(len(old.content), 200_000)
+        self.assertLess(len(new.content), 80_000)
+
+    def test_the_verdict_still_comes_from_the_newest_resolution_past_the_conflicts_shown(self):
+        self.deny(SHOWN_CONFLICTS + 5, start=0)
+        gap = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
+        gap.resolve(by=self.moderator, outcome=Conflict.Outcome.A_RIGHT, rationale="The list")
+
+        response = self.get()
+
+        self.assertNotIn(gap, response.context["conflicts"])  # open ones fill the list
+        self.assertContains(response, "application/ld+json")

@@ -1,12 +1,14 @@
 import re
 from datetime import date, timedelta
 from itertools import pairwise
+from unittest import mock
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from claims import detection
 from claims.models import Claim, Detainee
+from claims.views.detainees import SHOWN_DETAINEE_CLAIMS
 from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast, publish_everything
 
@@ -186,7 +188,41 @@ class DetaineePageTests(JanuaryCast, TestCase):
             large = self.get()
 
         self.assertEqual(len(small.context["claims"]), 3 + 10)
-        self.assertEqual(len(large.context["claims"]), 3 + 200)
+        self.assertEqual(len(large.context["claims"]), SHOWN_DETAINEE_CLAIMS)
+        self.assertEqual(large.context["claim_count"], 3 + 200)
+
+    def test_it_shows_the_newest_claims_and_links_to_the_claims_list_for_all(self):
+        self.add_reports(SHOWN_DETAINEE_CLAIMS + 20, start=0)
+        total = Claim.objects.public().filter(detainee=self.prisoner).count()
+
+        response = self.get()
+
+        shown = response.context["claims"]
+        newest = Claim.objects.public().filter(detainee=self.prisoner).order_by("stated_on", "pk")
+        self.assertEqual(shown, list(newest)[-SHOWN_DETAINEE_CLAIMS:])
+        link = f"/claims/?detainee={self.prisoner.pk}"
+        self.assertContains(response, f'<a href="{link}">All {total} are on the claims list</a>')
+        listed = self.client.get(link)
+        self.assertEqual(listed.context["page"].paginator.count, total)
+        # Every claim still counts in each source's latest status: the freed and held ones
+        # are older than those shown.
+        self.assertNotIn(self.held, shown)
+        self.assertIn(self.sanchez, self.rows(response))
+
+    def test_it_stays_small_where_every_claim_as_a_card_weighed_more_than_200_kb(self):
+        self.add_reports(150, start=0)
+
+        with mock.patch.multiple(
+            "claims.views.detainees",
+            SHOWN_DETAINEE_CLAIMS=1000,
+            SHOWN_DETAINEE_MARKS=1000,
+            SHOWN_DETAINEE_LINES=10_000,
+        ):
+            old = self.get()
+        new = self.get()
+
+        self.assertGreater(len(old.content), 200_000)
+        self.assertLess(len(new.content), 150_000)
 
     def add_reports(self, n: int, *, start: int) -> None:
         """Add n approved status reports from n / 10 new sources, each with a note."""
@@ -208,6 +244,7 @@ class DetaineePageTests(JanuaryCast, TestCase):
                 status=statuses[i % 3],
                 quote=f"Report {start + i}",
                 summary=f"Report {start + i}",
+                document=self.article,  # every card cites one: its edits are read
                 stated_on=date(2015, 1, 1) + timedelta(days=i % 30),
                 state=Claim.State.APPROVED,
             )

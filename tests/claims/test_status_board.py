@@ -1,9 +1,12 @@
 from datetime import date, timedelta
+from unittest import mock
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from claims.models import Claim, Detainee, Topic
+from claims.views.detainees import BOARD_COLUMNS, BOARD_ROWS
+from crosscheck.lists import PAGE_SIZE
 from sources.models import Source
 from tests.cast import JanuaryCast, publish_everything
 
@@ -247,4 +250,152 @@ class StatusBoardQueryCountTests(TestCase):
         self.add_detainees(190, start=10)
         with self.assertNumQueries(6):
             response = self.client.get(self.url, {"topic": self.topic.slug})
-        self.assertEqual(len(response.context["rows"]), 50)
+        self.assertEqual(len(response.context["rows"]), BOARD_ROWS)
+
+
+class TopicChoicesTests(TestCase):
+    """Without a topic the board offers the topics with detainees, 50 a page."""
+
+    url = reverse("claims:status_board")
+
+    def add_topics(self, count, start=0):
+        topics = Topic.objects.bulk_create(
+            Topic(title=f"Question {start + n:04}", slug=f"q-{start + n}", question="Who?")
+            for n in range(count)
+        )
+        detainee = Detainee.objects.create(name=f"Prisoner {start}")
+        detainee.topics.add(*topics)
+        # A topic without detainees is not offered.
+        Topic.objects.create(title=f"Empty {start}", slug=f"empty-{start}", question="?")
+        publish_everything()
+        return topics
+
+    def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_topics(self):
+        # 1. count of the topics with detainees (bounded), 2. their page with
+        # each one's count, 3. the topic choices of the form.
+        self.add_topics(5)
+        with self.assertNumQueries(3):
+            small = self.client.get(self.url)
+        self.assertEqual(len(small.context["topics"]), 5)
+
+        self.add_topics(400, start=5)
+        with self.assertNumQueries(3):
+            large = self.client.get(self.url)
+        self.assertEqual(len(large.context["topics"]), PAGE_SIZE)
+        self.assertEqual(large.context["page"].paginator.count, 405)
+
+    def test_it_stays_small_however_many_topics_have_detainees(self):
+        # Drawn whole, 2,000 topics weighed more than the 200 KB of every page.
+        self.add_topics(2000)
+
+        response = self.client.get(self.url)
+
+        self.assertLess(len(response.content), 60_000)
+        self.assertContains(response, "2000 topics with detainees, page 1 of 40")
+
+    def test_its_paging_links_lead_to_the_next_topics_in_title_order(self):
+        topics = self.add_topics(PAGE_SIZE + 3)
+        Detainee.objects.create(name="Another prisoner").topics.add(topics[0])
+
+        first = self.client.get(self.url)
+        self.assertContains(first, 'href="?page=2"')
+        self.assertContains(first, f"{topics[0].title}</a> (2 detainees)")
+        second = self.client.get(self.url, {"page": 2})
+
+        self.assertEqual(list(second.context["topics"]), topics[PAGE_SIZE:])
+        self.assertContains(second, 'rel="prev"')
+        self.assertContains(second, "(1 detainee)")
+
+    def test_it_returns_only_the_list_and_its_paging_to_htmx(self):
+        self.add_topics(PAGE_SIZE + 1)
+
+        response = self.client.get(self.url, {"page": 2}, headers={"HX-Request": "true"})
+
+        self.assertNotContains(response, "<form")
+        self.assertContains(response, "Question 0050")
+        self.assertContains(response, 'class="pagination"')
+
+
+class WideBoardTests(TestCase):
+    """A topic whose detainees many sources report on: the board pages its columns too."""
+
+    url = reverse("claims:status_board")
+    SOURCES = 3 * BOARD_COLUMNS + 2
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.topic = Topic.objects.create(title="Prisoners", slug="prisoners", question="Free?")
+        cls.sources = Source.objects.bulk_create(
+            Source(name=f"Monitor {n:02}", kind=Source.Kind.MONITOR) for n in range(cls.SOURCES)
+        )
+        cls.detainees = Detainee.objects.bulk_create(
+            Detainee(name=f"Prisoner {n:03}") for n in range(2 * BOARD_ROWS)
+        )
+        Detainee.topics.through.objects.bulk_create(
+            Detainee.topics.through(detainee=d, topic=cls.topic) for d in cls.detainees
+        )
+        # Every source says each is imprisoned, but the last one: released.
+        Claim.objects.bulk_create(
+            Claim(
+                source=source,
+                topic=cls.topic,
+                detainee=detainee,
+                kind="fact",
+                stance="affirms",
+                status="released" if source == cls.sources[-1] else "imprisoned",
+                quote="status",
+                summary="status",
+                stated_on=date(2015, 1, 1),
+                state=Claim.State.APPROVED,
+            )
+            for detainee in cls.detainees
+            for source in cls.sources
+        )
+        publish_everything()
+
+    def board(self, **params):
+        return self.client.get(self.url, {"topic": self.topic.slug, **params})
+
+    def test_it_shows_the_first_columns_and_weighs_every_source_in_the_agreement(self):
+        response = self.board()
+
+        self.assertEqual(response.context["sources"], self.sources[:BOARD_COLUMNS])
+        row = response.context["rows"][0]
+        self.assertEqual(len(row.cells), BOARD_COLUMNS)
+        self.assertEqual(row.reports, self.SOURCES)
+        # The one who says released is on the last page of columns, yet the row is marked.
+        self.assertEqual(row.disagreement, "contradiction")
+        self.assertContains(response, f"Sources 1–{BOARD_COLUMNS} of {self.SOURCES}, by name")
+
+    def test_its_column_links_lead_to_the_next_sources_and_keep_the_topic(self):
+        first = self.board()
+        self.assertContains(first, f'href="?topic={self.topic.slug}&amp;sources=2">Next sources')
+
+        last = self.board(sources=4)
+
+        self.assertEqual(last.context["sources"], self.sources[3 * BOARD_COLUMNS :])
+        self.assertEqual([c.source for c in last.context["rows"][0].cells], self.sources[-2:])
+        self.assertContains(last, "Previous sources")
+        self.assertNotContains(last, "Next sources")
+
+    def test_a_column_page_past_the_end_shows_the_last_with_a_notice(self):
+        response = self.board(sources=99)
+
+        self.assertEqual(response.context["columns"].number, 4)
+        self.assertContains(response, "There is no page “99”")
+
+    def test_it_runs_as_many_queries_on_any_page_of_rows_or_columns(self):
+        with self.assertNumQueries(6):
+            self.board()
+        with self.assertNumQueries(6):
+            self.board(page=2, sources=3)
+
+    def test_it_stays_small_where_every_column_of_50_rows_weighed_more_than_200_kb(self):
+        with mock.patch.multiple(
+            "claims.views.detainees", BOARD_ROWS=50, BOARD_COLUMNS=self.SOURCES
+        ):
+            old = self.board()
+        new = self.board()
+
+        self.assertGreater(len(old.content), 200_000)
+        self.assertLess(len(new.content), 100_000)

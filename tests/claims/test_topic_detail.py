@@ -1,6 +1,7 @@
 import re
 from datetime import date, timedelta
 from itertools import pairwise
+from unittest import mock
 
 from django.test import TestCase
 from django.urls import reverse
@@ -383,10 +384,15 @@ class LongTopicTests(JanuaryCast, TestCase):
 
         shown = response.context["conflicts"]
         self.assertEqual([c.pk for c in shown], [cluster.ids[0] for cluster in clusters])
-        # 101 open conflicts, in clusters few enough to show them all: no notice.
-        self.assertEqual(sum(cluster.size for cluster in clusters), total)
+        # 101 open conflicts, in more clusters than are shown: the notice says
+        # how many the shown ones stand for and links to them all.
+        clustered = sum(cluster.size for cluster in clusters)
+        self.assertLess(clustered, total)
         self.assertGreater(total, len(shown))
-        self.assertNotContains(response, "The largest")
+        self.assertContains(
+            response,
+            f"The largest {SHOWN_CONFLICTS} groups ({clustered} of the {total} open conflicts",
+        )
         self.assertContains(response, "claims</strong>: the newest below.")
         self.assertContains(response, f'href="/conflicts/?topic={self.release.slug}"')
         self.assertContains(response, f'<a href="#open-conflicts">Open conflicts ({total})</a>')
@@ -468,3 +474,61 @@ def add_claims(
     Claim.objects.bulk_create(claims)
     detection.refresh_variable(topic.pk, None)
     detection.refresh_variable(topic.pk, prisoner.pk)
+
+
+class HotTopicSizeTests(JanuaryCast, TestCase):
+    """The hottest topic's page stays under 200 KB: its lists are bounded and link to the rest."""
+
+    BOUND = 200_000
+    OLD_BOUNDS = {
+        "SHOWN_CLAIMS": 100,
+        "SHOWN_SOURCES": 20,
+        "SHOWN_EARLIER": 3,
+        "SHOWN_CONFLICTS": 20,
+        "SHOWN_DETAINEES": 20,
+    }
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        add_claims(cls.release, 600, start=0, sources=30)
+        # Quotes as long as a wire story's sentence, as the generated volume's.
+        Claim.objects.filter(topic=cls.release).update(
+            quote="The families said on Friday that they had not heard from them since the "
+            "protests, and that the authorities would not say where they were being held."
+        )
+        Detainee.topics.through.objects.bulk_create(
+            Detainee.topics.through(detainee=d, topic=cls.release)
+            for d in Detainee.objects.bulk_create(
+                Detainee(name=f"Prisoner {n:03}") for n in range(30)
+            )
+        )
+        publish_everything()
+
+    def get(self):
+        return self.client.get(reverse("claims:topic", args=[self.release.slug]))
+
+    def test_the_page_is_under_200_kb_where_the_old_bounds_made_it_heavier(self):
+        with mock.patch.multiple("claims.views.topics", **self.OLD_BOUNDS):
+            old = self.get()
+        new = self.get()
+
+        self.assertGreater(len(old.content), self.BOUND)
+        self.assertLess(len(new.content), self.BOUND)
+
+    def test_what_a_reader_needs_comes_first_and_each_list_links_to_all_of_it(self):
+        body = self.get().content.decode()
+        order = [
+            body.index('id="where-this-stands"'),
+            body.index('id="at-a-glance"'),
+            body.index('id="open-conflicts"'),
+            body.index('id="picture"'),
+            body.index('id="detainees"'),
+        ]
+        slug = self.release.slug
+
+        self.assertEqual(order, sorted(order))
+        self.assertIn(f'href="/claims/?topic={slug}">All ', body)
+        self.assertIn(f'href="/conflicts/?topic={slug}">All ', body)
+        self.assertIn(f'href="/claims/?topic={slug}&amp;sort=source">Every source', body)
+        self.assertIn(f'href="/detainees/board/?topic={slug}">The status board', body)
