@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api import conventions, docs, views
+from api import conventions, docs, views, watching
 
 app_name = "api"
 
@@ -13,6 +13,9 @@ router.register("topics", views.TopicViewSet, basename="topic")
 router.register("detainees", views.DetaineeViewSet, basename="detainee")
 router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("conflicts", views.ConflictViewSet, basename="conflict")
+# One's own watches and notifications (api/watching.py): logged in only.
+router.register("watches", watching.WatchViewSet, basename="watch")
+router.register("notifications", watching.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="schema"),

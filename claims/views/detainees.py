@@ -13,6 +13,7 @@ from claims.filters import DetaineeFilterSet, StatusBoardFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
 from claims.views import past, pictures
 from claims.views.common import source_notes
+from claims.voices import organisations_from
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
@@ -79,6 +80,59 @@ def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/detainee_detail.html", context)
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """One status a detainee's row reports, and the organisations whose current word says so."""
+
+    value: str  # as the cells show it: "Released", "not released"
+    organisations: tuple[str, ...]  # short names (first alias, else name), by name
+
+    @property
+    def count(self) -> int:
+        return len(self.organisations)
+
+
+def confirmations(
+    cells: list[Claim | None], organisation_of: dict[int, int], short: dict[int, str]
+) -> tuple[Confirmation, ...]:
+    """Group a row's reporting cells by the status they report, counting organisations.
+
+    A cell that declines to say or has no information confirms nothing. A
+    relay speaks for the source it relays (claims.conflicts, "Relays"), so
+    the wire report repeating the State Department counts as the U.S.
+    government, once however many of its voices said so (one voice per
+    organisation). Most-confirmed status first, then by name.
+    """
+    by_value: dict[str, set[str]] = {}
+    for cell in cells:
+        value = cell.value_display() if cell is not None else ""
+        if not value or not rules.is_compared(cell.facts):
+            continue
+        speaker = cell.relays_source_id or cell.source_id
+        organisation = organisation_of.get(speaker, speaker)
+        name = short.get(organisation) or cell.source.name
+        by_value.setdefault(value[:1].upper() + value[1:], set()).add(name)
+    ranked = sorted(by_value.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple(Confirmation(value, tuple(sorted(names))) for value, names in ranked)
+
+
+def organisation_names(claims) -> tuple[dict[int, int], dict[int, str]]:
+    """Return (each speaker's organisation, each organisation's short name) for the board.
+
+    The speakers are joined to the cells; only whom they speak for, level by
+    level, is asked of the database (claims.voices): no query when no
+    speaker speaks for anyone, one per level above otherwise.
+    """
+    claims = list(claims)
+    short: dict[int, str] = {}
+    organisation_of = organisations_from([c.source for c in claims], {}, short)
+    stand_ins = {c.relays_source_id for c in claims} - {None} - set(organisation_of)
+    if stand_ins:  # A relay whose relayed source says nothing on the board itself.
+        relayed = Source.objects.filter(pk__in=stand_ins).only("name", "affiliation", "aliases")
+        organisation_of |= organisations_from(relayed, {}, short)
+    return organisation_of, short
+
+
 @dataclass
 class BoardRow:
     """One detainee on the status board: each source's latest word, and whether they clash."""
@@ -89,6 +143,8 @@ class BoardRow:
     disagreement: str
     clashing: frozenset[int]  # ids of the claims in a contradiction
     labels: tuple[str, ...] = ()  # the sources' names, one per cell: the narrow cards' labels
+    # Who confirms what (issue 14): each status reported, with the organisations reporting it.
+    confirmers: tuple[Confirmation, ...] = ()
 
     @property
     def labelled_cells(self) -> list[tuple[str, Claim | None]]:
@@ -102,7 +158,10 @@ class BoardRow:
 def status_board_rows(
     topic: Topic, detainees: list[Detainee]
 ) -> tuple[list[Source], list[BoardRow]]:
-    """Return the board's columns (sources, by name) and one row per detainee, in one query.
+    """Return the board's columns (sources, by name) and one row per detainee.
+
+    One query for the cells, and the organisations' (`organisation_names`),
+    whatever the number of rows.
 
     A cell is the source's latest approved fact claim on (topic, detainee):
     latest by `stated_on`, then `as_of`, as DESIGN.md orders a source's
@@ -124,6 +183,7 @@ def status_board_rows(
         claim.topic = topic  # value_display reads the topic's quantity label
         latest[(claim.detainee_id, claim.source_id)] = claim
     sources = sorted({c.source for c in latest.values()}, key=lambda s: (s.name, s.pk))
+    organisation_of, short = organisation_names(latest.values())
     topic_rules = topic.rules
     rows = []
     for detainee in detainees:
@@ -144,7 +204,8 @@ def status_board_rows(
             (str(k) for k in (rules.Kind.CONTRADICTION, rules.Kind.GAP) if k in kinds), ""
         )
         labels = tuple(source.name for source in sources)
-        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing), labels))
+        confirmed = confirmations(cells, organisation_of, short)
+        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing), labels, confirmed))
     return sources, rows
 
 
