@@ -156,7 +156,7 @@ class BoardRow:
 
 
 def status_board_rows(
-    topic: Topic, detainees: list[Detainee]
+    topic: Topic, detainees: list[Detainee], claims=None
 ) -> tuple[list[Source], list[BoardRow]]:
     """Return the board's columns (sources, by name) and one row per detainee.
 
@@ -171,13 +171,14 @@ def status_board_rows(
     each source's latest word, however far apart, and shows the dates so the
     reader can judge.
     """
-    claims = (
-        Claim.objects.public()
-        .current()
-        .filter(topic=topic, detainee__in=detainees, kind=Claim.Kind.FACT)
-        .select_related("source")
-        .order_by("stated_on", Coalesce("as_of", "stated_on"), "pk")
-    )
+    if claims is None:  # Today's; the past board passes those known then (past.board_claims).
+        claims = (
+            Claim.objects.public()
+            .current()
+            .filter(topic=topic, detainee__in=detainees, kind=Claim.Kind.FACT)
+            .select_related("source")
+            .order_by("stated_on", Coalesce("as_of", "stated_on"), "pk")
+        )
     latest: dict[tuple[int, int], Claim] = {}
     for claim in claims:
         claim.topic = topic  # value_display reads the topic's quantity label
@@ -218,6 +219,10 @@ def status_board(request: HttpRequest) -> HttpResponse:
         queryset=Detainee.objects.visible_to(request.user).order_by("name", "pk"),
         request=request,
     )
+    try:
+        day = past.asked_day(request)
+    except past.BadDate as problem:
+        return past.bad_date(request, str(problem), request.path)
     filterset.is_valid()
     topic = filterset.form.cleaned_data.get("topic")
     context = {"filterset": filterset, "topic": topic}
@@ -235,5 +240,10 @@ def status_board(request: HttpRequest) -> HttpResponse:
         renames = edits.published_edits(detainees)  # One query for the page.
         for detainee in detainees:
             detainee.published_edits = renames.get(detainee.pk, [])
-        context["sources"], context["rows"] = status_board_rows(topic, detainees)
+        if day is None:
+            context["sources"], context["rows"] = status_board_rows(topic, detainees)
+        else:  # "What we knew when": the cells from history only (claims/views/past.py).
+            claims = past.board_claims(topic, detainees, day)
+            context["sources"], context["rows"] = status_board_rows(topic, detainees, claims)
+            context.update(past.board_context(request, topic, day))
     return render_list(request, "claims/status_board.html", context)

@@ -219,6 +219,14 @@ def counted_reports(counts_status: str) -> Q:
     return pairs
 
 
+def named_label(topic: Topic) -> str:
+    """Return "Named releases reported", or "Named persons reported <status>"."""
+    released = rules.status_leaves(topic.counts_status) <= rules.status_leaves("released")
+    if released:
+        return "Named releases reported"
+    return f"Named persons reported {topic.get_counts_status_display().lower()}"
+
+
 def named_count(topic: Topic) -> NamedCount | None:
     """Return the derived count beside the aggregate claims: "named releases reported: 3 of 53".
 
@@ -235,12 +243,7 @@ def named_count(topic: Topic) -> NamedCount | None:
     """
     if not topic.rules.counts_status:
         return None
-    released = rules.status_leaves(topic.counts_status) <= rules.status_leaves("released")
-    label = (
-        "Named releases reported"
-        if released
-        else f"Named persons reported {topic.get_counts_status_display().lower()}"
-    )
+    label = named_label(topic)
     live = Claim.objects.approved().filter(
         counted_reports(topic.counts_status),
         topic=topic,
