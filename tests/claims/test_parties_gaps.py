@@ -207,7 +207,8 @@ class BoardConfirmersTests(DemoCase):
     def test_the_row_shows_the_confirmers(self):
         response = self.board()
         self.assertContains(
-            response, '<li><span class="confirmed-value">Released</span>: U.S. government</li>'
+            response,
+            '<li><span class="confirmed-value">Released</span>, confirmed by U.S. government</li>',
         )
 
 
