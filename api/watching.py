@@ -17,8 +17,9 @@ The API of watching (docs/watching.md): one's own watches and notifications.
 - `GET /api/notifications/` lists one's notifications, newest first, read
   and unread (`read_at` null), with the one-line summary the page shows.
   `POST /api/notifications/{id}/read/` marks one read (idempotent: a read
-  one keeps its first `read_at`); `POST /api/notifications/read_all/` marks
-  every unread one read and says how many. Neither takes a body.
+  one keeps its first `read_at`; no body); `POST /api/notifications/read/`
+  with `{"all": true}` or `{"notifications": [ids]}` marks every unread one,
+  or those named (one's own only), read and says how many.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ MODELS = {"topic": Topic, "detainee": Detainee, "source": Source, "conflict": Co
 
 NOT_LOGGED_IN = OpenApiResponse(DetailSerializer, description="Not logged in (no or bad token).")
 NOT_FOUND = OpenApiResponse(DetailSerializer, description="No such record, or not yours.")
+TOO_LARGE = OpenApiResponse(
+    DetailSerializer,
+    description="The body is larger than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+)
+PAGE_PAST_LAST = OpenApiResponse(DetailSerializer, description="A page past the last.")
 ERRORS = OpenApiResponse(
     {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     description="The body is refused: the messages by field.",
@@ -121,10 +127,30 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 MARKED = inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()})
+LARGEST = 2**63 - 1
+
+
+class ReadBodySerializer(serializers.Serializer):
+    """Which notifications to mark read: every unread one, or those named."""
+
+    all = serializers.BooleanField(required=False, help_text="true: every unread one.")
+    notifications = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=LARGEST),
+        required=False,
+        max_length=500,
+        help_text="The ids to mark read (one's own; others are ignored).",
+    )
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: WatchSerializer(many=True), 401: NOT_LOGGED_IN}),
+    list=extend_schema(
+        responses={
+            200: WatchSerializer(many=True),
+            400: ERRORS,
+            401: NOT_LOGGED_IN,
+            404: PAGE_PAST_LAST,
+        }
+    ),
     retrieve=extend_schema(responses={200: WatchSerializer, 401: NOT_LOGGED_IN, 404: NOT_FOUND}),
     create=extend_schema(
         request=WatchBodySerializer,
@@ -134,6 +160,7 @@ MARKED = inline_serializer("NotificationsMarked", {"marked": serializers.Integer
             400: ERRORS,
             401: NOT_LOGGED_IN,
             404: NOT_FOUND,
+            413: TOO_LARGE,
         },
     ),
     destroy=extend_schema(
@@ -194,12 +221,28 @@ class WatchViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: NotificationSerializer(many=True), 401: NOT_LOGGED_IN}),
+    list=extend_schema(
+        responses={
+            200: NotificationSerializer(many=True),
+            400: ERRORS,
+            401: NOT_LOGGED_IN,
+            404: PAGE_PAST_LAST,
+        }
+    ),
     read=extend_schema(
         request=None,
-        responses={200: NotificationSerializer, 400: ERRORS, 401: NOT_LOGGED_IN, 404: NOT_FOUND},
+        responses={
+            200: NotificationSerializer,
+            400: ERRORS,
+            401: NOT_LOGGED_IN,
+            404: NOT_FOUND,
+            413: TOO_LARGE,
+        },
     ),
-    read_all=extend_schema(request=None, responses={200: MARKED, 400: ERRORS, 401: NOT_LOGGED_IN}),
+    read_many=extend_schema(
+        request=ReadBodySerializer,
+        responses={200: MARKED, 400: ERRORS, 401: NOT_LOGGED_IN, 413: TOO_LARGE},
+    ),
 )
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """One's notifications, newest first; mark one, or all, read. Nothing is deleted."""
@@ -230,10 +273,20 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             found = self.get_queryset().get(pk=found.pk)
         return Response(self.get_serializer(found).data)
 
-    @action(detail=False, methods=["post"])
-    def read_all(self, request):
-        """Mark every unread notification read; answer how many."""
-        if request.data:
-            return Response(no_body(request.data), status=status.HTTP_400_BAD_REQUEST)
-        marked = Notification.objects.filter(user=request.user).unread().update(read_at=now())
-        return Response({"marked": marked})
+    @action(detail=False, methods=["post"], url_path="read", url_name="read-many")
+    def read_many(self, request):
+        """Mark read every unread notification (`all`), or those named (`notifications`)."""
+        unknown = {k: ["Unknown field."] for k in request.data if k not in ("all", "notifications")}
+        body = ReadBodySerializer(data=request.data)
+        if unknown or not body.is_valid():
+            return Response({**({} if unknown else body.errors), **unknown}, status=400)
+        chosen = body.validated_data
+        if bool(chosen.get("all")) == ("notifications" in chosen):
+            return Response(
+                {"non_field_errors": ["Send either `all: true` or `notifications`, not both."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        unread = Notification.objects.filter(user=request.user).unread()
+        if not chosen.get("all"):
+            unread = unread.filter(pk__in=chosen["notifications"])
+        return Response({"marked": unread.update(read_at=now())})

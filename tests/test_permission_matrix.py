@@ -450,8 +450,8 @@ API_MATRIX = [
     ("api:notification-list", (),                  "POST",   401, 405, 405, 405, 405, 405, 405),
     ("api:notification-read", ("readers_note",),   "GET",    401, 405, 405, 405, 405, 405, 405),
     ("api:notification-read", ("readers_note",),   "POST",   401, 200, 404, 404, 404, 404, 404),
-    ("api:notification-read-all", (),              "GET",    401, 405, 405, 405, 405, 405, 405),
-    ("api:notification-read-all", (),              "POST",   401, 200, 200, 200, 200, 200, 200),
+    ("api:notification-read-many", (),             "GET",    401, 405, 405, 405, 405, 405, 405),
+    ("api:notification-read-many", (),             "POST",   401, 200, 200, 200, 200, 200, 200),
 ]
 # fmt: on
 
@@ -467,6 +467,7 @@ API_DATA = {
     "api:note-hide": {"reason": "Wrong source"},
     # The reader watches the topic already (200); the others start watching it (201).
     "api:watch-list": {"kind": "topic", "target": "release_pk"},
+    "api:notification-read-many": {"all": True},
 }
 
 

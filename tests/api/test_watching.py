@@ -117,12 +117,32 @@ class WatchingApiTests(RoleCast, JanuaryCast, TestCase):
         theirs.refresh_from_db()
         self.assertIsNone(theirs.read_at)
 
-    def test_read_all_marks_ones_own_unread_only(self):
+    def read_many(self, body):
+        url = reverse("api:notification-read-many")
+        return self.client.post(url, body, content_type="application/json")
+
+    def test_marking_all_read_marks_ones_own_unread_only(self):
         self.notify(self.reader), self.notify(self.reader), self.notify(self.editor)
         self.client.force_login(self.reader)
-        self.assertEqual(self.post(reverse("api:notification-read-all")).json(), {"marked": 2})
-        self.assertEqual(self.post(reverse("api:notification-read-all")).json(), {"marked": 0})
+        self.assertEqual(self.read_many({"all": True}).json(), {"marked": 2})
+        self.assertEqual(self.read_many({"all": True}).json(), {"marked": 0})
         self.assertEqual(Notification.objects.unread().get().user, self.editor)
+
+    def test_marking_those_named_ignores_anothers(self):
+        mine, other, theirs = (
+            self.notify(self.reader),
+            self.notify(self.reader),
+            self.notify(self.editor),
+        )
+        self.client.force_login(self.reader)
+        self.assertEqual(
+            self.read_many({"notifications": [mine.pk, theirs.pk]}).json(), {"marked": 1}
+        )
+        self.assertEqual(
+            set(Notification.objects.unread().values_list("pk", flat=True)), {other.pk, theirs.pk}
+        )
+        self.assertEqual(self.read_many({}).status_code, 400, "all or some: say which")
+        self.assertEqual(self.read_many({"every": True}).json(), {"every": ["Unknown field."]})
 
     def test_the_actions_take_no_body(self):
         note = self.notify(self.reader)
@@ -142,7 +162,7 @@ class WatchingApiTests(RoleCast, JanuaryCast, TestCase):
             ("/api/watches/{id}/", "delete"),
             ("/api/notifications/", "get"),
             ("/api/notifications/{id}/read/", "post"),
-            ("/api/notifications/read_all/", "post"),
+            ("/api/notifications/read/", "post"),
         ):
             with self.subTest(path=path, method=method):
                 operation = schema["paths"][path][method]
