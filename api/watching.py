@@ -72,6 +72,19 @@ def whole_number(pk) -> int:
     raise NotFound
 
 
+def flat(errors: dict) -> dict[str, list[str]]:
+    """Return a serializer's errors in the API's one shape, a list of messages per field.
+
+    A list's errors come by item (`{"3": [...]}`): each message names its item.
+    """
+    shaped = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            messages = [f"Item {int(i) + 1}: {m}" for i, item in messages.items() for m in item]
+        shaped[name] = [str(m) for m in messages]
+    return shaped
+
+
 def no_body(payload: dict) -> dict[str, list[str]]:
     return {name: ["Unknown field: this action takes no body."] for name in payload}
 
@@ -202,7 +215,7 @@ class WatchViewSet(
         unknown = {k: ["Unknown field."] for k in request.data if k not in ("kind", "target")}
         body = WatchBodySerializer(data=request.data)
         if unknown or not body.is_valid():
-            return Response({**(body.errors if not unknown else {}), **unknown}, status=400)
+            return Response({**(flat(body.errors) if not unknown else {}), **unknown}, status=400)
         kind, pk = body.validated_data["kind"], body.validated_data["target"]
         model = MODELS[kind]
         objects = model.objects
@@ -279,7 +292,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         unknown = {k: ["Unknown field."] for k in request.data if k not in ("all", "notifications")}
         body = ReadBodySerializer(data=request.data)
         if unknown or not body.is_valid():
-            return Response({**({} if unknown else body.errors), **unknown}, status=400)
+            return Response({**({} if unknown else flat(body.errors)), **unknown}, status=400)
         chosen = body.validated_data
         if bool(chosen.get("all")) == ("notifications" in chosen):
             return Response(

@@ -143,6 +143,15 @@ class WatchingApiTests(RoleCast, JanuaryCast, TestCase):
         )
         self.assertEqual(self.read_many({}).status_code, 400, "all or some: say which")
         self.assertEqual(self.read_many({"every": True}).json(), {"every": ["Unknown field."]})
+        too_large = self.read_many({"notifications": [1, 2**63]}).json()
+        self.assertEqual(
+            too_large,
+            {
+                "notifications": [
+                    "Item 2: Ensure this value is less than or equal to 9223372036854775807."
+                ]
+            },
+        )
 
     def test_the_actions_take_no_body(self):
         note = self.notify(self.reader)
