@@ -253,6 +253,7 @@ class WatchViewSet(
         },
     ),
     read_many=extend_schema(
+        operation_id="notifications_read_many",
         request=ReadBodySerializer,
         responses={200: MARKED, 400: ERRORS, 401: NOT_LOGGED_IN, 413: TOO_LARGE},
     ),
