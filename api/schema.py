@@ -32,13 +32,17 @@ from claims.filters import SearchField
 
 READ_METHODS = ("get", "head")
 WRITE_METHODS = ("post", "put", "patch", "delete")
+LOGIN_ONLY = ("/api/watches/", "/api/notifications/")
 
 
 def truths(result: dict, generator, request, public) -> dict:
     """Add what drf-spectacular does not say: auth per method, closed bodies, choices, links."""
     paths = result.get("paths", {})
-    for operations in paths.values():
+    for path, operations in paths.items():
         for method, operation in operations.items():
+            # One's own watches and notifications need a login to read too (api/watching.py).
+            if path.startswith(LOGIN_ONLY):
+                continue
             if method in READ_METHODS and not settings.READING_REQUIRES_LOGIN:
                 security = operation.setdefault("security", [])
                 if {} not in security:

@@ -104,8 +104,19 @@ class DocumentRefSerializer(Planned, serializers.ModelSerializer):
         fields = ["id", "title", "url"]
 
 
+class RecordSerializer(serializers.Serializer):
+    """One side of a track record (sources.models.Record)."""
+
+    claims = serializers.IntegerField(read_only=True, help_text="Approved claims.")
+    confirmed = serializers.IntegerField(read_only=True)
+    refuted = serializers.IntegerField(read_only=True)
+    reliability = serializers.FloatField(
+        read_only=True, help_text=f"{Source.RELIABILITY_FORMULA}, from this side's counts."
+    )
+
+
 class SourceSerializer(serializers.ModelSerializer):
-    """A source with its track record (Source.objects.with_record())."""
+    """A source with its track record (Source.objects.with_record() and with_party_record())."""
 
     affiliation = SourceRefSerializer(read_only=True, allow_null=True)
     claim_count = serializers.IntegerField(read_only=True)
@@ -114,6 +125,17 @@ class SourceSerializer(serializers.ModelSerializer):
     open_conflict_count = serializers.IntegerField(read_only=True)
     reliability = serializers.FloatField(
         read_only=True, help_text=f"{Source.RELIABILITY_FORMULA}, from the counts beside it."
+    )
+    as_party = RecordSerializer(
+        source="party_record",
+        read_only=True,
+        help_text="The claims on topics to which the source, or whom it speaks for, is a "
+        "current party (issue 14, interested parties).",
+    )
+    as_independent = RecordSerializer(
+        source="independent_record",
+        read_only=True,
+        help_text="Every other approved claim: the record minus `as_party`.",
     )
 
     seen_version = serializers.IntegerField(
@@ -139,6 +161,8 @@ class SourceSerializer(serializers.ModelSerializer):
             "refuted_count",
             "open_conflict_count",
             "reliability",
+            "as_party",
+            "as_independent",
             "created_at",
             "updated_at",
         ]
@@ -322,6 +346,15 @@ class ConflictSerializer(Planned, serializers.ModelSerializer):
     detainee = DetaineeRefSerializer(read_only=True, allow_null=True)
     # A list conflict's per-person claims behind the broken bound; empty for a pair.
     witnesses = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Set by claims.voices.label_internal on the conflicts the view answers with.
+    internal_to = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="When both claims are voices of one organisation (the top of their "
+        "speakers' affiliation chains), its name: an internal inconsistency, not two sources "
+        "disagreeing. Null otherwise.",
+    )
 
     class Meta:
         model = Conflict
@@ -329,6 +362,7 @@ class ConflictSerializer(Planned, serializers.ModelSerializer):
             "id",
             "kind",
             "witnesses",
+            "internal_to",
             "status",
             "topic",
             "detainee",

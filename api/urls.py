@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api import conventions, docs, views
+from api import conventions, docs, views, watching
 from crosscheck.cache import cacheable
 
 app_name = "api"
@@ -14,6 +14,9 @@ router.register("topics", views.TopicViewSet, basename="topic")
 router.register("detainees", views.DetaineeViewSet, basename="detainee")
 router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("conflicts", views.ConflictViewSet, basename="conflict")
+# One's own watches and notifications (api/watching.py): logged in only.
+router.register("watches", watching.WatchViewSet, basename="watch")
+router.register("notifications", watching.NotificationViewSet, basename="notification")
 
 # Anonymous reads of the lists and records come from the page cache
 # (crosscheck/cache.py), keyed on Accept too: DRF answers 406 to an Accept it

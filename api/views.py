@@ -111,6 +111,7 @@ from claims.views.moderation import (
     add_model_errors,
     is_admin,
 )
+from claims.voices import label_internal
 from crosscheck import versions
 from sources.filters import CredibilityNoteFilterSet, SourceFilterSet
 from sources.forms import CredibilityNoteForm, SourceForm
@@ -318,7 +319,7 @@ def form_schema(name: str, form_class, serializer, *, exclude=(), extra=None) ->
 class SourceViewSet(FormViewSet):
     """Sources with their track record; the sources list's filters and sorts."""
 
-    queryset = Source.objects.with_record().select_related("affiliation")
+    queryset = Source.objects.with_record().with_party_record().select_related("affiliation")
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
     form_class = SourceForm
@@ -857,8 +858,18 @@ class ConflictViewSet(ReadViewSet):
             .order_by("-opened_at", "-pk")
         )
 
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Two voices of one organisation, for the page at once (claims.voices).
+        page = label_internal(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(label_internal([self.get_object()])[0]).data)
+
     def shown(self, conflict_: Conflict) -> Response:
-        return Response(self.get_serializer(object_or_404(self.get_queryset(), conflict_.pk)).data)
+        found = object_or_404(self.get_queryset(), conflict_.pk)
+        return Response(self.get_serializer(label_internal([found])[0]).data)
 
     def locked(self, pk) -> Conflict:
         locks.lock_conflicts([pk])  # Its topic first: claims/locks.py.

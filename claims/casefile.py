@@ -67,7 +67,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -1189,7 +1189,10 @@ def import_case(data: Any, *, user=None) -> ImportResult:
             writer = CaseWriter(check, user)
             writer.write()
         # Detection has found the imported claims' conflicts: decide them.
-        return writer.write_resolutions()
+        writer.written = timezone.now()
+        result = writer.write_resolutions()
+        writer.date_history()
+        return result
 
 
 class CaseWriter:
@@ -1199,6 +1202,8 @@ class CaseWriter:
         self.check, self.user = check, user
         self.result = ImportResult(warnings=list(check.warnings))
         self.now = timezone.now()
+        self.written = self.now  # When detection was done: set by import_case.
+        self.decided_at: dict[int, datetime] = {}  # Conflict id: the file's decided_at.
 
     def save(self, obj: models.Model) -> None:
         if self.user is not None:
@@ -1332,6 +1337,8 @@ class CaseWriter:
             name = values.get("decided_by")
             by = users.get(name, self.user)
             at = values.get("decided_at") or self.now
+            if values.get("decided_at"):
+                self.decided_at[conflict.pk] = values["decided_at"]
             told = f" by {name}" if name else ""
             if name and name not in users:
                 told += " (no such user here)"
@@ -1356,6 +1363,80 @@ class CaseWriter:
             raise CaseFileError(errors)
         self.check_verdicts()
         return self.result
+
+    def date_history(self) -> None:
+        """Date the history this import wrote at the case's own dates ("What we knew when").
+
+        Without it a demo imported today knows nothing on 2015-01-06. Only
+        rows of records this import created are dated back; each keeps its
+        user and says in its change reason that it was imported, when, and
+        which date it carries:
+
+        - a claim's versions written by the import (created, state set, relay
+          linked): the start of its `stated_on` day, in the newsroom's time
+          zone (the day the file says it was said, hence known);
+        - a conflict detection opened between two claims the import created:
+          its opening, at the start of the later claim's `stated_on` day;
+        - a resolution with the file's `decided_at`: that moment (never before
+          the opening it closes). One without stays at the import's time.
+
+        Updates of rows that were already stored, and what the resolutions
+        did to the claims' verdicts, keep the import's own time: dating them
+        back would rewrite a history that had already been read. A few
+        UPDATEs (one per distinct date), whatever the number of rows.
+        """
+        stamp = f"{self.now:%Y-%m-%d %H:%M} UTC"
+        created = {
+            e.instance.pk: e.instance.stated_on
+            for e in self.check.entries["claims"]
+            if not e.existing and e.instance.pk is not None
+        }
+        if not created:
+            return
+        claim_rows = Claim.history.filter(history_date__gte=self.now, history_date__lt=self.written)
+        by_day: dict[date, list[int]] = {}
+        for pk, day in created.items():
+            by_day.setdefault(day, []).append(pk)
+        for day, ids in by_day.items():
+            claim_rows.filter(id__in=ids).update(
+                history_date=start_of(day),
+                history_change_reason=f"{IMPORT_REASON} Imported on {stamp}; dated at the "
+                f"claim's statement, {day.isoformat()}.",
+            )
+        opened = (
+            Conflict.history.filter(history_date__gte=self.now)
+            .filter(claim_a_id__in=list(created), claim_b_id__in=list(created))
+            .exclude(id__in=Conflict.history.filter(history_date__lt=self.now).values("id"))
+        )
+        conflicts = set(opened.order_by().values_list("id", flat=True).distinct())
+        later_of = {
+            pk: max(created[a], created[b])
+            for pk, a, b in Conflict.objects.filter(pk__in=conflicts).values_list(
+                "pk", "claim_a_id", "claim_b_id"
+            )
+        }
+        by_day = {}
+        for pk, day in later_of.items():
+            by_day.setdefault(day, []).append(pk)
+        for day, ids in by_day.items():
+            Conflict.history.filter(
+                id__in=ids, history_date__gte=self.now, history_date__lt=self.written
+            ).update(
+                history_date=start_of(day),
+                history_change_reason=f"{IMPORT_REASON} Opened on {stamp}; dated at the later "
+                f"claim's statement, {day.isoformat()}.",
+            )
+        for pk, at in self.decided_at.items():
+            if pk not in later_of:
+                continue
+            at = max(at, start_of(later_of[pk]))
+            decided = Conflict.history.filter(id=pk, history_date__gte=self.written)
+            for row in decided.only("history_id", "history_change_reason"):
+                Conflict.history.filter(history_id=row.history_id).update(
+                    history_date=at,
+                    history_change_reason=f"{row.history_change_reason} (Recorded on {stamp}; "
+                    f"dated at its decided_at.)",
+                )
 
     def check_verdicts(self) -> None:
         """Warn where a claim's verdict in the file is not the one the resolutions give here."""
@@ -1424,6 +1505,11 @@ class CaseWriter:
         if entry.existing and entry.changed:
             claim.version += 1
         self.save_entry(entry)
+
+
+def start_of(day: date) -> datetime:
+    """Return the first instant of `day` in the newsroom's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _text(value: str) -> str | None:

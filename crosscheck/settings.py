@@ -358,6 +358,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set: several models have a "kind", a "status".
     "ENUM_NAME_OVERRIDES": {
         "SourceKindEnum": "sources.models.SourceKind",
+        "WatchKindEnum": "watching.models.KINDS",
         "NoteAspectEnum": "sources.models.CredibilityNote.Aspect",
         "DocumentKindEnum": "claims.models.Document.Kind",
         "ClaimKindEnum": "claims.models.ClaimKind",

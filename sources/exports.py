@@ -37,6 +37,10 @@ def source_columns(request: HttpRequest) -> list[Column]:
         Column("approved claims", "claim_count", lambda s: s.claim_count),
         Column("confirmed", "confirmed_count", lambda s: s.confirmed_count),
         Column("refuted", "refuted_count", lambda s: s.refuted_count),
+        # Issue 14: the part of the record made as an interested party (with_party_record).
+        Column("claims as party", "party_claim_count", lambda s: s.party_claim_count),
+        Column("confirmed as party", "party_confirmed_count", lambda s: s.party_confirmed_count),
+        Column("refuted as party", "party_refuted_count", lambda s: s.party_refuted_count),
         Column("open conflicts", "open_conflict_count", lambda s: s.open_conflict_count),
         Column("reliability", "reliability", lambda s: round(s.reliability, 3)),
     ]
@@ -50,6 +54,7 @@ def source_export(request: HttpRequest, fmt: str) -> HttpResponse:
         request.GET,
         queryset=Source.objects.visible_to(request.user)
         .with_record()
+        .with_party_record()
         .select_related("affiliation"),
         request=request,
     )

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import pairwise
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import ExpressionWrapper, F, FloatField, Q
+from django.db.models import ExpressionWrapper, F, FloatField, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -82,6 +83,44 @@ class SourceQuerySet(PublishableQuerySet):
                 (F("confirmed_count") + 1.0) / (F("confirmed_count") + F("refuted_count") + 2.0),
                 output_field=FloatField(),
             )
+        )
+
+    def with_party_record(self) -> SourceQuerySet:
+        """Annotate the part of the track record made as an interested party (issue 14, point 2).
+
+        A claim is *as party* when the topic it is on counts, among its current
+        parties (`TopicParty`), the claim's speaker or whom it speaks for, up
+        to three levels (Jen Psaki, the State Department, the U.S. government),
+        as `speaking_for` reaches; every other approved claim is *as
+        independent*. Annotates `party_claim_count`, `party_confirmed_count`
+        and `party_refuted_count`, one correlated subquery each, so a page of
+        sources costs no query more; the independent side is the record
+        `with_record()` gives minus these (`Source.independent_record`).
+
+        Kept apart from `with_record()` so that either may become a counter
+        kept by triggers without touching the other: the names are the
+        interface the pages, the API and the export read.
+        """
+        from claims.models import Claim, TopicParty
+
+        # The topics the outer source, or whom it speaks for, is a party to: read once per
+        # source row (two levels out), then the claims counted by topic through the index,
+        # rather than a probe of the parties per claim.
+        outer = lambda name: OuterRef(OuterRef(name))  # noqa: E731
+        party_topics = TopicParty.objects.current().filter(
+            Q(source=outer("pk"))
+            | Q(source=outer("affiliation"))
+            | Q(source=outer("affiliation__affiliation"))
+        )
+        as_party = Claim.objects.approved().filter(topic__in=party_topics.values("topic"))
+        return self.annotate(
+            party_claim_count=count_per_row(as_party, "source"),
+            party_confirmed_count=count_per_row(
+                as_party.filter(verdict=Claim.Verdict.CONFIRMED), "source"
+            ),
+            party_refuted_count=count_per_row(
+                as_party.filter(verdict=Claim.Verdict.REFUTED), "source"
+            ),
         )
 
     def speaking_for(self, source: Source) -> SourceQuerySet:
@@ -270,11 +309,48 @@ class Source(TextPolicyModel, models.Model):
     RELIABILITY_FORMULA = "(confirmed + 1) ÷ (confirmed + refuted + 2)"
 
     @property
+    def party_record(self) -> Record | None:
+        """The record as an interested party: needs `with_party_record()`, else None."""
+        if not hasattr(self, "party_claim_count"):
+            return None
+        return Record(self.party_claim_count, self.party_confirmed_count, self.party_refuted_count)
+
+    @property
+    def independent_record(self) -> Record | None:
+        """The rest of the record: needs `with_record()` and `with_party_record()`, else None."""
+        party = self.party_record
+        if party is None or not hasattr(self, "claim_count"):
+            return None
+        return Record(
+            self.claim_count - party.claims,
+            self.confirmed_count - party.confirmed,
+            self.refuted_count - party.refuted,
+        )
+
+    @property
     def speaker_line(self) -> str:
         """Return "Jen Psaki (U.S. Department of State)", or the bare name."""
         if self.affiliation_id:
             return f"{self.name} ({self.affiliation.name})"
         return self.name
+
+
+@dataclass(frozen=True)
+class Record:
+    """One side of a source's track record: approved claims, confirmed, refuted."""
+
+    claims: int
+    confirmed: int
+    refuted: int
+
+    @property
+    def reliability(self) -> float:
+        """Laplace's rule of succession, as `with_record()` computes the whole record's."""
+        return (self.confirmed + 1) / (self.confirmed + self.refuted + 2)
+
+    @property
+    def has_verdicts(self) -> bool:
+        return bool(self.confirmed or self.refuted)
 
 
 def publish(obj: models.Model, *, by) -> None:

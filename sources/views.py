@@ -23,6 +23,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         queryset=Source.objects.visible_to(request.user)
         .with_record()
+        .with_party_record()
         .select_related("affiliation"),
         request=request,
     )
@@ -94,6 +95,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(
         Source.objects.visible_to(request.user)
         .with_record()
+        .with_party_record()
         .select_related("affiliation")
         .prefetch_related(
             Prefetch(

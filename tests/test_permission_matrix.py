@@ -35,11 +35,13 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import Claim, Conflict, Detainee, Document, ImportJob, Topic
 from sources.models import CredibilityNote, Source
 from tests.cast import JanuaryCast
 from tests.roles import RoleCast, user_in
+from watching.models import Notification, Watch
 
 L = "302-login"
 
@@ -437,6 +439,19 @@ API_MATRIX = [
     ("api:claim-approve",   ("mods_pending",),    "POST",   401, 403, 403, 403, 403, 200, 200),
     ("api:conflict-resolve", ("mods_gap",),       "POST",   401, 403, 403, 403, 403, 200, 200),
     ("api:conflict-dismiss", ("mods_gap",),       "POST",   401, 403, 403, 403, 403, 200, 200),
+    # One's own watches and notifications (api/watching.py): a login for reading too, and
+    # someone else's is 404. The reader owns the watch and the notification named here.
+    ("api:watch-list",       (),                   "GET",    401, 200, 200, 200, 200, 200, 200),
+    ("api:watch-list",       (),                   "POST",   401, 200, 201, 201, 201, 201, 201),
+    ("api:watch-detail",     ("readers_watch",),   "GET",    401, 200, 404, 404, 404, 404, 404),
+    ("api:watch-detail",     ("readers_watch",),   "PATCH",  401, 405, 405, 405, 405, 405, 405),
+    ("api:watch-detail",     ("readers_watch",),   "DELETE", 401, 204, 404, 404, 404, 404, 404),
+    ("api:notification-list", (),                  "GET",    401, 200, 200, 200, 200, 200, 200),
+    ("api:notification-list", (),                  "POST",   401, 405, 405, 405, 405, 405, 405),
+    ("api:notification-read", ("readers_note",),   "GET",    401, 405, 405, 405, 405, 405, 405),
+    ("api:notification-read", ("readers_note",),   "POST",   401, 200, 404, 404, 404, 404, 404),
+    ("api:notification-read-many", (),             "GET",    401, 405, 405, 405, 405, 405, 405),
+    ("api:notification-read-many", (),             "POST",   401, 200, 200, 200, 200, 200, 200),
 ]
 # fmt: on
 
@@ -450,6 +465,9 @@ API_DATA = {
     "api:conflict-dismiss": {"reason": "Not a real conflict"},
     "api:conflict-reopen": {"reason": "New evidence"},
     "api:note-hide": {"reason": "Wrong source"},
+    # The reader watches the topic already (200); the others start watching it (201).
+    "api:watch-list": {"kind": "topic", "target": "release_pk"},
+    "api:notification-read-many": {"all": True},
 }
 
 
@@ -516,6 +534,17 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
         edited.summary, edited._history_user = "No, says the monitor", cls.moderator
         edited.save()
         cls.mods_gap = Conflict.objects.get(topic=doubt)
+        # The reader's own watch and notification (api/watching.py).
+        cls.readers_watch = Watch.objects.create(
+            user=cls.reader, topic=cls.release, started_at=timezone.now()
+        )
+        cls.readers_note = Notification.objects.create(
+            user=cls.reader,
+            event=Notification.Event.CLAIM_APPROVED,
+            claim=cls.some_released,
+            topic=cls.release,
+            created_at=timezone.now(),
+        )
 
     def setUp(self) -> None:
         super().setUp()
@@ -553,6 +582,8 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
             "secret_prisoner": self.secret_prisoner.pk,
             "mods_pending": self.mods_pending.pk,
             "mods_gap": self.mods_gap.pk,
+            "readers_watch": self.readers_watch.pk,
+            "readers_note": self.readers_note.pk,
         }
 
     def users(self) -> dict:
@@ -668,6 +699,7 @@ class PermissionMatrixTests(RoleCast, JanuaryCast, TestCase):
         for name, args, method, *cells in rows:
             url = reverse(name, args=[objects.get(a, a) for a in args])
             data = API_DATA.get(name, {}) if method != "GET" else {}
+            data = {k: objects.get(v, v) if isinstance(v, str) else v for k, v in data.items()}
             for role, expected in zip(ROLES, cells, strict=True):
                 cell = f"{method} {name}{list(args)} as {role}"
                 with self.subTest(cell), tallied(self.tally):

@@ -19,6 +19,7 @@ from claims.models import Conflict, Detainee, Topic
 from claims.views.moderation import back
 from crosscheck.lists import paginate
 from sources.models import Source
+from watching import actions
 from watching.models import EmailChoice, EmailPreference, Notification, Watch
 
 MODELS = {"topic": Topic, "detainee": Detainee, "source": Source, "conflict": Conflict}
@@ -38,15 +39,8 @@ def watchable(request: HttpRequest, kind: str, pk: int):
 def watch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Start watching (watch=1, the default) or stop (watch=0); the row is kept either way."""
     target = watchable(request, kind, pk)
-    start = request.POST.get("watch", "1") != "0"
-    now = timezone.now()
-    if start:
-        row, created = Watch.objects.get_or_create(
-            user=request.user, **{kind: target}, defaults={"started_at": now}
-        )
-        if not created and row.stopped_at is not None:
-            row.started_at, row.stopped_at = now, None
-            row.save()
+    if request.POST.get("watch", "1") != "0":
+        actions.start(request.user, target)
         messages.success(
             request,
             f"You are watching {target}: changes reach your notifications"
@@ -55,8 +49,7 @@ def watch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     else:
         row = Watch.objects.active().filter(user=request.user, **{kind: target}).first()
         if row is not None:
-            row.stopped_at = now
-            row.save()
+            actions.stop(row)
         messages.success(request, f"You no longer watch {target}.")
     return back(request, target.get_absolute_url())
 

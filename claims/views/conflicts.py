@@ -28,6 +28,7 @@ from claims.models import Claim, Conflict
 from claims.views import past
 from claims.views.common import conflicts_for_display
 from claims.views.moderation import BulkDecisionForm
+from claims.voices import label_internal
 from crosscheck.access import reader_view
 from crosscheck.lists import paginate, render_list
 
@@ -127,6 +128,7 @@ def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
         conflict = get_object_or_404(Conflict.objects.all(), pk=pk)
         return past.conflict_as_known_on(request, conflict, day)
     conflict = get_object_or_404(conflicts_for_display(Conflict.objects.all()), pk=pk)
+    label_internal([conflict])  # Two voices of one organisation (claims.voices).
     context = {
         "conflict": conflict,
         "verdict_a": conflict.verdict_for(conflict.claim_a),
@@ -154,6 +156,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
         index = cluster_index(rows)
         page, page_notice = paginate(request, index)
         show_clusters(page.object_list)
+        label_internal(c for cluster in page.object_list for c in cluster.shown)
         context.update(
             clusters=page.object_list,
             conflict_count=sum(cluster.size for cluster in index),
@@ -166,5 +169,6 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
                     cluster.form = BulkDecisionForm(auto_id=f"id_cluster{cluster.claim_id}_%s")
     else:
         page, page_notice = paginate(request, rows)
+        page.object_list = label_internal(page.object_list)
     context.update(page=page, page_notice=page_notice)
     return render_list(request, "claims/conflict_list.html", context)

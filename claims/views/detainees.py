@@ -14,6 +14,7 @@ from claims.filters import DetaineeFilterSet, StatusBoardFilterSet
 from claims.models import Claim, Conflict, Detainee, Topic
 from claims.views import past, pictures
 from claims.views.common import source_notes
+from claims.voices import organisations_from
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
@@ -102,6 +103,59 @@ def detainee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/detainee_detail.html", context)
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """One status a detainee's row reports, and the organisations whose current word says so."""
+
+    value: str  # as the cells show it: "Released", "not released"
+    organisations: tuple[str, ...]  # short names (first alias, else name), by name
+
+    @property
+    def count(self) -> int:
+        return len(self.organisations)
+
+
+def confirmations(
+    cells: list[Claim | None], organisation_of: dict[int, int], short: dict[int, str]
+) -> tuple[Confirmation, ...]:
+    """Group a row's reporting cells by the status they report, counting organisations.
+
+    A cell that declines to say or has no information confirms nothing. A
+    relay speaks for the source it relays (claims.conflicts, "Relays"), so
+    the wire report repeating the State Department counts as the U.S.
+    government, once however many of its voices said so (one voice per
+    organisation). Most-confirmed status first, then by name.
+    """
+    by_value: dict[str, set[str]] = {}
+    for cell in cells:
+        value = cell.value_display() if cell is not None else ""
+        if not value or not rules.is_compared(cell.facts):
+            continue
+        speaker = cell.relays_source_id or cell.source_id
+        organisation = organisation_of.get(speaker, speaker)
+        name = short.get(organisation) or cell.source.name
+        by_value.setdefault(value[:1].upper() + value[1:], set()).add(name)
+    ranked = sorted(by_value.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple(Confirmation(value, tuple(sorted(names))) for value, names in ranked)
+
+
+def organisation_names(claims) -> tuple[dict[int, int], dict[int, str]]:
+    """Return (each speaker's organisation, each organisation's short name) for the board.
+
+    The speakers are joined to the cells; only whom they speak for, level by
+    level, is asked of the database (claims.voices): no query when no
+    speaker speaks for anyone, one per level above otherwise.
+    """
+    claims = list(claims)
+    short: dict[int, str] = {}
+    organisation_of = organisations_from([c.source for c in claims], {}, short)
+    stand_ins = {c.relays_source_id for c in claims} - {None} - set(organisation_of)
+    if stand_ins:  # A relay whose relayed source says nothing on the board itself.
+        relayed = Source.objects.filter(pk__in=stand_ins).only("name", "affiliation", "aliases")
+        organisation_of |= organisations_from(relayed, {}, short)
+    return organisation_of, short
+
+
 @dataclass
 class BoardRow:
     """One detainee on the status board: each source's latest word, and whether they clash."""
@@ -113,6 +167,8 @@ class BoardRow:
     clashing: frozenset[int]  # ids of the claims in a contradiction
     labels: tuple[str, ...] = ()  # the sources' names, one per cell: the narrow cards' labels
     reports: int = 0  # how many sources reported on the detainee, their columns shown or not
+    # Who confirms what (issue 14): each status reported, with the organisations reporting it.
+    confirmers: tuple[Confirmation, ...] = ()
 
     @property
     def labelled_cells(self) -> list[tuple[str, Claim | None]]:
@@ -124,9 +180,12 @@ class BoardRow:
 
 
 def status_board_rows(
-    topic: Topic, detainees: list[Detainee]
+    topic: Topic, detainees: list[Detainee], claims=None
 ) -> tuple[list[Source], list[BoardRow]]:
-    """Return the board's columns (sources, by name) and one row per detainee, in one query.
+    """Return the board's columns (sources, by name) and one row per detainee.
+
+    One query for the cells, and the organisations' (`organisation_names`),
+    whatever the number of rows.
 
     A cell is the source's latest approved fact claim on (topic, detainee):
     latest by `stated_on`, then `as_of`, as DESIGN.md orders a source's
@@ -136,18 +195,20 @@ def status_board_rows(
     each source's latest word, however far apart, and shows the dates so the
     reader can judge.
     """
-    claims = (
-        Claim.objects.public()
-        .current()
-        .filter(topic=topic, detainee__in=detainees, kind=Claim.Kind.FACT)
-        .select_related("source")
-        .order_by("stated_on", Coalesce("as_of", "stated_on"), "pk")
-    )
+    if claims is None:  # Today's; the past board passes those known then (past.board_claims).
+        claims = (
+            Claim.objects.public()
+            .current()
+            .filter(topic=topic, detainee__in=detainees, kind=Claim.Kind.FACT)
+            .select_related("source")
+            .order_by("stated_on", Coalesce("as_of", "stated_on"), "pk")
+        )
     latest: dict[tuple[int, int], Claim] = {}
     for claim in claims:
         claim.topic = topic  # value_display reads the topic's quantity label
         latest[(claim.detainee_id, claim.source_id)] = claim
     sources = sorted({c.source for c in latest.values()}, key=lambda s: (s.name, s.pk))
+    organisation_of, short = organisation_names(latest.values())
     topic_rules = topic.rules
     rows = []
     for detainee in detainees:
@@ -169,7 +230,18 @@ def status_board_rows(
         )
         labels = tuple(source.name for source in sources)
         reports = sum(cell is not None for cell in cells)
-        rows.append(BoardRow(detainee, cells, disagreement, frozenset(clashing), labels, reports))
+        confirmed = confirmations(cells, organisation_of, short)
+        rows.append(
+            BoardRow(
+                detainee,
+                cells,
+                disagreement,
+                frozenset(clashing),
+                labels,
+                reports=reports,
+                confirmers=confirmed,
+            )
+        )
     return sources, rows
 
 
@@ -190,6 +262,10 @@ def status_board(request: HttpRequest) -> HttpResponse:
         queryset=Detainee.objects.visible_to(request.user).order_by("name", "pk"),
         request=request,
     )
+    try:
+        day = past.asked_day(request)
+    except past.BadDate as problem:
+        return past.bad_date(request, str(problem), request.path)
     filterset.is_valid()
     topic = filterset.form.cleaned_data.get("topic")
     context = {"filterset": filterset, "topic": topic}
@@ -213,7 +289,12 @@ def status_board(request: HttpRequest) -> HttpResponse:
         renames = edits.published_edits(detainees)  # One query for the page.
         for detainee in detainees:
             detainee.published_edits = renames.get(detainee.pk, [])
-        sources, rows = status_board_rows(topic, detainees)
+        if day is None:
+            sources, rows = status_board_rows(topic, detainees)
+        else:  # "What we knew when": the cells from history only (claims/views/past.py).
+            claims = past.board_claims(topic, detainees, day)
+            sources, rows = status_board_rows(topic, detainees, claims)
+            context.update(past.board_context(request, topic, day))
         columns, context["columns_notice"] = page_of(
             request, Paginator(sources, BOARD_COLUMNS), param="sources"
         )

@@ -184,7 +184,8 @@ class Timeline:
     path: str
 
     def url(self, day: date) -> str:
-        return f"{self.path}?{PARAMETER}={day.isoformat()}"
+        joint = "&" if "?" in self.path else "?"  # The board's path carries its topic.
+        return f"{self.path}{joint}{PARAMETER}={day.isoformat()}"
 
     @property
     def previous(self) -> date | None:
@@ -197,6 +198,14 @@ class Timeline:
         return later[0] if later else None
 
     @property
+    def previous_url(self) -> str:
+        return self.url(self.previous) if self.previous else ""
+
+    @property
+    def next_url(self) -> str:
+        return self.url(self.next) if self.next else ""
+
+    @property
     def links(self) -> list[tuple[date, str, bool]]:
         """The change days nearest the day shown, each with its URL and whether it is shown."""
         days = self.days
@@ -206,8 +215,8 @@ class Timeline:
         return [(d, self.url(d), d == self.day) for d in days]
 
 
-def past_context(request: HttpRequest, day: date, days: list[date]) -> dict:
-    path = request.path
+def past_context(request: HttpRequest, day: date, days: list[date], path: str = "") -> dict:
+    path = path or request.path
     timeline = Timeline(day, days, path)
     return {
         "day": day,
@@ -217,21 +226,155 @@ def past_context(request: HttpRequest, day: date, days: list[date]) -> dict:
     }
 
 
+def board_claims(topic, detainees: list, day: date) -> list[Claim]:
+    """The status board's cells as known on `day`: each page detainee's claims known then.
+
+    From history only: the claims approved at the end of the day, as they
+    read then, less those a later statement of the same source had
+    superseded by then (derived again, as detection does). One query for
+    the page, whatever the day.
+    """
+    claims = person_claims_then(end_of(day), topic.pk, detainee_id__in=[d.pk for d in detainees])
+    for claim in claims:
+        claim.topic = topic  # value_display reads the topic's quantity label
+    claims.sort(key=lambda c: (c.stated_on, c.effective_as_of, c.pk))  # the latest word last
+    return current_then(claims, topic.rules)
+
+
+def board_context(request: HttpRequest, topic, day: date) -> dict:
+    """What the past board adds: the banner's day and links, the timeline of the topic's changes."""
+    per_person = Q(topic_id=topic.pk, detainee__isnull=False)
+    days = change_days(per_person, per_person)
+    path = f"{request.path}?topic={topic.slug}"
+    return {**past_context(request, day, days, path), "past": True, "board_topic": topic}
+
+
 def topic_as_known_on(request: HttpRequest, topic, day: date) -> HttpResponse:
+    """The topic as known on `day`; with the present page's derived count and party grouping.
+
+    The derived count is the topic page's rule asked of the per-person claims
+    known then (`named_count_then`); the claims are grouped by the topic's
+    parties as recorded now (a party is a fact about the topic, as the
+    sources' names are shown as they are now), by the affiliations as now.
+    """
     cutoff = end_of(day)
     claims = claims_known(cutoff, topic_id=topic.pk)
     open_, resolved = conflicts_then(cutoff, topic_id=topic.pk)
     days = change_days(Q(topic_id=topic.pk), Q(topic_id=topic.pk))
+    parties = list(topic.parties.current().select_related("source").order_by("source__name"))
+    by_parties = claims_by_parties(claims, parties)
     context = {
         **past_context(request, day, days),
         "subject": topic,
         "heading": topic.title,
         "question": topic.question,
         "claims": claims,
+        "parties": parties,
+        "party_claims": by_parties,
+        "independent_claims": [c for c in claims if c not in by_parties],
+        "named_count": named_count_then(topic, cutoff),
         "open_conflicts": attach_claims(open_, claims),
         "resolutions": attach_claims(resolved, claims),
     }
     return render(request, "claims/past.html", context)
+
+
+def claims_by_parties(claims: list, parties: list) -> list:
+    """Return the claims whose speaker is a party or speaks for one (its chain reaches one)."""
+    if not parties:
+        return []
+    from sources.models import Source
+
+    party_ids = {p.source_id for p in parties}
+    chains = Source.objects.chains({c.source_id for c in claims})
+    return [c for c in claims if party_ids & set(chains.get(c.source_id, ()))]
+
+
+def as_claim(version) -> Claim:
+    """Return an unsaved Claim holding a past version's values, for the rules and the cards.
+
+    A historical row has the fields but not the model's methods (`facts`,
+    `value_display`); the relations already joined on it are kept.
+    """
+    claim = Claim(
+        **{
+            f.attname: getattr(version, f.attname)
+            for f in Claim._meta.concrete_fields
+            if hasattr(version, f.attname)
+        }
+    )
+    claim.pk = version.id
+    for relation in ("source", "topic", "detainee"):
+        cached = version._state.fields_cache.get(relation)
+        if cached is not None:
+            setattr(claim, relation, cached)
+    claim.version_then = version
+    return claim
+
+
+def person_claims_then(cutoff: datetime, topic_id: int, **where) -> list[Claim]:
+    """Return the per-person fact claims on a topic approved at `cutoff`, as they read then.
+
+    One query (the newest version of each, picked in the database). Every
+    such claim, not the newest SHOWN_CLAIMS: the board and the derived
+    count read them all (the board only those of its page's detainees).
+    """
+    versions = (
+        newest_versions(
+            Claim.history, cutoff, topic_id=topic_id, detainee__isnull=False, kind="fact", **where
+        )
+        .filter(state=Claim.State.APPROVED)
+        .select_related("source")
+        .order_by("stated_on", "as_of", "id")
+    )
+    return [as_claim(v) for v in versions]
+
+
+def current_then(claims: list[Claim], topic_rules) -> list[Claim]:
+    """Drop the claims superseded then: supersession is derived, so it is not in the history."""
+    from claims import conflicts as rules
+
+    superseded: set[int] = set()
+    by_detainee: dict[int, list] = {}
+    for claim in claims:
+        by_detainee.setdefault(claim.detainee_id, []).append(claim.facts)
+    for facts in by_detainee.values():
+        found = rules.examine(facts, topic_rules)
+        superseded |= set(found.superseded)
+    return [c for c in claims if c.pk not in superseded]
+
+
+def named_count_then(topic, cutoff: datetime):
+    """The topic page's "named releases reported: 3 of 53", from the claims known at `cutoff`.
+
+    The pure rule (`claims.conflicts.named_counts`) over the per-person
+    claims known then; a few queries, rows growing with the named persons
+    known then (the present page counts in the database, where supersession
+    is stored; the past has to derive it, docs/relays-and-the-past.md).
+    """
+    from claims import conflicts as rules
+    from claims.views.topics import NamedCount, named_label
+    from sources.models import Source
+
+    if not topic.rules.counts_status:
+        return None
+    label = named_label(topic)
+    persons = [
+        c.facts
+        for c in person_claims_then(cutoff, topic.pk)
+        if c.status  # a status reported, as detection.person_facts
+    ]
+    if not persons:
+        return NamedCount(total=0, of=topic.quantity_max, by_organisation=[], label=label)
+    organisation_of = Source.objects.organisations({c.source_id for c in persons})
+    latest = max(c.effective_as_of for c in persons)
+    total, by_org = rules.named_counts(persons, topic.rules, latest, organisation_of)
+    names = Source.objects.in_bulk(by_org)
+    shown = sorted(
+        ((names[pk], n) for pk, n in by_org.items() if pk in names),
+        key=lambda pair: (-pair[1], pair[0].name),
+    )
+    return NamedCount(total=total, of=topic.quantity_max, by_organisation=shown, label=label)
 
 
 def detainee_as_known_on(request: HttpRequest, detainee, day: date) -> HttpResponse:

@@ -1,20 +1,32 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from django.db.models import Count, F, Max, Q, Window, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from claims import charts, detection
+from claims import charts
 from claims import conflicts as rules
 from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
 from claims.views import past
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.conflicts import cluster_index, show_clusters
 from claims.views.pictures import chart_claims, chart_lanes, conflict_links
+from claims.voices import label_internal
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.counts import count_per_row
@@ -171,27 +183,6 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "claims/topic_detail.html", context)
 
 
-def label_internal(
-    conflicts: Iterable[Conflict], organisations: dict[int, int], names: dict[int, str]
-) -> None:
-    """Mark each conflict between two voices of one organisation (claims.conflicts).
-
-    Sets `conflict.internal_to`, the organisation's name, or None: the names
-    come with the affiliation chains, so no query of its own.
-    """
-    conflicts = list(conflicts)
-    internal = {
-        c.pk: organisations.get(c.claim_a.source_id)
-        for c in conflicts
-        if rules.is_internal(
-            organisations.get(c.claim_a.source_id, c.claim_a.source_id),
-            organisations.get(c.claim_b.source_id, c.claim_b.source_id),
-        )
-    }
-    for conflict in conflicts:
-        conflict.internal_to = names.get(internal.get(conflict.pk))
-
-
 def corroborate(claims: list[Claim], topic: Topic, organisations: dict[int, int]) -> None:
     """Set `claim.agreeing_organisations` on each current claim: other organisations agreeing.
 
@@ -216,27 +207,73 @@ class NamedCount:
     label: str = "Named releases reported"
 
 
+def counted_reports(counts_status: str) -> Q:
+    """Return the (stance, status) pairs of a per-person claim reporting a detainee counted.
+
+    The pure rule (`claims.conflicts.reports_counted`) asked of every status
+    and stance: a finite table, so the database can filter by it.
+    """
+    pairs = Q(pk__in=[])
+    for status in Claim.Status.values:
+        for stance in (Claim.Stance.AFFIRMS, Claim.Stance.DENIES):
+            facts = SimpleNamespace(kind=Claim.Kind.FACT, stance=stance, status=status)
+            if rules.reports_counted(facts, counts_status) is True:
+                pairs |= Q(stance=stance, status=status)
+    return pairs
+
+
+def named_label(topic: Topic) -> str:
+    """Return "Named releases reported", or "Named persons reported <status>"."""
+    released = rules.status_leaves(topic.counts_status) <= rules.status_leaves("released")
+    if released:
+        return "Named releases reported"
+    return f"Named persons reported {topic.get_counts_status_display().lower()}"
+
+
 def named_count(topic: Topic) -> NamedCount | None:
     """Return the derived count beside the aggregate claims: "named releases reported: 3 of 53".
 
-    Read from the topic's approved per-person claims, as detection reads
-    them (one query, plus one for the organisations' names).
+    Counted in the database, so the page reads a few rows whatever the
+    number of named persons: the live per-person claims (approved, current:
+    `superseded_by` is detection's verdict, relays of a recorded claim
+    excluded, as `claims.conflicts.live_person_claims`) whose stance and
+    status report the detainee counted. Their speakers (one query), the
+    speakers' organisations (one per level of affiliation), then the
+    distinct detainees over all and per organisation (one query each: one row
+    per organisation), and the organisations' names. As of the latest day
+    any per-person claim speaks of, as detection's bound: every counted
+    report is on or before it.
     """
     if not topic.rules.counts_status:
         return None
-    released = rules.status_leaves(topic.counts_status) <= rules.status_leaves("released")
-    label = (
-        "Named releases reported"
-        if released
-        else f"Named persons reported {topic.get_counts_status_display().lower()}"
+    label = named_label(topic)
+    live = Claim.objects.approved().filter(
+        counted_reports(topic.counts_status),
+        topic=topic,
+        detainee__isnull=False,
+        kind=Claim.Kind.FACT,
+        superseded_by=None,
+        relays=None,
     )
-    persons = detection.person_facts(topic.pk)
-    if not persons:
+    speakers = set(live.order_by().values_list("source_id", flat=True).distinct())
+    if not speakers:
         return NamedCount(total=0, of=topic.quantity_max, by_organisation=[], label=label)
-    chains = Source.objects.chains({c.source_id for c in persons})
-    organisation_of = {pk: chain[-1] for pk, chain in chains.items()}
-    latest = max(c.effective_as_of for c in persons)
-    total, by_org = rules.named_counts(persons, topic.rules, latest, organisation_of)
+    organisation_of = Source.objects.organisations(speakers)
+    by_speaker = Case(
+        *(
+            When(source_id__in=[s for s in speakers if organisation_of.get(s, s) == org], then=org)
+            for org in {organisation_of.get(s, s) for s in speakers}
+        ),
+        output_field=IntegerField(),
+    )
+    total = live.aggregate(n=Count("detainee", distinct=True))["n"]
+    by_org = dict(
+        live.order_by()
+        .annotate(organisation=by_speaker)
+        .values("organisation")
+        .annotate(n=Count("detainee", distinct=True))
+        .values_list("organisation", "n")
+    )
     names = Source.objects.in_bulk(by_org)
     shown = sorted(
         ((names[pk], n) for pk, n in by_org.items() if pk in names),

@@ -5,8 +5,9 @@ claims it shows the derived count of named releases, by organisation
 ("Named releases reported: 3 of 53, by CCDHRN 2, U.S. government 1"), the
 illustrative tally that contradicts it as a list contradiction, and the
 sources' current word grouped into claims by parties and claims by
-independent monitors. `arrive()` runs axe-core and keeps a screenshot in
-test-artifacts/.
+independent monitors; then the status board, where each person's row says
+which organisations confirm the status. `arrive()` runs axe-core and keeps
+a screenshot in test-artifacts/.
 """
 
 import pytest
@@ -49,3 +50,12 @@ class ListsAndPartiesTests(BrowserTestCase):
         self.assertLess(order.index("Jen Psaki"), order.index("claims-by-independent"))
         self.assertLess(order.index("claims-by-independent"), order.index("Elizardo Sanchez"))
         self.arrive(page, "topic with named count and parties")
+
+        # The status board says which organisations confirm each person's status.
+        topic = Topic.objects.get(title=RELEASE_TOPIC)
+        page.goto(f"/detainees/board/?topic={topic.slug}")
+        row = page.locator("tr.board-row", has_text="Illustrative prisoner 3")
+        expect(row.locator(".confirmers")).to_have_text("Released, confirmed by U.S. government")
+        first = page.locator("tr.board-row", has_text="Illustrative prisoner 1")
+        expect(first.locator(".confirmers")).to_have_text("Released, confirmed by CCDHRN")
+        self.arrive(page, "board with confirmers")

@@ -1,4 +1,5 @@
-"""export_conflicts: DESIGN.md's JSON shape, the --status filter, CSV, one query."""
+"""export_conflicts: DESIGN.md's JSON shape then issue 14's keys, the --status filter, CSV,
+two queries."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
 from django.test import TestCase
 
 from claims.casefile import import_case
@@ -110,13 +112,18 @@ class DemoExportTests(TestCase):
                             "relays_source": None,
                         },
                     ],
+                    "witnesses": [],
+                    "internal_to": None,
                 }
             ],
         )
 
     def test_its_keys_come_in_the_designs_order(self):
         (conflict,) = json.loads(export())
-        self.assertEqual(list(conflict), ["id", "topic", "detainee", "kind", "status", "claims"])
+        self.assertEqual(
+            list(conflict),
+            ["id", "topic", "detainee", "kind", "status", "claims", "witnesses", "internal_to"],
+        )
         for claim in conflict["claims"]:
             self.assertEqual(list(claim), CLAIM_KEYS)
 
@@ -182,6 +189,8 @@ class ExportConflictsTests(TestCase):
             "status",
             *(f"a_{key}" for key in CLAIM_KEYS),
             *(f"b_{key}" for key in CLAIM_KEYS),
+            "witnesses",
+            "internal_to",
         ]
         self.assertEqual(rows[0], header)
         self.assertEqual(len(rows), 2)
@@ -218,11 +227,70 @@ class ExportConflictsTests(TestCase):
                 "b_stated_on": "2015-01-08",
                 "b_as_of": "",
                 "b_relays_source": "",
+                "witnesses": "",
+                "internal_to": "",
             },
         )
 
-    def test_it_reads_the_conflicts_in_one_query(self):
-        # SELECT conflict JOIN topic, detainee, claim_a JOIN source, claim_b JOIN source
+    def test_it_reads_the_sources_then_the_conflicts_in_two_queries(self):
+        # SELECT source (every organisation, once); SELECT conflict JOIN topic, detainee,
+        # claim_a JOIN source, claim_b JOIN source, with the witnesses' subquery.
         for fmt in ("json", "csv"):
-            with self.subTest(fmt), self.assertNumQueries(1):
+            with self.subTest(fmt), self.assertNumQueries(2):
                 export("--format", fmt)
+
+
+class IssueFourteenKeysTests(TestCase):
+    """The whole demo (its illustrative named releases and tally), and two voices of one
+    government disagreeing."""
+
+    @classmethod
+    def setUpTestData(cls):
+        import_case(json.loads(DEMO_CASE.read_text(encoding="utf-8")))
+        import_case(
+            {
+                "claims": [
+                    {
+                        "source": "Josh Earnest",
+                        "topic": RELEASE,
+                        "kind": "fact",
+                        "stance": "denies",
+                        "quote": "None have been released yet.",
+                        "summary": "None released yet",
+                        "stated_on": "2015-01-06",
+                        "state": "approved",
+                    }
+                ]
+            }
+        )
+        cls.listed = Conflict.objects.get(kind=Conflict.Kind.LIST_CONTRADICTION)
+        psaki = Q(claim_a__source__name="Jen Psaki") | Q(claim_b__source__name="Jen Psaki")
+        earnest = Q(claim_a__source__name="Josh Earnest") | Q(claim_b__source__name="Josh Earnest")
+        cls.internal = Conflict.objects.get(psaki & earnest)
+
+    def rows(self, *args) -> dict:
+        return {row["id"]: row for row in json.loads(export(*args))}
+
+    def test_a_list_conflict_carries_its_witnesses(self):
+        row = self.rows()[self.listed.pk]
+        self.assertEqual(row["kind"], "list_contradiction")
+        self.assertEqual(row["witnesses"], sorted(c.pk for c in self.listed.witnesses.all()))
+        self.assertEqual(len(row["witnesses"]), 3)
+
+    def test_two_voices_of_one_government_are_labelled_internal(self):
+        rows = self.rows()
+        self.assertEqual(rows[self.internal.pk]["internal_to"], "U.S. government")
+        others = [r["internal_to"] for pk, r in rows.items() if pk != self.internal.pk]
+        self.assertEqual(set(others), {None}, "Psaki against the CCDHRN is no internal matter")
+
+    def test_csv_ends_with_the_witnesses_and_the_organisation(self):
+        rows = list(csv.DictReader(io.StringIO(export("--format", "csv"))))
+        by_id = {int(r["id"]): r for r in rows}
+        witnesses = sorted(c.pk for c in self.listed.witnesses.all())
+        self.assertEqual(by_id[self.listed.pk]["witnesses"], "; ".join(map(str, witnesses)))
+        self.assertEqual(by_id[self.internal.pk]["internal_to"], "U.S. government")
+        self.assertEqual(list(rows[0])[-2:], ["witnesses", "internal_to"])
+
+    def test_queries_stay_two_whatever_the_conflicts(self):
+        with self.assertNumQueries(2):
+            export()

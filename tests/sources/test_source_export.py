@@ -55,6 +55,10 @@ class SourceExportTests(JanuaryCast, TestCase):
                 "approved claims": "2",
                 "confirmed": "0",
                 "refuted": "0",
+                # No topic of this cast records a party: all of it as independent.
+                "claims as party": "0",
+                "confirmed as party": "0",
+                "refuted as party": "0",
                 "open conflicts": "1",
                 "reliability": "0.5",
             },

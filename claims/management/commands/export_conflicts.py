@@ -1,4 +1,11 @@
-"""Print conflicts as JSON or CSV, in the shape DESIGN.md "Case files" gives."""
+"""Print conflicts as JSON or CSV, in the shape DESIGN.md "Case files" gives.
+
+After DESIGN.md's keys, issue 14's: `witnesses`, a list conflict's per-person
+claims behind the broken bound (claim ids, ascending; empty for a pair), and
+`internal_to`, the organisation both claims speak for when the conflict is an
+internal inconsistency (claims.voices), else null. In CSV they are the last
+two columns: the ids joined by "; ", the name or "".
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,11 @@ import json
 from collections.abc import Iterator
 
 from django.core.management.base import BaseCommand
+from django.db.models import CharField, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 
 from claims.models import Claim, Conflict
+from claims.voices import every_organisation, internal_to
 
 CLAIM_KEYS = (
     "id",
@@ -25,10 +35,14 @@ CLAIM_KEYS = (
     "relays_source",
 )
 CONFLICT_KEYS = ("id", "topic", "detainee", "kind", "status")
+# After DESIGN.md's keys (issue 14): a list conflict's witnesses, an internal inconsistency's
+# organisation.
+LATER_KEYS = ("witnesses", "internal_to")
 CSV_HEADER = [
     *CONFLICT_KEYS,
     *(f"a_{key}" for key in CLAIM_KEYS),
     *(f"b_{key}" for key in CLAIM_KEYS),
+    *LATER_KEYS,
 ]
 
 
@@ -50,6 +64,8 @@ def claim_dict(claim: Claim) -> dict:
 
 
 def conflict_dict(conflict: Conflict) -> dict:
+    """Return a conflict as the export shows it; expects `witness_ids` and `internal_to` set."""
+    ids = getattr(conflict, "witness_ids", None) or ""
     return {
         "id": conflict.pk,
         "topic": conflict.topic.title,
@@ -57,6 +73,8 @@ def conflict_dict(conflict: Conflict) -> dict:
         "kind": conflict.kind,
         "status": conflict.status,
         "claims": [claim_dict(conflict.claim_a), claim_dict(conflict.claim_b)],
+        "witnesses": sorted(int(i) for i in ids.split(",") if i),
+        "internal_to": getattr(conflict, "internal_to", None),
     }
 
 
@@ -79,18 +97,36 @@ class Command(BaseCommand):
             self.write_json(conflicts)
 
     def conflicts(self, status: str | None) -> Iterator[Conflict]:
-        # One query, streamed: a large export never sits in memory whole.
-        rows = Conflict.objects.select_related(
-            "topic",
-            "detainee",
-            "claim_a__source",
-            "claim_b__source",
-            "claim_a__relays_source",
-            "claim_b__relays_source",
-        ).order_by("pk")
+        """Yield the conflicts, labelled: two queries (the sources, then the conflicts, streamed).
+
+        A large export never sits in memory whole; the witnesses come as one
+        aggregated subquery per row, the organisations from every source read once.
+        """
+        organisations, names = every_organisation()
+        witnesses = (
+            Conflict.witnesses.through.objects.filter(conflict=OuterRef("pk"))
+            .order_by()
+            .values("conflict")
+            .annotate(ids=StringAgg(Cast("claim_id", CharField()), Value(",")))
+            .values("ids")
+        )
+        rows = (
+            Conflict.objects.annotate(witness_ids=Subquery(witnesses))
+            .select_related(
+                "topic",
+                "detainee",
+                "claim_a__source",
+                "claim_b__source",
+                "claim_a__relays_source",
+                "claim_b__relays_source",
+            )
+            .order_by("pk")
+        )
         if status:
             rows = rows.filter(status=status)
-        return rows.iterator(chunk_size=500)
+        for conflict in rows.iterator(chunk_size=500):
+            conflict.internal_to = internal_to(conflict, organisations, names)
+            yield conflict
 
     def write_json(self, conflicts: Iterator[Conflict]) -> None:
         # An array written one conflict per line as they stream in; each line
@@ -111,5 +147,7 @@ class Command(BaseCommand):
         for conflict in conflicts:
             data = conflict_dict(conflict)
             a, b = data.pop("claims")
-            row = [*data.values(), *a.values(), *b.values()]
+            later = [data.pop(key) for key in LATER_KEYS]
+            later[0] = "; ".join(str(pk) for pk in later[0])
+            row = [*data.values(), *a.values(), *b.values(), *later]
             writer.writerow(["" if value is None else value for value in row])
