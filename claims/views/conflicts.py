@@ -146,5 +146,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
                     cluster.form = BulkDecisionForm(auto_id=f"id_cluster{cluster.claim_id}_%s")
     else:
         page, page_notice = paginate(request, rows)
+        # Loaded here, not by the template's first look at it: the same query, timed as the view's.
+        page.object_list = list(page.object_list)
     context.update(page=page, page_notice=page_notice)
     return render_list(request, "claims/conflict_list.html", context)
