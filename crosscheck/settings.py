@@ -216,6 +216,10 @@ CACHES = {
 # whether or not whole pages are: 0 turns it off (the default with DEBUG on).
 VALUE_CACHE_SECONDS = envint("VALUE_CACHE_SECONDS", "0" if DEBUG else "600")
 
+# Each worker keeps the claim and conflict cards it rendered, keyed by the data
+# they show (claims/rendering.py, `{% card %}`), up to this many megabytes; 0: off.
+RENDER_CACHE_MB = envint("RENDER_CACHE_MB", "16")
+
 # List pages count their rows up to this many; past it they say "more than"
 # and page no further (crosscheck/lists.py: counting a million rows took 0.4 s).
 LIST_COUNT_LIMIT = envint("LIST_COUNT_LIMIT", "10000")

@@ -169,6 +169,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
                     cluster.form = BulkDecisionForm(auto_id=f"id_cluster{cluster.claim_id}_%s")
     else:
         page, page_notice = paginate(request, rows)
+        # Loaded here, not by the template's first look at it (label_internal lists them).
         page.object_list = label_internal(page.object_list)
     context.update(page=page, page_notice=page_notice)
     return render_list(request, "claims/conflict_list.html", context)
