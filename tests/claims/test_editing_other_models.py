@@ -304,8 +304,10 @@ class NoSilentOverwriteTests(EditorialCast, TestCase):
         stale = self.client.patch(
             url, {"charges": "Public disorder", "seen_version": seen}, "application/json"
         )
-        self.assertEqual(stale.status_code, 400, stale.content)
-        self.assertIn("Someone changed this detainee since you opened it", str(stale.json()))
+        # 409 Conflict, as the web form and the claims' API answer a stale edit.
+        self.assertEqual(stale.status_code, 409, stale.content)
+        self.assertIn("This detainee changed since version", stale.json()["detail"])
+        self.assertEqual(stale.json()["current_version"], seen + 1)
         detainee.refresh_from_db()
         self.assertEqual(detainee.charges, "")
         current = self.client.get(url).json()["seen_version"]
