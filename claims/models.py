@@ -103,6 +103,13 @@ def counted_status_choices() -> list[tuple[str, str]]:
     return ClaimStatus.choices
 
 
+# The fields topics' and detainees' histories leave out: the same list for
+# both, since simple_history records a topic's detainees added from the
+# topic's side with the detainees' history options (the counters, which the
+# triggers keep, and the publication date).
+UNTRACKED_BY_TOPICS_AND_DETAINEES = ["published_at", "open_conflict_count", "claim_count"]
+
+
 class Topic(KeepsCounters, TextPolicyModel, models.Model):
     """A matter on which sources make claims, phrased as a question."""
 
@@ -157,7 +164,7 @@ class Topic(KeepsCounters, TextPolicyModel, models.Model):
     claim_count = counter("Approved claims on this topic.")
 
     COUNTERS = ("open_conflict_count", "claim_count")
-    history = HistoricalRecords(excluded_fields=["published_at", *COUNTERS])
+    history = HistoricalRecords(excluded_fields=UNTRACKED_BY_TOPICS_AND_DETAINEES)
     objects = PublishableQuerySet.as_manager()
 
     class Meta:
@@ -376,7 +383,9 @@ class Detainee(KeepsCounters, TextPolicyModel, models.Model):
     claim_count = counter("Approved claims about this detainee.")
 
     COUNTERS = ("claim_count",)
-    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["published_at", *COUNTERS])
+    history = HistoricalRecords(
+        m2m_fields=[topics], excluded_fields=UNTRACKED_BY_TOPICS_AND_DETAINEES
+    )
     objects = PublishableQuerySet.as_manager()
 
     class Meta:
