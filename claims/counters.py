@@ -87,8 +87,7 @@ def _pg_claim_body(t: Tables, op: str) -> str:
             "n.source_id AS n_source, o.detainee_id AS o_detainee, n.detainee_id AS n_detainee, "
             "o.verdict AS o_verdict, n.verdict AS n_verdict "
             "FROM gone AS o JOIN changed AS n ON n.id = o.id "
-            "WHERE (o.state, o.topic_id, o.source_id, o.detainee_id, o.verdict) "
-            "IS DISTINCT FROM (n.state, n.topic_id, n.source_id, n.detainee_id, n.verdict)), "
+            f"WHERE {counted_change(True)}), "
         )
         rows = (
             "SELECT n_topic AS topic_id, n_source AS source_id, n_detainee AS detainee_id, "
@@ -179,6 +178,18 @@ def _pg_conflict_body(t: Tables, op: str) -> str:
     """
 
 
+CLAIM_COUNTED = ("state", "topic_id", "source_id", "detainee_id", "verdict")
+CONFLICT_COUNTED = ("status", "topic_id", "claim_a_id", "claim_b_id")
+
+
+def counted_change(claims: bool) -> str:
+    """SQL: whether the old row `o` and the new row `n` differ in what is counted."""
+    columns = CLAIM_COUNTED if claims else CONFLICT_COUNTED
+    old = ", ".join(f"o.{c}" for c in columns)
+    new = ", ".join(f"n.{c}" for c in columns)
+    return f"({old}) IS DISTINCT FROM ({new})"
+
+
 def postgresql_triggers(t: Tables) -> list[str]:
     statements = []
     for table, body, names in (
@@ -191,10 +202,20 @@ def postgresql_triggers(t: Tables) -> list[str]:
                 "UPDATE": "OLD TABLE AS gone NEW TABLE AS changed",
                 "DELETE": "OLD TABLE AS gone",
             }[op]
+            # An UPDATE that changes nothing counted (most of detection's:
+            # supersessions, marks, timestamps) stops after one look.
+            quick = ""
+            if op == "UPDATE":
+                quick = (
+                    f"PERFORM 1 FROM gone AS o JOIN changed AS n ON n.id = o.id "
+                    f"WHERE {counted_change(table == t.claim)} LIMIT 1; "
+                    "IF NOT FOUND THEN RETURN NULL; END IF;"
+                )
             statements.append(
                 f"""
                 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
+                    {quick}
                     {body(t, op)}
                     RETURN NULL;
                 END
@@ -241,8 +262,7 @@ def _sqlite_conflict_rows(t: Tables, row: str, sign: str) -> str:
 
 
 def sqlite_triggers(t: Tables) -> list[str]:
-    counted = ("state", "topic_id", "source_id", "detainee_id", "verdict")
-    claim_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in counted)
+    claim_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in CLAIM_COUNTED)
     open_conflicts = (
         f"(SELECT COUNT(*) FROM \"{t.conflict}\" WHERE status = '{OPEN}' AND claim_a_id = NEW.id)"
         f" + (SELECT COUNT(*) FROM \"{t.conflict}\" WHERE status = '{OPEN}' "
@@ -254,9 +274,7 @@ def sqlite_triggers(t: Tables) -> list[str]:
         f'UPDATE "{t.source}" SET open_conflict_count = open_conflict_count + {open_conflicts} '
         "WHERE id = NEW.source_id AND OLD.source_id IS NOT NEW.source_id; "
     )
-    conflict_changed = " OR ".join(
-        f"OLD.{c} IS NOT NEW.{c}" for c in ("status", "topic_id", "claim_a_id", "claim_b_id")
-    )
+    conflict_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in CONFLICT_COUNTED)
     on_claim, on_conflict = t.claim, t.conflict
     insert, update, delete = CLAIM_TRIGGERS
     c_insert, c_update, c_delete = CONFLICT_TRIGGERS
@@ -305,7 +323,7 @@ def drop_triggers(apps, schema_editor) -> None:
 
 
 def truths(t: Tables) -> list[tuple[str, str, str]]:
-    """(table, counter, SELECT key, n): each counter's count from scratch, one GROUP BY each."""
+    """(table, counter, SQL giving key and n): each counter's count from scratch, a GROUP BY."""
     approved = f"FROM \"{t.claim}\" WHERE state = '{APPROVED}'"
     side = lambda s: (  # noqa: E731
         f'SELECT c.source_id AS key FROM "{t.conflict}" AS f '
