@@ -9,7 +9,8 @@ The counters (docs/scaling.md, "Counters kept on write"):
   two of its claims counts twice), as the track record always counted them.
   A source's own, not its affiliates': what its row on the sources list and
   its record on its page show.
-- `Detainee.claim_count`: the approved claims about the detainee.
+- `Detainee.claim_count`: the approved claims about the detainee;
+  `Detainee.open_conflict_count`: the open conflicts about them.
 
 Triggers on the claims and conflicts tables keep them in the writing
 transaction, whatever the path (Claim.save, detection's bulk writes, COPY,
@@ -149,8 +150,8 @@ def _pg_claim_body(t: Tables, op: str) -> str:
 
 
 def _pg_conflict_body(t: Tables, op: str) -> str:
-    """One statement: the open conflicts' net deltas, applied to topics and sources."""
-    cols = "topic_id, claim_a_id, claim_b_id"
+    """One statement: the open conflicts' net deltas, applied to topics, detainees, sources."""
+    cols = "topic_id, detainee_id, claim_a_id, claim_b_id"
     parts = []
     if op in ("INSERT", "UPDATE"):
         parts.append(f"SELECT {cols}, 1 AS w FROM changed WHERE status = '{OPEN}'")
@@ -166,6 +167,12 @@ def _pg_conflict_body(t: Tables, op: str) -> str:
             UPDATE "{t.topic}" AS t SET open_conflict_count = t.open_conflict_count + s.n
             FROM (SELECT topic_id, SUM(n) AS n FROM d GROUP BY topic_id HAVING SUM(n) <> 0) AS s
             WHERE t.id = s.topic_id
+        ),
+        detainees AS (
+            UPDATE "{t.detainee}" AS t SET open_conflict_count = t.open_conflict_count + s.n
+            FROM (SELECT detainee_id, SUM(n) AS n FROM d WHERE detainee_id IS NOT NULL
+                  GROUP BY detainee_id HAVING SUM(n) <> 0) AS s
+            WHERE t.id = s.detainee_id
         )
         UPDATE "{t.source}" AS t SET open_conflict_count = t.open_conflict_count + s.n
         FROM (
@@ -179,7 +186,7 @@ def _pg_conflict_body(t: Tables, op: str) -> str:
 
 
 CLAIM_COUNTED = ("state", "topic_id", "source_id", "detainee_id", "verdict")
-CONFLICT_COUNTED = ("status", "topic_id", "claim_a_id", "claim_b_id")
+CONFLICT_COUNTED = ("status", "topic_id", "detainee_id", "claim_a_id", "claim_b_id")
 
 
 def counted_change(claims: bool) -> str:
@@ -257,7 +264,9 @@ def _sqlite_conflict_rows(t: Tables, row: str, sign: str) -> str:
     )
     return (
         f'UPDATE "{t.topic}" SET open_conflict_count = open_conflict_count {sign} 1 '
-        f"WHERE id = {row}.topic_id AND {when}; {sides}"
+        f"WHERE id = {row}.topic_id AND {when}; "
+        f'UPDATE "{t.detainee}" SET open_conflict_count = open_conflict_count {sign} 1 '
+        f"WHERE id = {row}.detainee_id AND {when}; {sides}"
     )
 
 
@@ -337,6 +346,12 @@ def truths(t: Tables) -> list[tuple[str, str, str]]:
             "GROUP BY topic_id",
         ),
         (t.topic, "claim_count", f"SELECT topic_id AS key, COUNT(*) AS n {approved} GROUP BY 1"),
+        (
+            t.detainee,
+            "open_conflict_count",
+            f'SELECT detainee_id AS key, COUNT(*) AS n FROM "{t.conflict}" '
+            f"WHERE status = '{OPEN}' AND detainee_id IS NOT NULL GROUP BY detainee_id",
+        ),
         (
             t.detainee,
             "claim_count",

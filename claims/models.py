@@ -104,9 +104,9 @@ def counted_status_choices() -> list[tuple[str, str]]:
 
 
 # The fields topics' and detainees' histories leave out: the same list for
-# both, since simple_history records a topic's detainees added from the
-# topic's side with the detainees' history options (the counters, which the
-# triggers keep, and the publication date).
+# both, each field on both, since simple_history records a topic's detainees
+# added from the topic's side with the detainees' history options (the
+# counters, which the triggers keep, and the publication date).
 UNTRACKED_BY_TOPICS_AND_DETAINEES = ["published_at", "open_conflict_count", "claim_count"]
 
 
@@ -380,9 +380,10 @@ class Detainee(KeepsCounters, TextPolicyModel, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Kept by the database on every write (claims/counters.py).
+    open_conflict_count = counter("Open conflicts about this detainee.")
     claim_count = counter("Approved claims about this detainee.")
 
-    COUNTERS = ("claim_count",)
+    COUNTERS = ("open_conflict_count", "claim_count")
     history = HistoricalRecords(
         m2m_fields=[topics], excluded_fields=UNTRACKED_BY_TOPICS_AND_DETAINEES
     )

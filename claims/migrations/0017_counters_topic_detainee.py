@@ -38,6 +38,11 @@ class Migration(migrations.Migration):
             field=models.IntegerField(db_default=0, default=0, editable=False, help_text='Approved claims about this detainee.', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(2147483647)]),
         ),
         migrations.AddField(
+            model_name='detainee',
+            name='open_conflict_count',
+            field=models.IntegerField(db_default=0, default=0, editable=False, help_text='Open conflicts about this detainee.', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(2147483647)]),
+        ),
+        migrations.AddField(
             model_name='topic',
             name='claim_count',
             field=models.IntegerField(db_default=0, default=0, editable=False, help_text='Approved claims on this topic.', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(2147483647)]),

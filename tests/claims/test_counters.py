@@ -50,6 +50,9 @@ def counted() -> dict[tuple[str, int, str], int]:
         truth["topic", topic.pk, "open_conflict_count"] = open_.filter(topic=topic).count()
     for detainee in Detainee.objects.all():
         truth["detainee", detainee.pk, "claim_count"] = approved.filter(detainee=detainee).count()
+        truth["detainee", detainee.pk, "open_conflict_count"] = open_.filter(
+            detainee=detainee
+        ).count()
     for source in Source.objects.all():
         mine = approved.filter(source=source)
         truth["source", source.pk, "claim_count"] = mine.count()
