@@ -272,10 +272,12 @@ def _sqlite_conflict_rows(t: Tables, row: str, sign: str) -> str:
 
 def sqlite_triggers(t: Tables) -> list[str]:
     claim_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in CLAIM_COUNTED)
+    # One parenthesised sum: `n - (a) + (b)` would take the conflicts the
+    # claim is the first side of and add back those it is the second side of.
     open_conflicts = (
-        f"(SELECT COUNT(*) FROM \"{t.conflict}\" WHERE status = '{OPEN}' AND claim_a_id = NEW.id)"
+        f"((SELECT COUNT(*) FROM \"{t.conflict}\" WHERE status = '{OPEN}' AND claim_a_id = NEW.id)"
         f" + (SELECT COUNT(*) FROM \"{t.conflict}\" WHERE status = '{OPEN}' "
-        "AND claim_b_id = NEW.id)"
+        "AND claim_b_id = NEW.id))"
     )
     moved = (
         f'UPDATE "{t.source}" SET open_conflict_count = open_conflict_count - {open_conflicts} '
