@@ -51,7 +51,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -352,13 +352,9 @@ class TopicViewSet(FormViewSet):
 class DetaineeViewSet(FormViewSet):
     """Detainees, by name, with the detainees list's filters."""
 
-    queryset = (
-        Detainee.objects.annotate(
-            claim_count=Count("claims", filter=Q(claims__state=Claim.State.APPROVED), distinct=True)
-        )
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.public().order_by("title")))
-        .order_by("name", "pk")
-    )
+    queryset = Detainee.objects.prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.public().order_by("title"))
+    ).order_by("name", "pk")
     serializer_class = DetaineeSerializer
     filterset_class = DetaineeFilterSet
     form_class = DetaineeForm

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import conflicts as rules
 from claims.search import fold
+from crosscheck.counts import KeepsCounters, counter
 from crosscheck.text import TextPolicyModel, check_reason
 from sources.models import PublishableQuerySet, Source, http_url, keep_publication, publish
 
@@ -102,7 +103,14 @@ def counted_status_choices() -> list[tuple[str, str]]:
     return ClaimStatus.choices
 
 
-class Topic(TextPolicyModel, models.Model):
+# The fields topics' and detainees' histories leave out: the same list for
+# both, each field on both, since simple_history records a topic's detainees
+# added from the topic's side with the detainees' history options (the
+# counters, which the triggers keep, and the publication date).
+UNTRACKED_BY_TOPICS_AND_DETAINEES = ["published_at", "open_conflict_count", "claim_count"]
+
+
+class Topic(KeepsCounters, TextPolicyModel, models.Model):
     """A matter on which sources make claims, phrased as a question."""
 
     title = models.CharField(max_length=200, unique=True)
@@ -150,12 +158,21 @@ class Topic(TextPolicyModel, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept by the database on every write (claims/counters.py): the home page
+    # and the topic's page read them instead of counting.
+    open_conflict_count = counter("Open conflicts on this topic.")
+    claim_count = counter("Approved claims on this topic.")
 
-    history = HistoricalRecords(excluded_fields=["published_at"])
+    COUNTERS = ("open_conflict_count", "claim_count")
+    history = HistoricalRecords(excluded_fields=UNTRACKED_BY_TOPICS_AND_DETAINEES)
     objects = PublishableQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        indexes = [
+            # The home page: the topics with the most open conflicts first.
+            models.Index(F("open_conflict_count").desc(), "title", "id", name="topic_hot_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity_min__isnull=True)
@@ -349,7 +366,7 @@ class TopicParty(TextPolicyModel, models.Model):
         return f"{self.source} is a party to {self.topic}"
 
 
-class Detainee(TextPolicyModel, models.Model):
+class Detainee(KeepsCounters, TextPolicyModel, models.Model):
     """A person whose status is in question; the name may be withheld."""
 
     name = models.CharField(
@@ -362,8 +379,14 @@ class Detainee(TextPolicyModel, models.Model):
     topics = models.ManyToManyField(Topic, related_name="detainees", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept by the database on every write (claims/counters.py).
+    open_conflict_count = counter("Open conflicts about this detainee.")
+    claim_count = counter("Approved claims about this detainee.")
 
-    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["published_at"])
+    COUNTERS = ("open_conflict_count", "claim_count")
+    history = HistoricalRecords(
+        m2m_fields=[topics], excluded_fields=UNTRACKED_BY_TOPICS_AND_DETAINEES
+    )
     objects = PublishableQuerySet.as_manager()
 
     class Meta:

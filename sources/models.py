@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from crosscheck.counts import count_per_row
+from crosscheck.counts import KeepsCounters, counter
 from crosscheck.text import TextPolicyModel, check_reason
 
 # Only web links: a javascript: or file: URL must never reach a page.
@@ -59,24 +59,14 @@ def keep_publication(obj: models.Model) -> None:
 
 class SourceQuerySet(PublishableQuerySet):
     def with_record(self) -> SourceQuerySet:
-        """Annotate each source's track record: the counts its reliability is derived from.
+        """Annotate each source's reliability, from its track record's counts.
 
-        Each count is a correlated subquery on an index (`count_per_row`),
-        evaluated once per source row; a join to claims with GROUP BY made
-        PostgreSQL run the conflict subqueries once per claim instead.
+        The counts (claim_count, confirmed_count, refuted_count,
+        open_conflict_count) are the source's own columns, kept by the
+        database on every write (claims/counters.py): a list of sources
+        reads them, where it counted each source's claims and conflicts.
         """
-        from claims.models import Claim, Conflict
-
-        approved = Claim.objects.approved()
-        open_as = lambda side: count_per_row(Conflict.objects.open(), f"{side}__source")  # noqa: E731
         return self.annotate(
-            claim_count=count_per_row(approved, "source"),
-            confirmed_count=count_per_row(
-                approved.filter(verdict=Claim.Verdict.CONFIRMED), "source"
-            ),
-            refuted_count=count_per_row(approved.filter(verdict=Claim.Verdict.REFUTED), "source"),
-            open_conflict_count=open_as("claim_a") + open_as("claim_b"),
-        ).annotate(
             # Laplace's rule of succession: (confirmed + 1) / (confirmed + refuted + 2).
             # A source with no verdicts scores 0.5, and each verdict moves it.
             reliability=ExpressionWrapper(
@@ -188,7 +178,7 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Source(TextPolicyModel, models.Model):
+class Source(KeepsCounters, TextPolicyModel, models.Model):
     """Who speaks: a person or an organisation."""
 
     Kind = SourceKind
@@ -215,8 +205,15 @@ class Source(TextPolicyModel, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # When the source became public: see PublishableQuerySet.
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Its track record, kept by the database on every write (claims/counters.py):
+    # its own claims and conflicts, not its affiliates'.
+    claim_count = counter("Approved claims by this source.")
+    confirmed_count = counter("Approved claims by this source a resolution confirmed.")
+    refuted_count = counter("Approved claims by this source a resolution refuted.")
+    open_conflict_count = counter("Open conflicts one of this source's claims is in.")
 
-    history = HistoricalRecords(excluded_fields=["published_at"])
+    COUNTERS = ("claim_count", "confirmed_count", "refuted_count", "open_conflict_count")
+    history = HistoricalRecords(excluded_fields=["published_at", *COUNTERS])
     objects = SourceQuerySet.as_manager()
 
     class Meta:

@@ -51,7 +51,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     StringAgg,
     Subquery,
     Value,
@@ -266,9 +265,6 @@ def detainee_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The detainees the list's filters match, by name, with their topics and claim counts."""
     detainees = (
         Detainee.objects.visible_to(request.user)
-        .annotate(
-            claim_count=Count("claims", filter=Q(claims__state=Claim.State.APPROVED), distinct=True)
-        )
         .prefetch_related(Prefetch("topics", queryset=Topic.objects.public().order_by("title")))
         .order_by("name", "pk")
     )

@@ -39,19 +39,12 @@ from sources.models import Source, sees_unpublished
 def home(request: HttpRequest) -> HttpResponse:
     """The newest open conflicts, then the topics, most open conflicts first, 50 a page.
 
-    Each count is a subquery per topic on an index. Counting through joins
-    (COUNT DISTINCT over claims and conflicts at once) multiplied a hot
-    topic's claims by its conflicts: at a million claims the page never
-    answered. A newsroom with thousands of topics pages through them.
+    The counts are the topics' own counters, kept on write (claims/counters.py),
+    and the order is an index's (`topic_hot_idx`): the page reads 50 topics,
+    where counting each topic's open conflicts to sort them read them all
+    (33,154 topics, 110,085 open conflicts at a million claims).
     """
-    topics = (
-        Topic.objects.visible_to(request.user)
-        .annotate(
-            open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
-            claim_count=count_per_row(Claim.objects.approved(), "topic"),
-        )
-        .order_by("-open_conflict_count", "title", "pk")
-    )
+    topics = Topic.objects.visible_to(request.user).order_by("-open_conflict_count", "title", "pk")
     page, page_notice = paginate(request, topics)
     conflicts = conflicts_for_display(Conflict.objects.open())[:10]
     context = {
@@ -104,13 +97,12 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         memberships = memberships.filter(detainee__published_at__isnull=False)
     topic = get_object_or_404(
         Topic.objects.visible_to(request.user).annotate(
-            claim_count=count_per_row(Claim.objects.public(), "topic"),
+            # claim_count and open_conflict_count: the topic's counters.
             source_count=count_per_row(
                 Claim.objects.public().filter(detainee=None),
                 "topic",
                 Count("source", distinct=True),
             ),
-            open_conflict_count=count_per_row(Conflict.objects.open(), "topic"),
             resolved_count=count_per_row(
                 Conflict.objects.filter(status=Conflict.Status.RESOLVED), "topic"
             ),

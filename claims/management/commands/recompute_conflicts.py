@@ -5,23 +5,53 @@ Detection runs on every claim change, so on a healthy database this changes
 nothing; run it after a bulk load or a data fix that bypassed `Claim.save`,
 a restore, or a change to the conflict rules. It runs in one transaction, is
 idempotent, and never reopens a conflict a person closed.
+
+Then it counts again what the counters kept on write hold (claims/counters.py:
+open conflicts and approved claims per topic, per source, per detainee),
+repairs any that drifted and says which (nothing when none did). `--counters` does only that;
+`--check-counters` only reports, and fails if any counter drifted.
 """
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
 
-from claims import detection
+from claims import counters, detection
 
 # The order a reader expects: what was flagged first, then what was closed.
 ORDER = ("opened", "reopened", "kind changed", "superseded", "lapsed", "supersession changed")
 
 
 class Command(BaseCommand):
-    help = "Recompute conflicts and supersessions on every topic and detainee."
+    help = "Recompute conflicts and supersessions on every topic and detainee, then the counters."
+
+    def add_arguments(self, parser) -> None:
+        only = parser.add_mutually_exclusive_group()
+        only.add_argument(
+            "--counters",
+            action="store_true",
+            help="Only count again and repair the counters kept on write.",
+        )
+        only.add_argument(
+            "--check-counters",
+            action="store_true",
+            help="Only compare the counters with a count from scratch; fail if any drifted.",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["check_counters"]:
+            drift = counters.recount(connection, counters.live_tables(), repair=False)
+            self.report(drift, repaired=False)
+            if any(drift.values()):
+                raise CommandError("Some counters drifted: run recompute_conflicts --counters.")
+            return
         with transaction.atomic():
-            result = detection.recompute_all()
+            if not options["counters"]:
+                self.recompute()
+            drift = counters.recount(connection, counters.live_tables())
+        self.report(drift, repaired=True)
+
+    def recompute(self) -> None:
+        result = detection.recompute_all()
         changes = {str(kind): count for kind, count in result.changes.items() if count}
         if not changes:
             self.stdout.write("No changes.")
@@ -31,3 +61,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{kind}: {changes[kind]}")
         plural = "" if result.variables == 1 else "s"
         self.stdout.write(f"Examined {result.variables} variable{plural}.")
+
+    def report(self, drift: dict[str, int], *, repaired: bool) -> None:
+        wrong = {name: n for name, n in drift.items() if n}
+        if not wrong and not repaired:  # A recompute stays quiet about right counters.
+            self.stdout.write("Counters: all right.")
+        for name, n in wrong.items():
+            rows = "row" if n == 1 else "rows"
+            done = "repaired" if repaired else "wrong"
+            self.stdout.write(f"Counter {name}: {n} {rows} {done}.")
