@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from crosscheck.counts import KeepsCounters, counter
+from crosscheck.counts import KeepsCounters, count_per_row, counter
 from crosscheck.text import TextPolicyModel, check_reason
 
 # Only web links: a javascript: or file: URL must never reach a page.
