@@ -22,7 +22,11 @@ The budgets are what main's code gives (2026-12-04, issue 16): the most
 queries of SQLite's and PostgreSQL's runs, and main's size plus 20% rounded
 up to 10 KB, never more than the issue's 200 KB (SIZE_LIMIT) but for the
 pages of OVER_THE_LIMIT_ON_MAIN. It is one table, BUDGETS below: lower a row
-when a page gets cheaper.
+when a page gets cheaper. Raised by a fixed amount since, each for a reason
+that does not grow with the rows: the board's paged topic choices (+1), the
+claim page's bounded conflicts (+1), the source page's ids-first paging of
+both lists and its speakers read as a list (+3), "my claims" paged per state
+(+1); the hottest topic's size lowered to its bounded page's.
 
 Logged-in rows read as tests.roles users (the moderator, the editor);
 anonymous rows as nobody. The page cache is off in tests (DEBUG), so every
@@ -51,7 +55,8 @@ EDITOR_CLAIMS = 60
 ANONYMOUS, MODERATOR, EDITOR = "anonymous", "moderator", "editor"
 # Pages main's code serves over SIZE_LIMIT even on this small ground: their
 # budget is main's size for now. Take a page out when it is paged below the limit.
-OVER_THE_LIMIT_ON_MAIN = {"/topics/{hot}/"}
+# Pages allowed over SIZE_LIMIT: none since the topic page is bounded.
+OVER_THE_LIMIT_ON_MAIN: set[str] = set()
 
 # (page, who reads it, max queries, max bytes). The page is a path, with
 # {hot}, {median_topic}, {claim}, {conflict}, {median_source}, {largest_source}
@@ -71,20 +76,20 @@ BUDGETS = [
     ("/claims/?topic={hot}&q=released", MODERATOR, 16, 70_000),
     ("/conflicts/", ANONYMOUS, 9, 180_000),
     ("/conflicts/", MODERATOR, 14, 180_000),
-    ("/detainees/board/", ANONYMOUS, 2, 20_000),
-    ("/detainees/board/", MODERATOR, 7, 20_000),
-    ("/topics/{hot}/", ANONYMOUS, 15, 370_000),  # 307,541 B
-    ("/topics/{hot}/", MODERATOR, 21, 380_000),  # 308,634 B
+    ("/detainees/board/", ANONYMOUS, 3, 20_000),
+    ("/detainees/board/", MODERATOR, 8, 20_000),
+    ("/topics/{hot}/", ANONYMOUS, 15, 170_000),  # 135,186 B; 307,541 B before its bounds
+    ("/topics/{hot}/", MODERATOR, 21, 170_000),  # 136,279 B
     ("/topics/{median_topic}/", ANONYMOUS, 16, 60_000),
     ("/topics/{median_topic}/", MODERATOR, 22, 60_000),
-    ("/claims/{claim}/", ANONYMOUS, 9, 20_000),
-    ("/claims/{claim}/", MODERATOR, 14, 20_000),
+    ("/claims/{claim}/", ANONYMOUS, 10, 20_000),
+    ("/claims/{claim}/", MODERATOR, 15, 20_000),
     ("/conflicts/{conflict}/", ANONYMOUS, 3, 10_000),
     ("/conflicts/{conflict}/", MODERATOR, 9, 10_000),
-    ("/sources/{median_source}/", ANONYMOUS, 9, 50_000),
-    ("/sources/{median_source}/", MODERATOR, 15, 50_000),
-    ("/sources/{largest_source}/", ANONYMOUS, 9, 60_000),
-    ("/sources/{largest_source}/", MODERATOR, 15, 60_000),
+    ("/sources/{median_source}/", ANONYMOUS, 12, 50_000),
+    ("/sources/{median_source}/", MODERATOR, 18, 50_000),
+    ("/sources/{largest_source}/", ANONYMOUS, 12, 60_000),
+    ("/sources/{largest_source}/", MODERATOR, 18, 60_000),
     ("/detainees/{detainee}/", ANONYMOUS, 8, 80_000),
     ("/detainees/{detainee}/", MODERATOR, 14, 80_000),
     ("/sources/", ANONYMOUS, 3, 20_000),
@@ -94,7 +99,7 @@ BUDGETS = [
     ("/api/conflicts/", ANONYMOUS, 3, 140_000),
     ("/api/conflicts/", MODERATOR, 5, 140_000),
     ("/moderation/", MODERATOR, 30, 100_000),
-    ("/me/", EDITOR, 6, 70_000),
+    ("/me/", EDITOR, 7, 70_000),
 ]
 
 
