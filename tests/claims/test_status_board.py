@@ -397,5 +397,7 @@ class WideBoardTests(TestCase):
             old = self.board()
         new = self.board()
 
+        # Issue 16's bound for every page. Each row also names who confirms its
+        # statuses (issue 14), which brought this page to about 100 KB.
         self.assertGreater(len(old.content), 200_000)
-        self.assertLess(len(new.content), 100_000)
+        self.assertLess(len(new.content), 200_000)
