@@ -165,7 +165,14 @@ def test_it_answers_503_while_postgres_restarts_then_recovers_with_every_write_w
     # Nothing but success or the 503 page: no 500, no dropped connection.
     assert set(statuses) <= OK | {503}, summary(outcomes)
     during = [o for o in outcomes if down + 0.5 < o.started < up - 0.5]
-    assert during and all(o.status == 503 for o in during if o.path != "/healthz"), summary(during)
+    # Seen once in CI (stop 19) and once before: a page answered 200 while the
+    # database was down. Which page, and when, relative to the stop and the start:
+    served = [
+        (o.path, round(o.started - down, 2), round(o.finished - down, 2), round(up - down, 2))
+        for o in during
+        if o.status != 503 and o.path != "/healthz"
+    ]
+    assert during and not served, (summary(during), served)
     assert any(o.status == 200 for o in during if o.path == "/healthz"), "the process stays up"
     # Recovers by itself within seconds, and nothing fails after that.
     after = [o for o in outcomes if o.started > up]
