@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.db.models import Case, Prefetch, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from claims.models import Claim, Conflict
 from claims.submissions import submitted_once
-from claims.views.editing import form_page
+from claims.views.editing import form_page, login_keeping_form
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.lists import paginate, render_list
@@ -141,7 +141,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Editing: the forms behind login and permissions, as in claims.views.editing.
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.add_source", raise_exception=True)
 @submitted_once
@@ -158,7 +158,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.change_source", raise_exception=True)
 @submitted_once
@@ -175,7 +175,7 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@login_keeping_form
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.add_credibilitynote", raise_exception=True)
 @submitted_once

@@ -63,6 +63,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -100,40 +101,53 @@ MODERATED_STATES = (Claim.State.PENDING, Claim.State.APPROVED)
 KEPT_FORM, KEPT_FORM_SECONDS = "kept_form", 3600
 
 
-def login_keeping_form(view):
-    """login_required that keeps a POSTed form for after the login, instead of losing it."""
+def login_keeping_form(view=None, *, page=None, form: str = ""):
+    """login_required that keeps a POSTed form for after the login, instead of losing it.
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        if request.method == "POST":
-            data = {
-                key: request.POST.getlist(key)
-                for key in request.POST
-                if key not in ("csrfmiddlewaretoken", "action")
-            }
-            request.session[KEPT_FORM] = {
-                "path": request.path,
-                "data": data,
-                "at": timezone.now().timestamp(),
-            }
-            messages.info(
-                request,
-                "Your session had ended, so nothing was saved. Log in again: "
-                "the form will be back as you typed it, for you to check and save.",
-            )
-        return redirect_to_login(request.get_full_path())
+    A form page (GET and POST at one URL) needs no arguments. A view that only
+    takes the POST of a form shown on another page (a moderator's decision)
+    names that page, `page(**kwargs)` giving its URL, and which of its forms it
+    was, `form` (formatted with the view's kwargs, for pages with one form per
+    row): the login then leads back to that page, which asks `kept_form` for it.
+    """
 
-    return wrapper
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            back_to = page(**kwargs) if page else request.get_full_path()
+            if request.method == "POST":
+                data = {
+                    key: request.POST.getlist(key)
+                    for key in request.POST
+                    if key not in ("csrfmiddlewaretoken", "action")
+                }
+                request.session[KEPT_FORM] = {
+                    "path": urlsplit(back_to).path,
+                    "form": form.format(**kwargs),
+                    "data": data,
+                    "at": timezone.now().timestamp(),
+                }
+                messages.info(
+                    request,
+                    "Your session had ended, so nothing was saved. Log in again: "
+                    "the form will be back as you typed it, for you to check and save.",
+                )
+            return redirect_to_login(back_to)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
 
 
-def kept_form(request: HttpRequest) -> QueryDict | None:
-    """Return, once, the form this page was sent while logged out, or None."""
+def kept_form(request: HttpRequest, form: str = "") -> QueryDict | None:
+    """Return, once, the form (named `form` on a page of several) this page was sent while
+    logged out, or None."""
     if request.method != "GET":
         return None
     kept = request.session.get(KEPT_FORM)
-    if not kept or kept.get("path") != request.path:
+    if not kept or kept.get("path") != request.path or kept.get("form", "") != form:
         return None
     del request.session[KEPT_FORM]
     if timezone.now().timestamp() - kept.get("at", 0) > KEPT_FORM_SECONDS:

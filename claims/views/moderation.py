@@ -70,6 +70,7 @@ from claims import detection, locks
 from claims.models import QUANTITY_LIMIT, Claim, Conflict, four_eyes_refusal
 from claims.submissions import submitted_once
 from claims.views.common import conflicts_for_display, source_notes
+from claims.views.editing import kept_form, login_keeping_form
 from crosscheck.lists import BoundedPaginator
 from crosscheck.text import REASON_MAX_LENGTH, TextPolicyForm
 from sources.models import CredibilityNote, Source, http_url
@@ -111,6 +112,24 @@ def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 
 # Forms ----------------------------------------------------------------------
+
+
+# The pages a decision's form is on: where a decision sent after the session
+# ended leads back to, with the form as it was typed (claims.views.editing).
+
+
+def moderation_page(pk: int) -> str:
+    return reverse("claims:claim_moderate", args=[pk])
+
+
+def decision_page(pk: int) -> str:
+    return reverse("claims:conflict_decide", args=[pk])
+
+
+def notes_page_of(pk: int) -> str:
+    """The moderation page of the notes of note `pk`'s source (the login's start if none)."""
+    source = CredibilityNote.objects.filter(pk=pk).values_list("source_id", flat=True).first()
+    return reverse("claims:source_notes", args=[source]) if source else reverse("claims:home")
 
 
 class ReasonForm(TextPolicyForm, forms.Form):
@@ -337,7 +356,7 @@ def _pending_or_refuse(request: HttpRequest, claim: Claim, action: str) -> bool:
     return False
 
 
-@login_required
+@login_keeping_form(page=moderation_page, form="approve_form")
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
 @submitted_once
@@ -354,7 +373,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return back(request, reverse("claims:moderation_queue"))
 
 
-@login_required
+@login_keeping_form(page=moderation_page, form="reject_form")
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
 @submitted_once
@@ -435,6 +454,15 @@ def claim_ids(values: list[str]) -> tuple[list[int], str | None]:
 # One claim: approve, reject, retract, restore ---------------------------------
 
 
+def decision_forms(request: HttpRequest, bound: dict, **makers) -> dict[str, forms.Form]:
+    """Each of a page's forms: bound to the POST that failed, to the form kept while the
+    session had ended (claims.views.editing.kept_form), or blank."""
+    return {
+        name: bound.get(name) or make(kept_form(request, form=name))
+        for name, make in makers.items()
+    }
+
+
 def claim_page(request: HttpRequest, claim: Claim, **forms_) -> HttpResponse:
     """Render the moderation page of one claim, with any bound forms given."""
     claim = get_object_or_404(
@@ -454,14 +482,22 @@ def claim_page(request: HttpRequest, claim: Claim, **forms_) -> HttpResponse:
         "preview": preview,
         "conflicts": conflicts,
         "can_restore": is_admin(request.user),
-        "approve_form": forms_.get("approve_form")
-        or ReasonForm(label="Note (optional)", required=False, auto_id="id_approve_%s"),
-        "reject_form": forms_.get("reject_form")
-        or ReasonForm(label="Why is it rejected?", auto_id="id_reject_%s"),
-        "retract_form": forms_.get("retract_form")
-        or ReasonForm(label="Why is it retracted?", auto_id="id_retract_%s"),
-        "restore_form": forms_.get("restore_form")
-        or ReasonForm(label="Note (optional)", required=False, auto_id="id_restore_%s"),
+        **decision_forms(
+            request,
+            forms_,
+            approve_form=lambda data: ReasonForm(
+                data, label="Note (optional)", required=False, auto_id="id_approve_%s"
+            ),
+            reject_form=lambda data: ReasonForm(
+                data, label="Why is it rejected?", auto_id="id_reject_%s"
+            ),
+            retract_form=lambda data: ReasonForm(
+                data, label="Why is it retracted?", auto_id="id_retract_%s"
+            ),
+            restore_form=lambda data: ReasonForm(
+                data, label="Note (optional)", required=False, auto_id="id_restore_%s"
+            ),
+        ),
     }
     status = 400 if forms_ else 200
     return render(request, "claims/moderation/claim.html", context, status=status)
@@ -475,7 +511,7 @@ def claim_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     return claim_page(request, claim)
 
 
-@login_required
+@login_keeping_form(page=moderation_page, form="retract_form")
 @require_POST
 @permission_required("claims.moderate_claim", raise_exception=True)
 @submitted_once
@@ -502,7 +538,7 @@ def claim_retract(request: HttpRequest, pk: int) -> HttpResponse:
     return claim_page(request, claim, retract_form=form)
 
 
-@login_required
+@login_keeping_form(page=moderation_page, form="restore_form")
 @require_POST
 @admin_only
 @submitted_once
@@ -648,11 +684,17 @@ def conflict_page(request: HttpRequest, pk: int, **forms_) -> HttpResponse:
         "record_a": records[conflict.claim_a.source_id],
         "record_b": records[conflict.claim_b.source_id],
         "formula": Source.RELIABILITY_FORMULA,
-        "resolve_form": forms_.get("resolve_form") or ResolveForm(conflict=conflict),
-        "dismiss_form": forms_.get("dismiss_form")
-        or ReasonForm(label="Why is this not a real conflict?", auto_id="id_dismiss_%s"),
-        "reopen_form": forms_.get("reopen_form")
-        or ReasonForm(label="Why reopen it?", auto_id="id_reopen_%s"),
+        **decision_forms(
+            request,
+            forms_,
+            resolve_form=lambda data: ResolveForm(data, conflict=conflict),
+            dismiss_form=lambda data: ReasonForm(
+                data, label="Why is this not a real conflict?", auto_id="id_dismiss_%s"
+            ),
+            reopen_form=lambda data: ReasonForm(
+                data, label="Why reopen it?", auto_id="id_reopen_%s"
+            ),
+        ),
         "human_closed": conflict.status in Conflict.HUMAN_CLOSED,
     }
     status = 400 if forms_ else 200
@@ -681,7 +723,7 @@ def _refuse(request: HttpRequest, conflict: Conflict, action: str) -> HttpRespon
     return redirect("claims:conflict_decide", conflict.pk)
 
 
-@login_required
+@login_keeping_form(page=decision_page, form="resolve_form")
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
 @submitted_once
@@ -716,7 +758,7 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return conflict_page(request, pk, resolve_form=form)
 
 
-@login_required
+@login_keeping_form(page=decision_page, form="dismiss_form")
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
 @submitted_once
@@ -737,7 +779,7 @@ def conflict_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     return conflict_page(request, pk, dismiss_form=form)
 
 
-@login_required
+@login_keeping_form(page=decision_page, form="reopen_form")
 @require_POST
 @permission_required("claims.resolve_conflict", raise_exception=True)
 @submitted_once
@@ -770,7 +812,11 @@ def notes_page(request: HttpRequest, source: Source, **forms_) -> HttpResponse:
             note,
             forms_["hide_form"]
             if note.pk == failed
-            else ReasonForm(label="Why hide it?", auto_id=f"id_note{note.pk}_%s"),
+            else ReasonForm(
+                kept_form(request, form=f"hide_form_{note.pk}"),
+                label="Why hide it?",
+                auto_id=f"id_note{note.pk}_%s",
+            ),
         )
         for note in notes
     ]
@@ -785,7 +831,7 @@ def source_notes_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     return notes_page(request, get_object_or_404(Source, pk=pk))
 
 
-@login_required
+@login_keeping_form(page=notes_page_of, form="hide_form_{pk}")
 @require_POST
 @permission_required("sources.hide_credibilitynote", raise_exception=True)
 @submitted_once
