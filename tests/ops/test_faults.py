@@ -151,9 +151,13 @@ def test_it_answers_503_while_postgres_restarts_then_recovers_with_every_write_w
     reader.start()
     writer.start()
     time.sleep(10)
-    down = time.monotonic()
     stack.pg.stop("immediate")  # As a crash: no goodbye to the clients.
+    # Timed once pg_ctl says the server is gone (-w), not when asked to stop:
+    # under CI's load the shutdown itself took over half a second, and pages
+    # begun in it were served, as they should be, by a live server.
+    down = time.monotonic()
     time.sleep(3)
+    restarting = time.monotonic()  # Down until at least here, whenever start returns.
     stack.pg.start()
     up = time.monotonic()
     reader.join(timeout=120)
@@ -164,9 +168,9 @@ def test_it_answers_503_while_postgres_restarts_then_recovers_with_every_write_w
     statuses = [o.status for o in outcomes] + [status for _, _, status in approvals]
     # Nothing but success or the 503 page: no 500, no dropped connection.
     assert set(statuses) <= OK | {503}, summary(outcomes)
-    during = [o for o in outcomes if down + 0.5 < o.started < up - 0.5]
-    # Seen once in CI (stop 19) and once before: a page answered 200 while the
-    # database was down. Which page, and when, relative to the stop and the start:
+    during = [o for o in outcomes if down + 0.5 < o.started < restarting]
+    # Which page answered while the database was down, and when, relative to the
+    # stop and the start (it named a page twice when `down` was taken before the stop):
     served = [
         (o.path, round(o.started - down, 2), round(o.finished - down, 2), round(up - down, 2))
         for o in during
