@@ -79,6 +79,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, even a 503, carries the request id.
     "crosscheck.logs.RequestIdMiddleware",
+    # Second: a repeated anonymous GET answered whole from this worker's copy
+    # of a cached page, before the session, auth and CSRF middleware run
+    # (crosscheck/cache.py). Anything else goes on down the stack.
+    "crosscheck.cache.PageCacheFastPath",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
