@@ -107,6 +107,11 @@ MIDDLEWARE = [
     "claims.locks.RetryMiddleware",
 ]
 
+# PAGE_CACHE_FAST_PATH=0 leaves crosscheck.cache.PageCacheFastPath out: every
+# hit then goes through the whole stack, as before it existed (benchmarks compare).
+if not envbool("PAGE_CACHE_FAST_PATH", "1"):
+    MIDDLEWARE.remove("crosscheck.cache.PageCacheFastPath")
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
