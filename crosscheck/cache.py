@@ -77,6 +77,16 @@ the database cache that read is a PostgreSQL round trip (two, with
 CONN_HEALTH_CHECKS' first query of the request); with Redis, which
 docker-compose.yml runs for this, one GET of a few bytes.
 
+The fast path. A hit that goes through the whole middleware stack still pays
+for the session, authentication, CSRF and message middleware, URL resolution
+and headers set one by one: most of a hit's CPU once the page is local.
+`PageCacheFastPath`, second in MIDDLEWARE, keeps the whole answer such a hit
+gave (headers as the outer middleware left them, the copy's own bytes) under
+the request's raw inputs, and answers the next identical anonymous GET with
+it after reading only the generation (on the database cache without the
+health check's ping, owed again if the read fails). Its docstring says what
+makes that the same answer; PAGE_CACHE_FAST_PATH=0 turns it off.
+
 What is stored, and what a hit sends. The page's headers, its bytes and
 the same bytes gzipped once at store time (level 6: a 150 KB list page is
 about 15 KB); the shared cache holds the gzipped bytes only. A client whose
@@ -114,6 +124,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
 from django.utils.http import split_header_value
 
@@ -318,9 +329,151 @@ class AnonymousPageCacheMiddleware:
         if page is not None:
             response = served(request, *page)
             response[STATUS_HEADER] = "hit"
+            # For PageCacheFastPath: this worker may answer the same request so next time.
+            request._page_cache_hit = (key, generation)
             return response
         request._page_cache = (key, generation, extra_headers)
         return None
+
+
+class PageCacheFastPath:
+    """Answer a repeated anonymous GET from this worker's copy before the other middleware run.
+
+    A hit through the whole stack costs the session, authentication, CSRF and
+    message middleware, URL resolution and the response headers set one by
+    one, several times what the stored page costs to send. This middleware,
+    placed just after RequestIdMiddleware, keeps the whole answer a hit gave
+    (its headers as the outer middleware left them, and its body, which is
+    the local copy's own bytes) under the request's raw inputs, and answers
+    the next identical request with it after one read: the data generation.
+    What makes it the same answer:
+
+    - It is only taken by a GET with no Authorization, no If-None-Match
+      (304s go the whole way), and no cookie but a well-formed CSRF cookie:
+      no session cookie, so the visitor is anonymous and no message waits in
+      the session; no message cookie. The CSRF middleware, skipped, would
+      have done nothing on such a GET: no page in the cache renders a token.
+    - The request key holds every request input the stack's answer depends
+      on: scheme and forwarded scheme, host and forwarded host, port, script
+      name, path, query string, the htmx headers, Accept, whether gzip is
+      accepted. Two requests equal on all of them got the same answer from
+      the whole stack (SSL redirect, APPEND_SLASH, host validation, the
+      page key), so the first one's answer is the second one's.
+    - An answer is kept only from a hit, and inside its page's local copy
+      (`LocalCopies.keep_answer`): served only while that copy is current
+      under the generation read now, so every write shows on the next read
+      as before. The generation is read on every request.
+
+    Nothing else changes: a request that does not qualify, or has no answer
+    kept, goes through the stack as before. RequestIdMiddleware, outside,
+    still gives each answer its own X-Request-ID.
+    """
+
+    # The request's inputs the whole stack's answer depends on (besides gzip).
+    REQUEST_INPUTS = (
+        "wsgi.url_scheme",
+        "HTTP_X_FORWARDED_PROTO",
+        "HTTP_HOST",
+        "HTTP_X_FORWARDED_HOST",
+        "HTTP_X_FORWARDED_PORT",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "HTTP_HX_REQUEST",
+        "HTTP_HX_HISTORY_RESTORE_REQUEST",
+        "HTTP_ACCEPT",
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_key = self.request_key(request)
+        if request_key is None:
+            return self.get_response(request)
+        if LOCAL.may_answer(request_key):
+            generation = read_generation_at_once(request)
+            answer = LOCAL.answer(request_key, generation) if generation else None
+            if answer is not None:
+                headers, body = answer
+                response = HttpResponse(body)
+                # The stored headers as they are: set one by one, each would be checked again.
+                response.headers._store = dict(headers)
+                return response
+        response = self.get_response(request)
+        hit = getattr(request, "_page_cache_hit", None)
+        if hit is not None and response.status_code == 200 and not response.cookies:
+            LOCAL.keep_answer(request_key, *hit, (dict(response.headers._store), response.content))
+        return response
+
+    @classmethod
+    def request_key(cls, request: HttpRequest) -> tuple | None:
+        """The request's inputs, or None if it may not take the fast path."""
+        meta = request.META
+        if (
+            request.method != "GET"
+            or "HTTP_AUTHORIZATION" in meta
+            or "HTTP_IF_NONE_MATCH" in meta
+            or settings.PAGE_CACHE_SECONDS <= 0
+            or settings.PAGE_CACHE_LOCAL_MB <= 0
+            or settings.READING_REQUIRES_LOGIN
+            or settings.DISALLOWED_USER_AGENTS
+            or not local_copies_allowed()
+        ):
+            return None
+        if "HTTP_COOKIE" in meta and not only_a_csrf_cookie(request.COOKIES):
+            return None
+        return (*(meta.get(name) for name in cls.REQUEST_INPUTS), accepts_gzip(request))
+
+
+def read_generation_at_once(request: HttpRequest) -> str | None:
+    """Read the current generation for the fast path; None if it cannot be read.
+
+    On the database cache, without CONN_HEALTH_CHECKS' ping first: the ping
+    is a round trip of its own, as dear as the read. If the connection died
+    while idle the read fails instead; the ping is then owed again, so the
+    long way's first query checks the connection, reconnects, and the
+    request is answered as it always was.
+    """
+    from django.core.cache.backends.db import DatabaseCache
+    from django.db import connections, router
+
+    cache = _cache()
+    connection = None
+    if isinstance(cache, DatabaseCache):
+        connection = connections[router.db_for_read(cache.cache_model_class)]
+        if not (
+            connection.connection is not None
+            and connection.health_check_enabled
+            and not connection.health_check_done
+            and not connection.errors_occurred
+        ):
+            connection = None
+    if connection is not None:
+        connection.health_check_done = True
+    try:
+        return cache.get(GENERATION_KEY)
+    except Exception:
+        if connection is None:
+            logger.exception("page cache: read failed; serving %s the long way", request.path)
+        else:
+            connection.health_check_done = False
+            logger.warning(
+                "page cache: unchecked read failed; serving %s the long way", request.path
+            )
+        return None
+
+
+def only_a_csrf_cookie(cookies: dict) -> bool:
+    """Whether the cookies are at most a CSRF cookie in the current format (nothing to renew)."""
+    if settings.CSRF_USE_SESSIONS or not set(cookies) <= {settings.CSRF_COOKIE_NAME}:
+        return False
+    token = cookies.get(settings.CSRF_COOKIE_NAME)
+    return token is None or (
+        len(token) == CSRF_SECRET_LENGTH and token.isascii() and token.isalnum()
+    )
 
 
 def read_current(*keys: str) -> tuple[str | None, dict]:
@@ -483,10 +636,16 @@ class LocalCopies:
     (PAGE_CACHE_LOCAL_MB, per worker) is full.
     """
 
+    # At most this many requests remembered for the fast path (`answers`).
+    MAX_ANSWERS = 10_000
+
     def __init__(self) -> None:
-        self._pages: OrderedDict[str, tuple[str, float, tuple[list, bytes]]] = OrderedDict()
+        # key -> (generation, expires, page, {request key: answer})
+        self._pages: OrderedDict[str, tuple[str, float, tuple, dict]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()  # runserver serves from threads
+        # request key (PageCacheFastPath.request_key) -> the page key it was answered from
+        self._answered: dict[tuple, str] = {}
 
     def __contains__(self, key: str) -> bool:
         return key in self._pages
@@ -497,12 +656,50 @@ class LocalCopies:
             found = self._pages.get(key)
             if found is None:
                 return None
-            stored_generation, expires, page = found
+            stored_generation, expires, page, _ = found
             if stored_generation != generation or expires < time.monotonic():
                 self._drop(key)
                 return None
             self._pages.move_to_end(key)
             return page
+
+    def may_answer(self, request_key: tuple) -> bool:
+        """Whether a whole answer to this request may be held (a generation read decides)."""
+        return self._answered.get(request_key) in self._pages
+
+    def answer(self, request_key: tuple, generation: str) -> tuple[dict, bytes] | None:
+        """Return the answer kept for this request, if its page is current under `generation`.
+
+        The answer lives in its page's entry: it goes when the page goes (a
+        new generation, the TTL, the budget), and its body is the page's own
+        bytes, not a copy.
+        """
+        with self._lock:
+            key = self._answered.get(request_key)
+            found = self._pages.get(key) if key is not None else None
+            if found is None:
+                return None
+            stored_generation, expires, _, answers = found
+            if stored_generation != generation or expires < time.monotonic():
+                self._drop(key)
+                return None
+            self._pages.move_to_end(key)
+            return answers.get(request_key)
+
+    def keep_answer(
+        self, request_key: tuple, key: str, generation: str, answer: tuple[dict, bytes]
+    ) -> None:
+        """Keep the whole answer a hit on `key` gave this request, while the page is kept."""
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or found[0] != generation:
+                return
+            if len(self._answered) >= self.MAX_ANSWERS:
+                self._answered.clear()
+                for entry in self._pages.values():
+                    entry[3].clear()
+            found[3][request_key] = answer
+            self._answered[request_key] = key
 
     def put(self, key: str, generation: str, page: tuple[list, bytes, bytes]) -> None:
         budget = settings.PAGE_CACHE_LOCAL_MB * 1024 * 1024
@@ -511,7 +708,7 @@ class LocalCopies:
         with self._lock:
             self._drop(key)
             expires = time.monotonic() + settings.PAGE_CACHE_SECONDS
-            self._pages[key] = (generation, expires, page)
+            self._pages[key] = (generation, expires, page, {})
             self._size += size(page)
             while self._size > budget:
                 self._drop(next(iter(self._pages)))
@@ -519,6 +716,7 @@ class LocalCopies:
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._answered.clear()
             self._size = 0
 
     def _drop(self, key: str) -> None:

@@ -79,6 +79,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, even a 503, carries the request id.
     "crosscheck.logs.RequestIdMiddleware",
+    # Second: a repeated anonymous GET answered whole from this worker's copy
+    # of a cached page, before the session, auth and CSRF middleware run
+    # (crosscheck/cache.py). Anything else goes on down the stack.
+    "crosscheck.cache.PageCacheFastPath",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +106,11 @@ MIDDLEWARE = [
     # rolled a write back to break a deadlock (claims/locks.py).
     "claims.locks.RetryMiddleware",
 ]
+
+# PAGE_CACHE_FAST_PATH=0 leaves crosscheck.cache.PageCacheFastPath out: every
+# hit then goes through the whole stack, as before it existed (benchmarks compare).
+if not envbool("PAGE_CACHE_FAST_PATH", "1"):
+    MIDDLEWARE.remove("crosscheck.cache.PageCacheFastPath")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

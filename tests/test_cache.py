@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpResponse
 from django.template import engines
 from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
@@ -656,6 +656,161 @@ class WorkerCopiesTests(JanuaryCast, TransactionTestCase):
         self.assertContains(response, "Jennifer Psaki")
 
 
+@ON
+class FastPathTests(RoleCast, JanuaryCast, TransactionTestCase):
+    """A repeated anonymous GET is answered whole by PageCacheFastPath, before the session runs.
+
+    Outside a transaction, as under gunicorn: the fast path keeps its answers
+    in the worker's copies of pages, which a transaction turns off.
+    """
+
+    def setUp(self) -> None:
+        restore_roles()
+        self.setUpTestData()
+        page_cache.LOCAL.clear()
+
+    def answered_early(self, response) -> bool:
+        """Whether the request never reached the session and authentication middleware."""
+        return not hasattr(response.wsgi_request, "user")
+
+    def settle(self, url: str, **headers):
+        """Read url until it is answered early: after a hit the long way, no later than third.
+
+        Return the last answer that went the long way (a hit) and the early one.
+        """
+        responses = [self.client.get(url, headers=headers) for _ in range(3)]
+        early = [self.answered_early(r) for r in responses]
+        self.assertEqual(early[0], False, url)
+        self.assertEqual(early[2], True, url)
+        long_way = responses[early.index(True) - 1]
+        self.assertEqual(long_way[STATUS], "hit")
+        return long_way, responses[2]
+
+    def test_the_third_read_is_answered_early_with_the_same_bytes_and_headers(self):
+        url = reverse("claims:list")
+        long_way, early = self.settle(url)
+
+        self.assertEqual(early.status_code, 200)
+        self.assertEqual(early.content, long_way.content)
+        without_id = lambda r: {k: v for k, v in r.items() if k != "X-Request-ID"}  # noqa: E731
+        self.assertEqual(without_id(early), without_id(long_way))
+        # Still this request's own id, from the middleware outside.
+        self.assertNotEqual(early["X-Request-ID"], long_way["X-Request-ID"])
+        self.assertIn("Content-Security-Policy", early)
+        self.assertEqual(early[STATUS], "hit")
+
+    def test_it_reads_only_the_generation(self):
+        url = reverse("claims:home")
+        self.settle(url)
+
+        with self.assertNumQueries(1):
+            self.assertTrue(self.answered_early(self.client.get(url)))
+
+    def test_gzip_plain_htmx_and_each_accept_get_their_own_answer(self):
+        url = reverse("claims:list") + "?stance=affirms"
+        _, page = self.settle(url)
+        _, fragment = self.settle(url, HX_Request="true")
+        _, zipped = self.settle(url, accept_encoding="gzip, deflate, br, zstd")
+        api = reverse("api:claim-list")
+        _, compact = self.settle(api)
+        _, indented = self.settle(api, accept="application/json; indent=4")
+
+        self.assertContains(page, "<html")
+        self.assertNotContains(fragment, "<html")
+        self.assertEqual(zipped["Content-Encoding"], "gzip")
+        self.assertEqual(gzip.decompress(zipped.content), page.content)
+        self.assertNotIn("Content-Encoding", page)
+        self.assertNotIn(b"\n", compact.content)
+        self.assertIn(b'\n    "count"', indented.content)
+        self.assertEqual(indented.json(), compact.json())
+
+    def test_a_write_shows_on_the_next_read(self):
+        url = reverse("claims:list")
+        self.settle(url)
+
+        self.psaki.name = "Jennifer Psaki"
+        self.psaki.save()
+
+        response = self.client.get(url)
+        self.assertEqual(response[STATUS], "miss")
+        self.assertContains(response, "Jennifer Psaki")
+
+    def test_another_workers_write_shows_on_the_next_read(self):
+        url = reverse("api:claim-list")
+        self.settle(url)
+        count = Claim.objects.public().count()
+        Claim.objects.filter(pk=self.some_released.pk).update(state=Claim.State.RETRACTED)
+
+        page_cache.new_generation()  # as that worker's data_changed() does after its commit
+
+        response = self.client.get(url)
+        self.assertEqual(response[STATUS], "miss")
+        self.assertEqual(response.json()["count"], count - 1)
+
+    def test_a_logged_in_user_goes_the_long_way_and_gets_their_own_page(self):
+        url = reverse("claims:list")
+        self.settle(url)
+
+        self.client.force_login(self.editor)
+        response = self.client.get(url)
+
+        self.assertNotIn(STATUS, response)
+        self.assertContains(response, "Log out ed")
+        self.assertTrue(response.wsgi_request.user.is_authenticated)
+
+    def test_a_token_a_message_a_stale_csrf_cookie_a_304_and_head_go_the_long_way(self):
+        url = reverse("api:claim-list")
+        _, early = self.settle(url)
+        token = Token.objects.create(user=self.moderator)
+
+        with_token = self.client.get(url, headers={"authorization": f"Token {token.key}"})
+        self.assertNotIn(STATUS, with_token)
+        self.assertEqual(
+            self.client.get(url, headers={"authorization": "Token x"}).status_code, 401
+        )
+        not_modified = self.client.get(url, headers={"if_none_match": early["ETag"]})
+        self.assertEqual(not_modified.status_code, 304)
+        self.assertFalse(self.answered_early(not_modified))
+        self.assertFalse(self.answered_early(self.client.head(url)))
+        self.client.cookies["messages"] = "anything"
+        self.assertFalse(self.answered_early(self.client.get(url)))
+        del self.client.cookies["messages"]
+        # A CSRF cookie of an older format is renewed by the CSRF middleware: the long way.
+        self.client.cookies[settings.CSRF_COOKIE_NAME] = "x" * 64
+        self.assertFalse(self.answered_early(self.client.get(url)))
+        self.client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
+        self.assertTrue(self.answered_early(self.client.get(url)))
+
+    def test_reading_behind_a_login_answers_nothing_early(self):
+        url = reverse("claims:list")
+        self.settle(url)
+
+        with override_settings(READING_REQUIRES_LOGIN=True):
+            response = self.client.get(url)
+
+        self.assertEqual(response.status_code, 302)
+
+    if connection.vendor == "postgresql":
+
+        def test_a_connection_that_died_while_idle_is_checked_and_replaced(self):
+            url = reverse("claims:list")
+            _, early = self.settle(url)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            with connections.create_connection("default").cursor() as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            # A new request in a worker: the health check is owed (the test client skips this).
+            connection.health_check_done = False
+
+            with self.assertLogs("crosscheck.cache", "WARNING"):
+                response = self.client.get(url)
+
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.content, early.content)
+            self.assertEqual(response[STATUS], "hit")
+
+
 @override_settings(VALUE_CACHE_SECONDS=600)
 class RememberedValuesTests(JanuaryCast, TransactionTestCase):
     """A value derived from all the data (the claims' languages) is kept until the next write."""
@@ -741,6 +896,21 @@ class RememberedCountsTests(JanuaryCast, TransactionTestCase):
 
 
 class LocalCopiesTests(SimpleTestCase):
+    @override_settings(PAGE_CACHE_LOCAL_MB=1, PAGE_CACHE_SECONDS=600)
+    def test_an_answer_is_kept_only_with_its_page_and_its_generation(self):
+        copies = page_cache.LocalCopies()
+        copies.put("a", "g1", ([], b"page", b"zipped"))
+        copies.keep_answer(("request",), "a", "g1", ({}, b"page"))
+        copies.keep_answer(("other",), "a", "g0", ({}, b"page"))  # a page since replaced
+
+        self.assertTrue(copies.may_answer(("request",)))
+        self.assertEqual(copies.answer(("request",), "g1"), ({}, b"page"))
+        self.assertIsNone(copies.answer(("other",), "g1"))
+        self.assertIsNone(copies.answer(("request",), "g2"))
+        self.assertFalse(copies.may_answer(("request",)))
+        copies.put("a", "g2", ([], b"new page", b"zipped"))
+        self.assertIsNone(copies.answer(("request",), "g2"))
+
     @override_settings(PAGE_CACHE_LOCAL_MB=1, PAGE_CACHE_SECONDS=600)
     def test_it_keeps_pages_within_its_budget_dropping_the_least_recently_used(self):
         copies = page_cache.LocalCopies()
