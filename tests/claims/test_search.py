@@ -228,6 +228,10 @@ class SearchIndexTests(JanuaryCast, TestCase):
         results = search_claims(Claim.objects.public(), search_terms("some released"))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                # The new rows wait in the GIN index's pending list, which every
+                # scan reads whole and the planner prices so, until a vacuum
+                # merges them (autovacuum, in a live database): merge them now.
+                cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [SEARCH_INDEX_NAME])
                 cursor.execute(f"ANALYZE {Claim._meta.db_table}")
                 # With few rows the planner may still prefer a sequential scan;
                 # forbidding it shows whether the query's expression matches the index's.
@@ -237,7 +241,7 @@ class SearchIndexTests(JanuaryCast, TestCase):
                 finally:
                     cursor.execute("RESET enable_seqscan")
             self.assertIn(SEARCH_INDEX_NAME, plan)
-            self.assertIn("to_tsvector('simple'::regconfig, search_text)", plan)
+            self.assertIn("search_vector @@", plan)
         else:
             with connection.cursor() as cursor:
                 constraints = connection.introspection.get_constraints(cursor, Claim._meta.db_table)
