@@ -10,10 +10,11 @@ A reader's query is folded the same way and cut into words (`search_terms`);
 search operators (& | ! : * ( ) < > quotes) only separate words, so no input
 can change the meaning of the query sent to the database. Then:
 
-- on PostgreSQL, full-text search over `to_tsvector('simple', search_text)`,
-  the very expression the GIN index `claim_search_gin` is built on (migration
-  0003): every word must match, the last one as a prefix ("releas" finds
-  "released"), and results are ranked with `ts_rank`. The 'simple'
+- on PostgreSQL, full-text search over each claim's stored vector,
+  `search_vector`, generated from `to_tsvector('simple', search_text)` and
+  indexed by the GIN index `claim_search_gin` (migration 0019; `StoredVector`):
+  every word must match, the last one as a prefix ("releas" finds
+  "released"), and results are ranked with `ts_rank` over the stored vector. The 'simple'
   configuration neither stems nor drops stop words, so no language is
   privileged and "no" or "not" can be searched for. A cheap substring test
   of each plain word goes before the parse (`_substring_checks`), and the
