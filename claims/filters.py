@@ -228,9 +228,9 @@ def language_name(code: str) -> str:
 class ClaimFilterSet(django_filters.FilterSet):
     """Filter and sort the approved claims; `q` searches their folded text."""
 
-    # Ranking computes each match's tsvector from its text (only the GIN
-    # index stores them), about 35 µs a claim: past this many matches the
-    # results come newest first instead, and the page says so.
+    # Ranking reads each match's stored vector (claims.search.StoredVector)
+    # and sorts them all: past this many matches the results come newest
+    # first instead, and the page says so.
     RANK_LIMIT = 2000
     SORTS = {
         "newest": ("-stated_on", "-pk"),

@@ -250,30 +250,31 @@ class ClaimListQueryCountTests(TestCase):
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
         # 1. count, 2. source choices, 3. affiliation ("speaking for")
         # choices, 4. topic choices, 5. detainee choices, 6. language choices,
-        # 7. the page of claims joined to source, affiliation, topic,
-        # detainee, document and the claim that updates each one, 8. the
-        # visible notes of their sources, 9. of their affiliations.
+        # 7. the page's ids, in the list's order, from the claims alone,
+        # 8. those claims joined to source, affiliation, topic, detainee,
+        # document and the claim that updates each one, 9. the visible notes
+        # of their sources, 10. of their affiliations.
         bulk_claims(10, topic=self.topic)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             response = self.get()
         self.assertEqual(len(response.context["page"]), 10)
 
         bulk_claims(190, topic=self.topic, start=10)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             response = self.get()
         self.assertEqual(len(response.context["page"]), 50)
 
     def test_it_runs_as_many_queries_for_a_search_with_filters(self):
         # As above, after validating 1. the topic named in the link (by slug)
         # and 2. the language (its choices), and with the search in the count
-        # and the page query: 11 whatever the number of matches.
+        # and the page's ids: 12 whatever the number of matches.
         bulk_claims(10, topic=self.topic)
         params = {"q": "bulk quote", "topic": self.topic.slug, "language": "en"}
         publish_everything()
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             self.get(**params)
         bulk_claims(190, topic=self.topic, start=10)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             self.get(**params)
 
 
