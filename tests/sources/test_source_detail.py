@@ -135,19 +135,20 @@ class SourcePageTests(JanuaryCast, TestCase):
         # to it, 4. the ids of those who speak for it, 5. how many approved
         # claims it and they made, 6. the ids of a page of them, 7. those
         # claims joined to source, affiliation, topic, detainee, document and
-        # update, with their badges' standing, 8. how many conflicts those
-        # claims are in, 9. the ids of a page of them, 10. those conflicts,
-        # joined to both claims, sources, affiliations, topics, detainees,
-        # documents and who decided, 11. visible notes with their authors,
-        # 12. its history since publication, for the renames it shows, 13. the
-        # history of the documents the cards cite, for their edits since
-        # publication (the claims' detainees' too, when a card has one).
+        # update, with their badges' standing, 8. the ids of the conflicts
+        # those claims are in, in order (counted and paged from the one
+        # read), 9. the page of those conflicts, joined to both claims,
+        # sources, affiliations, topics, detainees, documents and who decided,
+        # 10. visible notes with their authors, 11. its history since
+        # publication, for the renames it shows, 12. the history of the
+        # documents the cards cite, for their edits since publication (the
+        # claims' detainees' too, when a card has one).
         add_claims(self.psaki, 10, start=0)
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(12):
             small = self.get(self.psaki)
 
         add_claims(self.psaki, 190, start=10)
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(12):
             large = self.get(self.psaki)
 
         self.assertEqual(small.context["claims_page"].paginator.count, 2 + 10)
@@ -157,7 +158,7 @@ class SourcePageTests(JanuaryCast, TestCase):
         self.assertEqual(large.context["conflicts_page"].paginator.count, 1 + 200)
         self.assertEqual(len(large.context["conflicts_page"]), SOURCE_CONFLICTS_PAGE)
         # An organisation's page, rolling up its spokeswoman's: as many queries.
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(12):
             department = self.get(self.state_dept)
         self.assertEqual(department.context["claims_page"].paginator.count, 2 + 200)
 
