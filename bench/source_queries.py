@@ -83,7 +83,7 @@ def main() -> None:
         print(f"--- {name} {path}: status {response.status_code}, {len(queries)} queries")
         for i, query in enumerate(queries.captured_queries, 1):
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip("( ").upper().startswith("SELECT"):
                 print(f"  {i:2} {float(query['time']) * 1000:7.2f} ms (not a SELECT) {sql[:70]}")
                 continue
             ms, buffers, top = explain(sql)
