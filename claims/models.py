@@ -859,6 +859,13 @@ class Claim(TextPolicyModel, models.Model):
                 condition=Q(state=ClaimState.APPROVED),
                 name="claim_language_idx",
             ),
+            # A source's approved claims by topic and verdict, read without the
+            # table: its claims as a party (sources.models.attach_party_records).
+            models.Index(
+                fields=["source", "topic", "verdict"],
+                condition=Q(state=ClaimState.APPROVED),
+                name="claim_source_topic_idx",
+            ),
             # The moderation queue's order is in claim_pending_queue_idx, made
             # by migration 0017 in SQL: an index's NULLS FIRST is PostgreSQL's.
         ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Case, Prefetch, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -68,14 +69,24 @@ def source_conflicts(source: Source, speakers=None):
     )
 
 
-def page_of_ids(request: HttpRequest, ids, rows, per_page: int, *, param: str = "page"):
+def page_of_ids(
+    request: HttpRequest, ids, rows, per_page: int, *, param: str = "page", read_once=False
+):
     """Page through `ids` (a values_list of pks, ordered), then load the page's `rows` by id.
 
     Two queries for the page rather than one: PostgreSQL sorts and cuts the
     ids alone, on their indexes, and joins what a card shows for the page's
     20 rows only. Sorting the joined rows made it join every claim of the
     largest source, or every conflict, before cutting (docs/benchmarks.md).
+
+    `read_once`: read the ids up to the count's bound in one query, and count
+    and cut them here, for ids that no index gives in order (the conflicts'
+    union must find and sort them all for the count as for the page: it did
+    that twice). The claims' ids come in order from their index: counted
+    apart, only the page's are read.
     """
+    if read_once:
+        ids = list(ids[: settings.LIST_COUNT_LIMIT + 1])
     page, notice = paginate(request, ids, per_page, param=param)
     wanted = list(page.object_list)
     by_id = {row.pk: row for row in rows.filter(pk__in=wanted)}
@@ -107,7 +118,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The speakers' ids as a list, not a subquery: PostgreSQL cannot estimate
     # how many claims an OR-ed subquery of sources has, and hash-joined every
     # claim (21 s for the largest source at a million claims).
-    speakers = list(Source.objects.speaking_for(source).values_list("pk", flat=True))
+    speakers = Source.objects.speaker_ids(source)
     claims = Claim.objects.public().filter(source__in=speakers).order_by("-stated_on", "-pk")
     claims_page, claims_notice = page_of_ids(
         request,
@@ -123,6 +134,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Conflict.objects.for_display(),
         SOURCE_CONFLICTS_PAGE,
         param="conflicts_page",
+        read_once=True,
     )
     context = {
         "source": source,

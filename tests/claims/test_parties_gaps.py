@@ -114,6 +114,39 @@ class PartyRecordTests(DemoCase):
         )
         self.assertAlmostEqual(record.party_record.reliability, 2 / 3)
 
+    def test_a_claim_counts_once_when_two_of_its_speakers_chain_are_parties(self):
+        state = Source.objects.get(name="U.S. Department of State")
+        TopicParty.objects.create(topic=self.release, source=state, reason="Test: it negotiated")
+        psaki = Source.objects.with_record().with_party_record().get(name="Jen Psaki")
+        self.assertEqual((psaki.claim_count, psaki.party_claim_count), (4, 3))
+
+    def test_leaving_the_party_moves_the_claims_to_the_independent_side(self):
+        psaki = Source.objects.get(name="Jen Psaki")
+        Source.objects.filter(pk=psaki.pk).update(affiliation=None)
+        psaki = Source.objects.with_record().with_party_record().get(pk=psaki.pk)
+        self.assertEqual((psaki.party_claim_count, psaki.independent_record.claims), (0, 4))
+
+    def test_every_source_loaded_has_its_record_counted_from_scratch(self):
+        """A list, a stream of small chunks and one source at a time say the same as a count."""
+        parties = {(p.topic_id, p.source_id) for p in TopicParty.objects.current()}
+        up = dict(Source.objects.values_list("pk", "affiliation"))
+        expected = {pk: [0, 0, 0] for pk in up}
+        for claim in Claim.objects.approved():
+            chain = {claim.source_id, up[claim.source_id], up.get(up[claim.source_id])}
+            if any((claim.topic_id, s) in parties for s in chain):
+                counts = expected[claim.source_id]
+                counts[0] += 1
+                counts[1] += claim.verdict == Claim.Verdict.CONFIRMED
+                counts[2] += claim.verdict == Claim.Verdict.REFUTED
+        self.assertTrue(any(counts[0] for counts in expected.values()))
+        record = lambda s: [s.party_claim_count, s.party_confirmed_count, s.party_refuted_count]  # noqa: E731
+        listed = Source.objects.with_party_record()
+        self.assertEqual({s.pk: record(s) for s in listed}, expected)
+        streamed = listed.iterator(chunk_size=2)
+        self.assertEqual({s.pk: record(s) for s in streamed}, expected)
+        for pk, counts in expected.items():
+            self.assertEqual(record(listed.get(pk=pk)), counts)
+
     def test_the_source_page_shows_both_sides(self):
         psaki = Source.objects.get(name="Jen Psaki")
         response = self.client.get(psaki.get_absolute_url())

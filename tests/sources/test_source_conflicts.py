@@ -84,6 +84,19 @@ class SourceConflictsUnionTests(TestCase):
                     set(union), set(self.old_filter(source).values_list("pk", flat=True))
                 )
 
+    def test_the_speakers_ids_are_those_speaking_for_finds_three_levels_down(self):
+        for source in self.sources:
+            with self.subTest(source=source.name):
+                ids = Source.objects.speaker_ids(source)
+                self.assertEqual(len(ids), len(set(ids)))
+                self.assertEqual(
+                    set(ids), set(Source.objects.speaking_for(source).values_list("pk", flat=True))
+                )
+        self.assertEqual(
+            set(Source.objects.speaker_ids(self.department)),
+            {self.department.pk, self.office.pk, self.spokeswoman.pk},
+        )
+
     def test_the_table_of_pairs_covers_each_case(self):
         # 10 claims, 45 pairs. The department rolls up three sources' 6 claims:
         # every pair but the 6 among the intern's and the monitor's 4 claims.

@@ -130,16 +130,17 @@ class SourcePageTests(JanuaryCast, TestCase):
         self.assertContains(self.get(self.psaki), "<title>Jen Psaki · Source · Crosscheck")
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_claims(self):
-        # 1. source with its record (counts and subqueries) joined to its
-        # affiliation, 2. sources affiliated to it, 3. the ids of those who
-        # speak for it, 4. how many approved claims it and they made, 5. the
-        # ids of a page of them, 6. those claims joined to source,
-        # affiliation, topic, detainee, document and update, with their
-        # badges' standing, 7. how many conflicts those claims are in, 8. the
-        # ids of a page of them, 9. those conflicts, joined to both claims,
-        # sources, affiliations, topics, detainees, documents and who
-        # decided, 10. visible notes with their authors, 11. its history
-        # since publication, for the renames it shows, 12. the history of the
+        # 1. source with its record (its counters) joined to its affiliation,
+        # 2. its claims as a party, counted by verdict, 3. sources affiliated
+        # to it, 4. the ids of those who speak for it, 5. how many approved
+        # claims it and they made, 6. the ids of a page of them, 7. those
+        # claims joined to source, affiliation, topic, detainee, document and
+        # update, with their badges' standing, 8. the ids of the conflicts
+        # those claims are in, in order (counted and paged from the one
+        # read), 9. the page of those conflicts, joined to both claims,
+        # sources, affiliations, topics, detainees, documents and who decided,
+        # 10. visible notes with their authors, 11. its history since
+        # publication, for the renames it shows, 12. the history of the
         # documents the cards cite, for their edits since publication (the
         # claims' detainees' too, when a card has one).
         add_claims(self.psaki, 10, start=0)

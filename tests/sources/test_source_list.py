@@ -122,15 +122,15 @@ class SourceListQueryCountTests(TestCase):
 
     def test_it_runs_a_constant_number_of_queries_whatever_the_number_of_sources(self):
         # 1. count, 2. the page of sources with their affiliation and record
-        # (claim, confirmed and refuted counts, open conflicts as A and as B,
-        # reliability) in one grouped query, 3. the country choices.
+        # (their counters, reliability), 3. the page's claims as a party,
+        # counted by source and verdict, 4. the country choices.
         self.add_sources(9)
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             response = self.client.get(self.url)
         self.assertEqual(len(response.context["page"]), 10)
 
         self.add_sources(190, start=9)
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             response = self.client.get(self.url, {"sort": "reliability"})
         self.assertEqual(len(response.context["page"]), 50)
         self.assertEqual(response.context["page"].paginator.count, 200)
