@@ -76,7 +76,6 @@ def main() -> None:
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import setup_test_environment
-
     from inprocess_pages import moderator, pages
 
     setup_test_environment()
@@ -112,7 +111,8 @@ def main() -> None:
         planning, execution, buffers = explained(queries)
         print(
             f"{name[:42]:42} {len(response.content):>8,} {len(queries):>7} "
-            f"{statistics.median(cpus) * 1000:>7.1f} {min(cpus) * 1000:>7.1f} {backend * 1000:>9.1f} "
+            f"{statistics.median(cpus) * 1000:>7.1f} {min(cpus) * 1000:>7.1f} "
+            f"{backend * 1000:>9.1f} "
             f"{planning:>7.1f} {execution:>7.1f} {buffers:>7}   {path}"
         )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -26,7 +26,10 @@ when a page gets cheaper. Raised by a fixed amount since, each for a reason
 that does not grow with the rows: the board's paged topic choices (+1), the
 claim page's bounded conflicts (+1), the source page's ids-first paging of
 both lists and its speakers read as a list (+3), "my claims" paged per state
-(+1); the hottest topic's size lowered to its bounded page's.
+(+1); the hottest topic's size lowered to its bounded page's. Lowered
+(claimpage branch, 2026-12-06): the claim and conflict pages read every
+source's notes in one query, the claim page its conflicts' order and count
+in one.
 
 Logged-in rows read as tests.roles users (the moderator, the editor);
 anonymous rows as nobody. The page cache is off in tests (DEBUG), so every
@@ -82,10 +85,10 @@ BUDGETS = [
     ("/topics/{hot}/", MODERATOR, 21, 170_000),  # 136,279 B
     ("/topics/{median_topic}/", ANONYMOUS, 16, 60_000),
     ("/topics/{median_topic}/", MODERATOR, 22, 60_000),
-    ("/claims/{claim}/", ANONYMOUS, 10, 20_000),
-    ("/claims/{claim}/", MODERATOR, 15, 20_000),
-    ("/conflicts/{conflict}/", ANONYMOUS, 3, 10_000),
-    ("/conflicts/{conflict}/", MODERATOR, 9, 10_000),
+    ("/claims/{claim}/", ANONYMOUS, 8, 20_000),  # notes in one query (claimpage)
+    ("/claims/{claim}/", MODERATOR, 13, 20_000),
+    ("/conflicts/{conflict}/", ANONYMOUS, 2, 10_000),  # notes in one query
+    ("/conflicts/{conflict}/", MODERATOR, 8, 10_000),
     ("/sources/{median_source}/", ANONYMOUS, 12, 50_000),
     ("/sources/{median_source}/", MODERATOR, 18, 50_000),
     ("/sources/{largest_source}/", ANONYMOUS, 12, 60_000),

@@ -14,7 +14,7 @@ from claims.claimreview import claim_review
 from claims.detection import FACT_FIELDS
 from claims.filters import ClaimFilterSet
 from claims.models import Claim, Conflict
-from claims.views.common import conflicts_for_display, source_notes
+from claims.views.common import attach_notes, conflicts_for_display, source_notes
 from crosscheck import edits
 from crosscheck.access import reader_view
 from crosscheck.lists import PAGE_SIZE, BoundedPaginator, page_of, render_list
@@ -38,12 +38,13 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 f"superseded_by__{r}"
                 for r in ("source__affiliation", "topic", "detainee", "document")
             )
-        )
-        .prefetch_related(*source_notes()),
+        ),
         pk=pk,
     )
     edits.attach_edits([claim])  # A renamed detainee, a document retitled or moved.
     conflicts, conflict_count, conflicts_capped, resolutions = claim_conflicts(claim)
+    # The notes beside the claim and beside both sides of each conflict: one query.
+    attach_notes([claim.source, *(c.source for conflict in conflicts for c in conflict.claims)])
     for conflict in conflicts:
         conflict.here = conflict.side_of(claim)
         conflict.other = conflict.other_side(claim)
@@ -99,7 +100,9 @@ def claim_conflicts(claim: Claim) -> tuple[list[Conflict], int, bool, list[Confl
     rows.sort(key=lambda row: (row[2], row[0]), reverse=True)
     rows.sort(key=lambda row: row[1] != Conflict.Status.OPEN)
     shown = [row[0] for row in rows[:SHOWN_CONFLICTS]]
-    loaded = {c.pk: c for c in conflicts_for_display(Conflict.objects.filter(pk__in=shown))}
+    loaded = {
+        c.pk: c for c in conflicts_for_display(Conflict.objects.filter(pk__in=shown), notes=False)
+    }
     conflicts = attach_later_statements([loaded[pk] for pk in shown if pk in loaded])
     resolved = [row for row in rows if row[1] == Conflict.Status.RESOLVED]
     newest = max(resolved, key=lambda row: (row[2], row[0]), default=None)
@@ -117,7 +120,9 @@ def claim_conflicts_past_the_count(claim: Claim, limit: int):
         "-status_changed_at",
         "-pk",
     )
-    conflicts = attach_later_statements(list(conflicts_for_display(ordered)[:SHOWN_CONFLICTS]))
+    conflicts = attach_later_statements(
+        list(conflicts_for_display(ordered, notes=False)[:SHOWN_CONFLICTS])
+    )
     counted = BoundedPaginator(involving, SHOWN_CONFLICTS, limit=limit)
     # Closed conflicts come newest first, so the newest resolution, which the
     # verdict comes from, is among those shown unless it is past them.
