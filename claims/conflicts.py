@@ -142,7 +142,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -668,6 +668,55 @@ def agreeing_sources(claims: Iterable[ClaimFacts], topic: TopicRules) -> dict[in
             target = by_id.get(target.relays_id)
         agree[c.id] = agree.get(target.id, frozenset()) if target is not None else frozenset()
     return agree
+
+
+def relayed_original(claim: ClaimFacts, lookup) -> ClaimFacts | None:
+    """Return the original a relay of a recorded claim stands for (the claim itself otherwise).
+
+    `lookup(id)` gives an approved claim on the same variable, or None: the
+    walk `agreeing_sources` makes through its relays, one claim at a time. None
+    when the chain leaves the variable's approved claims, or loops.
+    """
+    seen, target = {claim.id}, claim
+    while target.relays_id is not None:
+        target = lookup(target.relays_id)
+        if target is None or target.id in seen:
+            return None
+        seen.add(target.id)
+    return target
+
+
+def agreeing_with(
+    claim: ClaimFacts, nearby: Iterable[ClaimFacts], superseded: Container[int], topic: TopicRules
+) -> frozenset[int]:
+    """Return the other sources that agree with one original: its part of `agreeing_sources`.
+
+    `nearby` holds the claims on its variable that may agree with it (at
+    least those inside one window of its date: no other can), `superseded`
+    the ids of the variable's superseded claims. A page that shows one claim
+    reads those few instead of the whole variable (issue 16: 24,000 claims,
+    0.6 s to examine them all for one page). For a relay of a recorded claim,
+    pass `relayed_original` of it: it is given its original's agreement.
+    """
+    if not is_compared(claim) or claim.relays_id is not None or claim.id in superseded:
+        return frozenset()
+    value = value_of(claim, topic)
+    if value is None:
+        return frozenset()
+    speaker = speaker_of(claim)
+    found = set()
+    for other in nearby:
+        if (
+            is_compared(other)
+            and other.relays_id is None
+            and other.id not in superseded
+            and speaker_of(other) != speaker
+            and within_window(claim, other, topic)
+        ):
+            other_value = value_of(other, topic)
+            if other_value is not None and not disjoint(value, other_value, topic):
+                found.add(speaker_of(other))
+    return frozenset(found)
 
 
 def relay_problem(

@@ -26,7 +26,7 @@ from claims import conflicts as rules
 from claims.filters import ConflictFilterSet
 from claims.models import Claim, Conflict
 from claims.views import past
-from claims.views.common import conflicts_for_display
+from claims.views.common import attach_notes, conflicts_for_display
 from claims.views.moderation import BulkDecisionForm
 from claims.voices import label_internal
 from crosscheck.access import reader_view
@@ -127,7 +127,9 @@ def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if day is not None:
         conflict = get_object_or_404(Conflict.objects.all(), pk=pk)
         return past.conflict_as_known_on(request, conflict, day)
-    conflict = get_object_or_404(conflicts_for_display(Conflict.objects.all()), pk=pk)
+    conflict = get_object_or_404(conflicts_for_display(Conflict.objects.all(), notes=False), pk=pk)
+    # Both sides' notes, and those on the bodies they speak for: one query.
+    attach_notes([conflict.claim_a.source, conflict.claim_b.source])
     label_internal([conflict])  # Two voices of one organisation (claims.voices).
     context = {
         "conflict": conflict,

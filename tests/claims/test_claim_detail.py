@@ -234,3 +234,42 @@ class ClaimInManyConflictsTests(RoleCast, JanuaryCast, TestCase):
 
         self.assertNotIn(gap, response.context["conflicts"])  # open ones fill the list
         self.assertContains(response, "application/ld+json")
+
+    def test_past_the_count_limit_it_shows_the_same_conflicts_and_says_there_are_more(self):
+        self.deny(SHOWN_CONFLICTS + 5, start=0)
+        gap = Conflict.objects.get(claim_a=self.some_released, claim_b=self.no_information)
+        gap.resolve(by=self.moderator, outcome=Conflict.Outcome.A_RIGHT, rationale="The list")
+        counted = self.get()
+
+        with self.settings(LIST_COUNT_LIMIT=SHOWN_CONFLICTS):
+            capped = self.get()
+
+        self.assertEqual(capped.context["conflicts"], counted.context["conflicts"])
+        self.assertEqual(counted.context["conflict_count"], self.involving().count())
+        self.assertFalse(counted.context["conflicts_capped"])
+        self.assertEqual(capped.context["conflict_count"], SHOWN_CONFLICTS)
+        self.assertTrue(capped.context["conflicts_capped"])
+        # The verdict's resolution, past the conflicts shown, is found either way.
+        self.assertContains(counted, "application/ld+json")
+        self.assertContains(capped, "application/ld+json")
+
+    def test_a_closed_conflicts_superseded_claim_names_its_later_statement(self):
+        later = self.claim(
+            self.sanchez,
+            stance=Claim.Stance.AFFIRMS,
+            quote="Now we know some were released",
+            summary="Some released after all",
+            stated_on=date(2015, 1, 7),
+        )
+        self.no_information.refresh_from_db()
+        self.assertEqual(self.no_information.superseded_by, later)
+
+        response = self.get()
+
+        shown = response.context["conflicts"]
+        side = next(
+            c for conflict in shown for c in conflict.claims if c.pk == self.no_information.pk
+        )
+        self.assertEqual(side.superseded_by, later)
+        self.assertContains(response, "Updated by this source’s later statement")
+        self.assertContains(response, "Some released after all")

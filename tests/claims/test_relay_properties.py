@@ -19,8 +19,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claims import detection
-from claims.conflicts import agreeing_sources, examine, speaker_of
+from claims.conflicts import (
+    ClaimFacts,
+    agreeing_sources,
+    agreeing_with,
+    examine,
+    relayed_original,
+    speaker_of,
+    within_window,
+)
+from claims.detection import FACT_FIELDS
 from claims.models import Claim
+from claims.views import claims as claim_views
 from sources.models import Source
 from tests.claims import test_conflict_properties as base
 from tests.claims.test_conflict_properties import (
@@ -106,6 +116,27 @@ def test_agreement_never_counts_an_outlet(drawn):
             assert sources == alone[claim_id]
 
 
+@given(with_relays(), st.randoms())
+def test_one_claims_agreement_needs_only_the_claims_inside_its_window(drawn, random):
+    """The claim page reads the claims around one claim's date, not its whole variable."""
+    topic, originals, relays = drawn
+    everything = [*originals, *relays]
+    random.shuffle(everything)
+    agree = agreeing_sources(everything, topic)
+    superseded = examine(everything, topic).superseded
+    by_id = {c.id: c for c in everything}
+    for claim in everything:
+        original = relayed_original(claim, by_id.get)
+        if original is None:
+            assert agree.get(claim.id, frozenset()) == frozenset()
+            continue
+        nearby = [c for c in everything if within_window(original, c, topic)]
+        random.shuffle(nearby)
+        assert agreeing_with(original, nearby, superseded, topic) == agree.get(
+            claim.id, frozenset()
+        )
+
+
 class RelayDetectionPropertyTests(base.DetectionPropertyTests):
     """The database side, with relays among the random actions."""
 
@@ -164,6 +195,22 @@ class RelayDetectionPropertyTests(base.DetectionPropertyTests):
         self.assert_consistent(closed)
         self.assertEqual(detection.recompute_all().changes, Counter())
         self.assert_consistent(closed)
+
+    @examples(15)
+    @given(st.data())
+    def test_the_claim_page_gives_each_claim_the_agreement_of_its_whole_variable(self, data):
+        """`agreeing_sources` on the claim page, from a window's current claims and the stored
+        supersessions, is the rules' agreement over every approved claim on the variable."""
+        self.run_history(data, [], {})
+        for claim in Claim.objects.approved().select_related("topic", "source__affiliation"):
+            on_variable = Claim.objects.approved().on_variable(*claim.variable).order_by()
+            facts = [ClaimFacts(*row) for row in on_variable.values_list(*FACT_FIELDS)]
+            expected = agreeing_sources(facts, claim.topic.rules).get(claim.pk, frozenset())
+            expected = expected if claim.is_fact else frozenset()
+            chain = claim_views.provenance_chain(claim)
+            for known in (chain, ()):  # The relay's original from its chain, or read anew.
+                shown = claim_views.agreeing_sources(claim, known)
+                self.assertEqual({s.pk for s in shown}, expected, f"claim #{claim.pk}")
 
     # The other histories are DetectionPropertyTests' own; run once, there.
     test_it_never_reopens_a_conflict_a_person_closed = None
