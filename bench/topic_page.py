@@ -153,7 +153,7 @@ def main() -> None:
         for i, query in enumerate(r["queries"], 1):
             sql = query["sql"]
             line = f"  {i:>2} {float(query['time']) * 1000:7.1f} ms  {sql[:150]}"
-            if (args.explain or i in args.plan) and sql.lstrip().upper().startswith("SELECT"):
+            if (args.explain or i in args.plan) and sql.lstrip("( ").upper().startswith("SELECT"):
                 execution, planning, buffers = explain(sql, show=i in args.plan)
                 line += f"\n       exec {execution:.2f} ms, plan {planning:.2f} ms; {buffers}"
             print(line)
