@@ -175,8 +175,9 @@ def refresh_variable(
     changes: Counter = Counter()
 
     _write_supersessions([(row[0], row[-2]) for row in rows], found.superseded, changes)
-    if detainee_id is None:  # Who speaks on the topic (claims/speakers.py).
-        topic_speakers.keep({topic_id: approved})
+    # Who speaks on the topic (claims/speakers.py), on its own variable.
+    if detainee_id is None and (speakers_changed := topic_speakers.keep({topic_id: approved})):
+        changes["speakers changed"] += speakers_changed
     stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
     lists = detainee_id is None and bool(topic.rules.counts_status)
     speakers = {row[0]: row[1] for row in rows}
