@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from claims import conflicts as rules
 from claims import locks
+from claims import speakers as topic_speakers
 from claims.bulk import insert_with_history
 from claims.models import HAS_TRUE_VALUE, Claim, Conflict, Topic
 from crosscheck.cache import data_changed
@@ -174,6 +175,9 @@ def refresh_variable(
     changes: Counter = Counter()
 
     _write_supersessions([(row[0], row[-2]) for row in rows], found.superseded, changes)
+    # Who speaks on the topic (claims/speakers.py), on its own variable.
+    if detainee_id is None and (speakers_changed := topic_speakers.keep({topic_id: approved})):
+        changes["speakers changed"] += speakers_changed
     stored = list(Conflict.objects.filter(topic_id=topic_id, detainee_id=detainee_id))
     lists = detainee_id is None and bool(topic.rules.counts_status)
     speakers = {row[0]: row[1] for row in rows}
@@ -325,6 +329,9 @@ def claim_added(claim, *, by=None) -> Counter | None:
     sup_map = {pk: by_id for pk, by_id in stored_by.items() if by_id is not None}
     sup_map.update(superseded)
     _write_supersessions(marks, superseded, changes)
+    if detainee_id is None:  # The source's row among the topic's speakers (claims/speakers.py).
+        own = [c for c in facts.values() if c.source_id == source_id]
+        topic_speakers.keep({topic_id: own}, sources={source_id})
     _write_conflicts(
         topic_id,
         detainee_id,
@@ -633,6 +640,8 @@ def recompute_all(*, by=None) -> Recomputation:
                 # Written in bulk, without signals: cached pages go stale.
                 data_changed()
             batch, claims_in_batch, topics_in_batch = [], 0, 0
+    if orphans := topic_speakers.repair_orphans():  # Topics left without claims: in no batch.
+        total["speakers changed"] += orphans
     return Recomputation(changes=total, variables=len(variables))
 
 
@@ -763,6 +772,18 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
         total.update(changes)
 
     _write_stale_supersessions(stale)
+    # Who speaks on each topic of the batch (claims/speakers.py): rewritten where it differs.
+    if speakers_changed := topic_speakers.keep(
+        {
+            topic_id: [
+                fact_of(row[:n])
+                for row in rows_by_variable.get((topic_id, None), [])
+                if row[state] == approved
+            ]
+            for topic_id in topic_ids
+        }
+    ):
+        total["speakers changed"] += speakers_changed
     if opened:
         # COPY on PostgreSQL (claims.bulk): an import's thousands of new conflicts.
         insert_with_history(Conflict, opened, user=None, reason=FLAGGED, now=now)

@@ -875,6 +875,19 @@ class Claim(TextPolicyModel, models.Model):
                 condition=Q(state=ClaimState.APPROVED),
                 name="claim_source_topic_idx",
             ),
+            # The current claims of a variable, by source: the topic page's current
+            # word (source by source) and detainees' statuses, the status board's cells.
+            models.Index(
+                fields=["topic", "detainee", "source"],
+                condition=Q(state=ClaimState.APPROVED, superseded_by__isnull=True, kind=rules.FACT),
+                name="claim_current_idx",
+            ),
+            # A source's claims on a topic itself, newest first: its earlier statements.
+            models.Index(
+                fields=["topic", "source", "-stated_on", "-id"],
+                condition=Q(state=ClaimState.APPROVED, detainee__isnull=True),
+                name="claim_speaker_newest_idx",
+            ),
             # The moderation queue's order is in claim_pending_queue_idx, made
             # by migration 0017 in SQL: an index's NULLS FIRST is PostgreSQL's.
         ]
@@ -1621,6 +1634,12 @@ class Conflict(TextPolicyModel, models.Model):
         indexes = [
             models.Index(fields=["topic", "detainee"], name="conflict_variable_idx"),
             models.Index(fields=["status", "-opened_at"], name="conflict_status_idx"),
+            # A topic's resolutions, newest first, and their count (the topic page).
+            models.Index(
+                fields=["topic", "-status_changed_at", "-id"],
+                condition=Q(status=ConflictStatus.RESOLVED),
+                name="conflict_resolved_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -2100,6 +2119,40 @@ def refresh_verdicts(claims, *, by=None, because: Conflict | None = None) -> int
     # An UPDATE sends no signal: the history rows are written here.
     Claim.history.bulk_history_create(changed, update=True, default_date=timezone.now())
     return len(changed)
+
+
+class TopicSpeaker(models.Model):
+    """A source's word on a topic's own variable, kept by detection (claims/speakers.py).
+
+    One row per (topic, source) with approved claims on the topic itself (no
+    detainee): how many, when it last spoke, its newest position. The topic
+    page reads the sources who spoke last and their counts here instead of
+    aggregating every claim of the topic. Derived, like `Claim.superseded_by`:
+    no history; `manage.py recompute_conflicts` rewrites it.
+    """
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="speakers")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    claim_count = models.PositiveIntegerField(
+        validators=[MaxValueValidator(2**31 - 1)], help_text="Approved claims on the topic itself."
+    )
+    last_stated_on = models.DateField()
+    # The newest approved position (by stated_on, then id): a plain id, derived.
+    position_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "source"], name="topicspeaker_one_per_source")
+        ]
+        indexes = [
+            # The topic page: the sources who spoke last.
+            models.Index(
+                F("topic"), F("last_stated_on").desc(), F("source"), name="topicspeaker_last_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} on {self.topic_id}: {self.claim_count}"
 
 
 class FormSubmission(models.Model):

@@ -1,14 +1,14 @@
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     F,
     IntegerField,
-    Max,
     Q,
     When,
     Window,
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from claims import charts
 from claims import conflicts as rules
-from claims.models import Claim, ClaimQuerySet, Conflict, Detainee, Topic
+from claims.models import Claim, Conflict, Detainee, Topic, TopicSpeaker
 from claims.views import past
 from claims.views.common import conflicts_for_display, source_notes
 from claims.views.conflicts import cluster_index, show_clusters
@@ -98,11 +98,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(
         Topic.objects.visible_to(request.user).annotate(
             # claim_count and open_conflict_count: the topic's counters.
-            source_count=count_per_row(
-                Claim.objects.public().filter(detainee=None),
-                "topic",
-                Count("source", distinct=True),
-            ),
+            # Kept by detection: one row per source speaking on the topic itself.
+            source_count=count_per_row(TopicSpeaker.objects.all(), "topic"),
             resolved_count=count_per_row(
                 Conflict.objects.filter(status=Conflict.Status.RESOLVED), "topic"
             ),
@@ -115,7 +112,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         public.for_display().order_by("-stated_on", "-pk")[:SHOWN_CLAIMS],
         key=lambda c: (c.stated_on, c.effective_as_of, c.pk),
     )
-    word, earlier = current_word(public.filter(detainee=None))
+    word, earlier = current_word(topic)
     # A cited document retitled or moved since publication, on each card (crosscheck.edits).
     edits.attach_edits([*word, *earlier], relations=["document"])
     # The open conflicts grouped by the claim they share (claims.views.conflicts):
@@ -283,7 +280,7 @@ def recent_resolutions(conflicts, limit: int):
     return resolved.for_display().order_by("-status_changed_at", "-pk")[:limit]
 
 
-def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
+def current_word(topic: Topic) -> tuple[list[Claim], list[Claim]]:
     """Return the current and earlier claims of the SHOWN_SOURCES sources who spoke last.
 
     Current: the fact claims no later statement has superseded, and the
@@ -293,46 +290,66 @@ def current_word(claims: ClaimQuerySet) -> tuple[list[Claim], list[Claim]]:
     a source's SHOWN_EARLIER newest other claims, each carrying
     `earlier_count`, how many its source has in all.
 
-    Three queries whatever the topic's size (the speakers and their newest
-    positions are subqueries of the first). The window functions rank ids
-    only; the rows shown are joined after, so the joins never run over a
-    hot topic's tens of thousands of claims.
+    On the topic's own variable (no detainee), approved claims only. Three
+    queries whatever the topic's size: the sources who spoke last, their
+    counts and newest positions, from the rows detection keeps
+    (claims/speakers.py); the ids of their newest earlier statements, a few
+    index rows per source (`claim_speaker_newest_idx`); the claims shown,
+    joined and annotated once, their current facts found by
+    `claim_current_idx`.
     """
-    speakers = (
-        claims.order_by()
-        .values("source")
-        .annotate(last=Max("stated_on"))
-        .order_by("-last", "source")
-        .values_list("source", flat=True)[:SHOWN_SOURCES]
+    speakers = list(
+        TopicSpeaker.objects.filter(topic=topic)
+        .order_by("-last_stated_on", "source_id")
+        .values_list("source_id", "claim_count", "position_id")[:SHOWN_SOURCES]
     )
-    claims = claims.filter(source__in=speakers)
-    newest_first = [F("stated_on").desc(), F("pk").desc()]
-    by_source = {"partition_by": F("source_id"), "order_by": newest_first}
-    positions = (
-        claims.filter(kind=Claim.Kind.POSITION)
-        .annotate(rank=Window(RowNumber(), **by_source))
-        .filter(rank=1)
-        .values("pk")
-    )
-    word = list(
-        claims.filter(Q(kind=Claim.Kind.FACT, superseded_by=None) | Q(pk__in=positions))
+    if not speakers:
+        return [], []
+    claims = Claim.objects.public().filter(topic=topic, detainee=None)
+    positions = [position for _, _, position in speakers if position is not None]
+    current = Q(kind=Claim.Kind.FACT, superseded_by=None) | Q(pk__in=positions)
+    earlier_ids = newest_earlier(claims, [source for source, _, _ in speakers], current)
+    shown = list(
+        claims.filter(source__in=[source for source, _, _ in speakers])
+        .filter(current | Q(pk__in=earlier_ids))
         .for_display()
         .with_standing()
     )
-    ranked = (
-        claims.exclude(pk__in=[c.pk for c in word])
-        .annotate(
-            rank=Window(RowNumber(), **by_source),
-            earlier_count=Window(Count("pk"), partition_by=F("source_id")),
-        )
-        .filter(rank__lte=SHOWN_EARLIER)
-        .values_list("pk", "earlier_count")
-    )
-    counts = dict(ranked)
-    earlier = list(claims.filter(pk__in=counts).for_display().with_standing())
+    ids = set(earlier_ids)
+    word = [c for c in shown if c.pk not in ids]
+    earlier = [c for c in shown if c.pk in ids]
+    # How many earlier statements each source has: its claims there, less its current word.
+    in_word = Counter(c.source_id for c in word)
+    count_of = {source: n for source, n, _ in speakers}
     for claim in earlier:
-        claim.earlier_count = counts[claim.pk]
+        claim.earlier_count = count_of[claim.source_id] - in_word[claim.source_id]
     return word, earlier
+
+
+def newest_earlier(claims, sources: list[int], current: Q) -> list[int]:
+    """Return the ids of each source's SHOWN_EARLIER newest claims that are not `current`.
+
+    On PostgreSQL one index scan per source that stops after a few rows (a
+    UNION ALL of limited reads); SQLite cannot limit the parts of a union,
+    and ranks the sources' claims with a window instead: the same ids.
+    """
+    others = claims.exclude(current).order_by("-stated_on", "-pk")
+    if connection.features.supports_slicing_ordering_in_compound:
+        # A compound's parts may order only by what they select.
+        parts = [
+            others.filter(source_id=source).values_list("pk", "stated_on")[:SHOWN_EARLIER]
+            for source in sources
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        return [pk for pk, _ in rows]
+    newest_first = [F("stated_on").desc(), F("pk").desc()]
+    ranked = (
+        others.filter(source_id__in=sources)
+        .annotate(rank=Window(RowNumber(), partition_by=F("source_id"), order_by=newest_first))
+        .filter(rank__lte=SHOWN_EARLIER)
+        .values_list("pk", flat=True)
+    )
+    return list(ranked)
 
 
 @dataclass

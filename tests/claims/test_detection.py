@@ -587,8 +587,10 @@ class RecomputeCommandTests(DetectionTestCase):
             ]
         )
 
+        # Nor kept who speaks on the topic (claims/speakers.py): three sources' rows.
         self.assertEqual(
-            self.recompute(), "opened: 3\nsupersession changed: 1\nExamined 1 variable.\n"
+            self.recompute(),
+            "opened: 3\nsupersession changed: 1\nspeakers changed: 3\nExamined 1 variable.\n",
         )
         self.assertEqual(Conflict.objects.open().count(), 3)
         self.assertEqual(self.recompute(), "No changes.\nExamined 1 variable.\n")
@@ -599,7 +601,8 @@ class RecomputeCommandTests(DetectionTestCase):
         # update() skips Claim.save, as a data fix in the shell would.
         Claim.objects.filter(pk=none.pk).update(state=Claim.State.RETRACTED)
 
-        self.assertEqual(self.recompute(), "lapsed: 1\nExamined 1 variable.\n")
+        # The retracted claim's source no longer speaks on the topic: its row goes.
+        self.assertEqual(self.recompute(), "lapsed: 1\nspeakers changed: 1\nExamined 1 variable.\n")
         self.assertEqual(self.only_conflict().status, Conflict.Status.LAPSED)
         self.assertEqual(self.recompute(), "No changes.\nExamined 1 variable.\n")
 

@@ -9,16 +9,25 @@ idempotent, and never reopens a conflict a person closed.
 Then it counts again what the counters kept on write hold (claims/counters.py:
 open conflicts and approved claims per topic, per source, per detainee),
 repairs any that drifted and says which (nothing when none did). `--counters` does only that;
-`--check-counters` only reports, and fails if any counter drifted.
+`--check-counters` only reports, and fails if any counter drifted, or if the topics'
+speakers (claims/speakers.py, which the recompute rewrites: "speakers changed") did.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from claims import counters, detection
+from claims import counters, detection, speakers
 
 # The order a reader expects: what was flagged first, then what was closed.
-ORDER = ("opened", "reopened", "kind changed", "superseded", "lapsed", "supersession changed")
+ORDER = (
+    "opened",
+    "reopened",
+    "kind changed",
+    "superseded",
+    "lapsed",
+    "supersession changed",
+    "speakers changed",
+)
 
 
 class Command(BaseCommand):
@@ -40,6 +49,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["check_counters"]:
             drift = counters.recount(connection, counters.live_tables(), repair=False)
+            # Who speaks on each topic (claims/speakers.py), kept by detection.
+            drift["claims_topicspeaker"] = speakers.drift()
             self.report(drift, repaired=False)
             if any(drift.values()):
                 raise CommandError("Some counters drifted: run recompute_conflicts --counters.")
