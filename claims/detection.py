@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from claims import conflicts as rules
 from claims import locks
-from claims.bulk import insert_with_history
+from claims.bulk import builder, insert_with_history
 from claims.models import HAS_TRUE_VALUE, Claim, Conflict, Topic
 from crosscheck.cache import data_changed
 from watching import events
@@ -588,6 +588,8 @@ RECOMPUTE_BATCH_CLAIMS = 20_000
 # small topics are thousands of topics, and ran it out ("out of shared memory").
 RECOMPUTE_BATCH_TOPICS = 500
 FLAGGED = "Flagged by detection."
+# The batched path's new conflicts, thousands at a time: built positionally (claims.bulk).
+new_conflict = builder(Conflict)
 
 
 def recompute_all(*, by=None) -> Recomputation:
@@ -725,7 +727,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
         )
         if simple:
             for (a, b), kind in found.conflicts.items():
-                conflict = Conflict(
+                conflict = new_conflict(
                     claim_a_id=a,
                     claim_b_id=b,
                     topic_id=topic_id,

@@ -239,6 +239,10 @@ DOCUMENT_FIELD_COLUMN = {"title": "document_title", "url": "document_url"}
 # only cost time.
 CLAIM_CHECKED = {"quote", "summary", "citation_url", "language", "quantity_min", "quantity_max"}
 CLAIM_EXCLUDE = [f.name for f in Claim._meta.fields if f.name not in CLAIM_CHECKED]
+# A new source's fields the row gives (its affiliation is checked by this
+# module): the others hold their defaults, valid by construction, and
+# checking them was most of the cost of checking a source.
+SOURCE_EXCLUDE = [f.name for f in Source._meta.fields if f.name not in ("name", "kind")]
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 FORMULA_STARTS = ("=", "@", "+", "-")
@@ -931,6 +935,12 @@ def choice_error(key: str, text: str) -> str:
 # Rows checked (or written) together: a chunk's rows, values and unsaved
 # claims are held at once, never the file's.
 CHUNK_ROWS = 2000
+# An import of a file of up to this many rows keeps the claims its check built
+# (validated, a few kilobytes each) and writes them, instead of streaming the
+# file a third time to build them again (SheetCheck.claims_to_write): a third
+# of the check's work, for the file sizes most imports have. A longer file is
+# streamed, so that memory does not follow its rows.
+KEEP_CLAIMS_ROWS = 5000
 # The columns whose names are resolved against the database (SheetCheck.survey).
 NAME_COLUMNS = ("source", "affiliation", "topic", "detainee", "document_title")
 
@@ -989,6 +999,9 @@ class SheetCheck:
         self.topic_ids: set[int] = set()
         self.used_documents: dict[int, Document] = {}  # New documents the rows to add cite.
         self.used_topics: dict[int, Topic] = {}  # New topics the rows to add use.
+        # Set by import_file: keep the checked claims of a file this long or shorter.
+        self.keep_claims_rows = 0
+        self.kept_claims: list[Claim] | None = None
 
     def col(self, key: str) -> str:
         return self.shown.get(key, COLUMN[key].label)
@@ -1061,6 +1074,8 @@ class SheetCheck:
     def check_rows(self) -> None:
         """Second pass: check the rows a chunk at a time, keeping only each row's outcome."""
         done = 0
+        if self.total <= self.keep_claims_rows:
+            self.kept_claims = []
         for chunk in batched(self.data_rows(), CHUNK_ROWS):
             if self.progress:
                 self.progress("checking", done, self.total)
@@ -1078,7 +1093,10 @@ class SheetCheck:
                     if document is not None and document.pk is None:
                         self.used_documents.setdefault(id(document), document)
                 self.report.rows.add(row)
-                row.claim = None  # Let go: claims_to_write() builds it again.
+                if row.claim is not None and self.kept_claims is not None:
+                    row.claim._row_index = len(self.report.rows) - 1  # type: ignore[attr-defined]
+                    self.kept_claims.append(row.claim)
+                row.claim = None  # Let go: claims_to_write() builds it again (or kept_claims).
             done += len(rows)
         if self.progress:
             self.progress("checking", done, self.total)
@@ -1275,6 +1293,9 @@ class SheetCheck:
         under the import: it raises, and the transaction writes nothing.
         """
         outcomes = self.report.rows
+        if self.kept_claims is not None:
+            yield from self.kept_claims_to_write(now)
+            return
         index = 0
         for chunk in batched(self.data_rows(), CHUNK_ROWS):
             claims = []
@@ -1291,6 +1312,21 @@ class SheetCheck:
             yield claims
         if index != len(outcomes):
             raise file_changed(None)
+
+    def kept_claims_to_write(self, now) -> Iterator[list[Claim]]:
+        """Yield the claims the check built and kept (a short file), as claims_to_write would.
+
+        The same claims the third pass would build, already validated; only
+        the time of their state change is the write's, as a rebuilt claim's is.
+        """
+        claims, self.kept_claims = self.kept_claims or [], None
+        outcomes = self.report.rows
+        for claim in claims:
+            if outcomes.outcomes[claim._row_index] != RowOutcomes.ADD:  # type: ignore[attr-defined]
+                raise file_changed(outcomes.numbers[claim._row_index])  # type: ignore[attr-defined]
+            claim.state_changed_at = now
+        for start in range(0, len(claims), CHUNK_ROWS):
+            yield claims[start : start + CHUNK_ROWS]
 
     def fill(self, row: RowReport, values: dict[str, str], attrs: dict) -> set[str]:
         """Put the row's plain values in attrs; return the columns found wrong."""
@@ -1406,7 +1442,7 @@ class SheetCheck:
         source._parent_name = parent_name  # type: ignore[attr-defined]
         try:
             source.full_clean(
-                exclude=["affiliation"], validate_unique=False, validate_constraints=False
+                exclude=SOURCE_EXCLUDE, validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
             self.report_errors(row, exc, SOURCE_FIELD_COLUMN, "source")
@@ -1720,6 +1756,7 @@ def import_file(
             source, filename, user=user, approve=approve, progress=progress,
             limits=limits, budget=budget,
         )  # fmt: skip
+        check.keep_claims_rows = KEEP_CLAIMS_ROWS
         report = check.run()
         report.filename = filename
         if not report.ok:
@@ -1801,6 +1838,14 @@ def write(
     written and let go. Return the lowest key of the claims written.
     """
     now = now or timezone.now()
+    approved = report.state == Claim.State.APPROVED
+    if approved:
+        # Every new topic, source and document is shown by an approved claim of the
+        # file (a new source only named as an affiliation is refused: it needs a row
+        # of its own): published as they are written, not by an UPDATE of each row
+        # just written (publish_what_they_use still publishes the stored ones).
+        for obj in (*topics, *sources, *documents):
+            obj.published_at = now
     save_topics(topics, user, now)
     save_sources(sources, user, now)
     insert_with_history(Document, documents, user=user, reason=IMPORT_REASON, now=now)
@@ -1811,7 +1856,6 @@ def write(
     total = report.to_add
     step = BATCH * 5 if connection.vendor == "postgresql" else BATCH
     written, first_pk = 0, None
-    approved = report.state == Claim.State.APPROVED
     for claims in batches:
         for batch in chunks(claims, step):
             if progress:
