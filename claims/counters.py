@@ -205,8 +205,8 @@ def unchanged(claims: bool) -> str:
     planned as a nested loop over the two transition tables (no index, and
     LIMIT 1 favours the plan that starts fastest), which compared every
     updated row with every other when nothing counted had changed: 8.4
-    million comparisons, 3 s, when detection marked the 2,901 claims of an
-    import (bench/import_population.py).
+    million comparisons, 3 s under load, for one UPDATE of the 2,901 claims
+    an import of bench/import_population.py's file leaves marked.
     """
     columns = ", ".join(("id", *(CLAIM_COUNTED if claims else CONFLICT_COUNTED)))
     return f"SELECT {columns} FROM changed EXCEPT ALL SELECT {columns} FROM gone"
