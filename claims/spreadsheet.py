@@ -129,7 +129,7 @@ from claims.import_topics import TOPIC_HEADER_ALIASES, NewTopics, save_topics
 from claims.management.commands.generate_volume import fast_fold
 from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from crosscheck.text import normalise, text_problem
-from sources.models import Source
+from sources.models import Source, http_url
 from watching import events
 
 IMPORT_REASON = "Imported from a spreadsheet."
@@ -243,6 +243,9 @@ CLAIM_EXCLUDE = [f.name for f in Claim._meta.fields if f.name not in CLAIM_CHECK
 # module): the others hold their defaults, valid by construction, and
 # checking them was most of the cost of checking a source.
 SOURCE_EXCLUDE = [f.name for f in Source._meta.fields if f.name not in ("name", "kind")]
+CITATION_MAX_LENGTH = Claim._meta.get_field("citation_url").max_length
+# Valid citation URLs remembered per import (a set of strings: ~1 MB at most).
+URL_CACHE = 10_000
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 FORMULA_STARTS = ("=", "@", "+", "-")
@@ -1002,6 +1005,8 @@ class SheetCheck:
         # Set by import_file: keep the checked claims of a file this long or shorter.
         self.keep_claims_rows = 0
         self.kept_claims: list[Claim] | None = None
+        # Citation URLs already found valid (bounded: URL_CACHE entries at most).
+        self.valid_urls: set[str] = set()
 
     def col(self, key: str) -> str:
         return self.shown.get(key, COLUMN[key].label)
@@ -1494,10 +1499,37 @@ class SheetCheck:
 
     def clean(self, row: RowReport, claim: Claim, skip: set[str]) -> None:
         exclude = [*CLAIM_EXCLUDE, *skip] if skip else CLAIM_EXCLUDE
+        if "citation_url" not in skip and self.citation_is_valid(claim.citation_url):
+            exclude = [*exclude, "citation_url"]
         try:
             claim.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             self.report_errors(row, exc, CLAIM_FIELD_COLUMN, "", skip=skip)
+
+    def citation_is_valid(self, url) -> bool:
+        """Whether full_clean would find nothing to say or change about this citation URL.
+
+        The model's field runs its length check and two URL validators, Django's
+        own and http_url, each a large regex. http_url (http and https only)
+        accepting a URL means Django's (the same regex, more schemes) does too;
+        a URL without forbidden characters already in NFC is left as it is by
+        the text policy (crosscheck.text). A URL found valid once is not
+        checked again for the rest of the file. Anything else returns False:
+        full_clean checks it, and says what is wrong in its usual words.
+        """
+        if not url or not isinstance(url, str):
+            return False
+        if url in self.valid_urls:
+            return True
+        if len(url) > CITATION_MAX_LENGTH or text_problem(url, "") or normalise(url) != url:
+            return False
+        try:
+            http_url(url)
+        except ValidationError:
+            return False
+        if len(self.valid_urls) < URL_CACHE:
+            self.valid_urls.add(url)
+        return True
 
     def report_errors(self, row, exc: ValidationError, columns: dict, default: str, skip=()):
         for name, errors in exc.error_dict.items():
