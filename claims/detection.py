@@ -511,6 +511,7 @@ def _write_conflicts(
         if because and by is not None:
             conflict._history_user = by
         conflict.save()
+        events.created(conflicts=[conflict])  # A new row: no one watches it yet.
         existing[pair] = conflict
         changes["opened"] += 1
         opened.append(conflict)
@@ -768,6 +769,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     if opened:
         # COPY on PostgreSQL (claims.bulk): an import's thousands of new conflicts.
         insert_with_history(Conflict, opened, user=None, reason=FLAGGED, now=now)
+        events.created(conflicts=opened)  # Rows new to this transaction: no one watches them.
         witnessed = {(c.claim_a_id, c.claim_b_id): c for c in opened if c.detainee_id is None}
         links = [
             Conflict.witnesses.through(conflict_id=witnessed[pair].pk, claim_id=claim_id)

@@ -1801,24 +1801,27 @@ def import_file(
         locks.lock_topics(check.topic_ids)
         touched: set = set()
         now = timezone.now()
-        first_pk = write(
-            report,
-            user=user,
-            progress=check.progress,
-            touched=touched,
-            sources=[source for _, source in check.new_sources.values()],
-            documents=list(check.used_documents.values()),
-            topics=list(check.used_topics.values()),
-            batches=check.claims_to_write(now),
-            now=now,
-        )
-        if touched:
-            with events.acting(user):  # The conflicts it opens are the importer's doing.
-                detect(touched)
-            # The pair is stored ordered, and the new claims have the highest keys.
-            report.conflicts_opened = Conflict.objects.filter(
-                claim_b_id__gte=first_pk, status=Conflict.Status.OPEN
-            ).count()
+        # What the import creates, nobody watches yet: its events look up the watchers
+        # of the rest only (watching.events.creating; write() and detection name them).
+        with events.creating():
+            first_pk = write(
+                report,
+                user=user,
+                progress=check.progress,
+                touched=touched,
+                sources=[source for _, source in check.new_sources.values()],
+                documents=list(check.used_documents.values()),
+                topics=list(check.used_topics.values()),
+                batches=check.claims_to_write(now),
+                now=now,
+            )
+            if touched:
+                with events.acting(user):  # The conflicts it opens are the importer's doing.
+                    detect(touched)
+                # The pair is stored ordered, and the new claims have the highest keys.
+                report.conflicts_opened = Conflict.objects.filter(
+                    claim_b_id__gte=first_pk, status=Conflict.Status.OPEN
+                ).count()
     report.seconds = time.monotonic() - started
     return report
 
@@ -1880,6 +1883,7 @@ def write(
             obj.published_at = now
     save_topics(topics, user, now)
     save_sources(sources, user, now)
+    events.created(topics=topics, sources=sources)
     insert_with_history(Document, documents, user=user, reason=IMPORT_REASON, now=now)
     report.new_sources = [s.name for s in sources]
     report.new_documents = [d.title for d in documents]
