@@ -56,7 +56,7 @@ def reset_database(url: str) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    if not re.fullmatch(r"crosscheck_bench_\w+", name):
+    if not re.fullmatch(r"crosscheck_(\w+_)?bench\w*", name):
         sys.exit(
             f"Refusing to drop {name!r}: the scratch database's name starts crosscheck_bench_."
         )

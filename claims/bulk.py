@@ -88,6 +88,43 @@ def insert_with_history(
                 ])  # fmt: skip
 
 
+def builder(model: type[models.Model]) -> Callable[..., models.Model]:
+    """Return a function making an unsaved instance from keyword values, as model(**values) does.
+
+    Model.__init__ with keywords looks each field up by name (about 50 us a
+    Conflict); with positional values it only assigns them (a fifth of
+    that). The fields not given take their defaults as Model.__init__ gives
+    them: a callable default (timezone.now) is called for each instance.
+    """
+    fields = list(model._meta.concrete_fields)
+    names = [f.attname for f in fields]
+    static: dict = {}
+    dynamic: list = []
+    for f in fields:
+        default = f.default if f.has_default() else None
+        if callable(default) or f.has_db_default():
+            dynamic.append(f)
+        else:
+            static[f.attname] = f.get_default()
+    known = set(names) | {f.name for f in fields}
+
+    def make(**values) -> models.Model:
+        unknown = values.keys() - known
+        if unknown:
+            raise TypeError(f"{model.__name__} has no field {sorted(unknown)[0]!r}")
+        for f in fields:  # A relation given by name: its key, as Model.__init__ takes it.
+            if f.name != f.attname and f.name in values:
+                related = values.pop(f.name)
+                values[f.attname] = related.pk if related is not None else None
+        row = {**static, **values}
+        for f in dynamic:
+            if f.attname not in values:
+                row[f.attname] = f.get_default()
+        return model(*[row[name] for name in names])
+
+    return make
+
+
 def values_of(fields: list) -> Callable[[models.Model], list]:
     """Return a function giving an instance's values of these fields, in order, for COPY."""
     get = attrgetter(*[f.attname for f in fields])

@@ -34,7 +34,7 @@ from django.utils import timezone
 from claims import conflicts as rules
 from claims import locks
 from claims import speakers as topic_speakers
-from claims.bulk import insert_with_history
+from claims.bulk import builder, insert_with_history
 from claims.models import HAS_TRUE_VALUE, Claim, Conflict, Topic
 from crosscheck.cache import data_changed
 from watching import events
@@ -518,6 +518,7 @@ def _write_conflicts(
         if because and by is not None:
             conflict._history_user = by
         conflict.save()
+        events.created(conflicts=[conflict])  # A new row: no one watches it yet.
         existing[pair] = conflict
         changes["opened"] += 1
         opened.append(conflict)
@@ -595,6 +596,8 @@ RECOMPUTE_BATCH_CLAIMS = 20_000
 # small topics are thousands of topics, and ran it out ("out of shared memory").
 RECOMPUTE_BATCH_TOPICS = 500
 FLAGGED = "Flagged by detection."
+# The batched path's new conflicts, thousands at a time: built positionally (claims.bulk).
+new_conflict = builder(Conflict)
 
 
 def recompute_all(*, by=None) -> Recomputation:
@@ -734,7 +737,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
         )
         if simple:
             for (a, b), kind in found.conflicts.items():
-                conflict = Conflict(
+                conflict = new_conflict(
                     claim_a_id=a,
                     claim_b_id=b,
                     topic_id=topic_id,
@@ -787,6 +790,7 @@ def _recompute_batch(variables: list[tuple[int, int | None]], total: Counter, *,
     if opened:
         # COPY on PostgreSQL (claims.bulk): an import's thousands of new conflicts.
         insert_with_history(Conflict, opened, user=None, reason=FLAGGED, now=now)
+        events.created(conflicts=opened)  # Rows new to this transaction: no one watches them.
         witnessed = {(c.claim_a_id, c.claim_b_id): c for c in opened if c.detainee_id is None}
         links = [
             Conflict.witnesses.through(conflict_id=witnessed[pair].pk, claim_id=claim_id)

@@ -62,6 +62,10 @@ TOPIC_FIELDS = {
     "topic_tolerance": "tolerance",
     "topic_tolerance_percent": "tolerance_percent",
 }
+# A new topic's fields no column gives: their defaults are not checked again.
+TOPIC_UNDEFINED = [
+    f.name for f in Topic._meta.fields if f.name != "title" and f.name not in TOPIC_FIELDS.values()
+]
 TOPIC_FIELD_COLUMN = {"title": "topic", "slug": "topic", **{v: k for k, v in TOPIC_FIELDS.items()}}
 WHOLE_NUMBERS = {"quantity_min", "quantity_max", "window_days", "tolerance"}
 TOPIC_HEADER_ALIASES = {"topic_unit": "topic_quantity_label", "topic_window": "topic_window_days"}
@@ -194,7 +198,8 @@ class NewTopics:
     def build(self, row: RowReport, title: str, defined: dict[str, Any]) -> Topic | None:
         topic = Topic(title=title, slug=topic_slug(title), **defined)
         try:
-            topic.clean_fields(exclude=["slug"])
+            # The fields the rows define (and the title); the others hold their defaults.
+            topic.clean_fields(exclude=[f for f in TOPIC_UNDEFINED if f not in defined])
             topic.clean_rules()
         except ValidationError as exc:
             self.check.report_errors(row, exc, TOPIC_FIELD_COLUMN, "topic")

@@ -129,7 +129,7 @@ from claims.import_topics import TOPIC_HEADER_ALIASES, NewTopics, save_topics
 from claims.management.commands.generate_volume import fast_fold
 from claims.models import Claim, Conflict, Detainee, Document, Topic, new_claims_refusal
 from crosscheck.text import normalise, text_problem
-from sources.models import Source
+from sources.models import Source, http_url
 from watching import events
 
 IMPORT_REASON = "Imported from a spreadsheet."
@@ -239,6 +239,13 @@ DOCUMENT_FIELD_COLUMN = {"title": "document_title", "url": "document_url"}
 # only cost time.
 CLAIM_CHECKED = {"quote", "summary", "citation_url", "language", "quantity_min", "quantity_max"}
 CLAIM_EXCLUDE = [f.name for f in Claim._meta.fields if f.name not in CLAIM_CHECKED]
+# A new source's fields the row gives (its affiliation is checked by this
+# module): the others hold their defaults, valid by construction, and
+# checking them was most of the cost of checking a source.
+SOURCE_EXCLUDE = [f.name for f in Source._meta.fields if f.name not in ("name", "kind")]
+CITATION_MAX_LENGTH = Claim._meta.get_field("citation_url").max_length
+# Valid citation URLs remembered per import (a set of strings: ~1 MB at most).
+URL_CACHE = 10_000
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 FORMULA_STARTS = ("=", "@", "+", "-")
@@ -931,6 +938,12 @@ def choice_error(key: str, text: str) -> str:
 # Rows checked (or written) together: a chunk's rows, values and unsaved
 # claims are held at once, never the file's.
 CHUNK_ROWS = 2000
+# An import of a file of up to this many rows keeps the claims its check built
+# (validated, a few kilobytes each) and writes them, instead of streaming the
+# file a third time to build them again (SheetCheck.claims_to_write): a third
+# of the check's work, for the file sizes most imports have. A longer file is
+# streamed, so that memory does not follow its rows.
+KEEP_CLAIMS_ROWS = 5000
 # The columns whose names are resolved against the database (SheetCheck.survey).
 NAME_COLUMNS = ("source", "affiliation", "topic", "detainee", "document_title")
 
@@ -989,6 +1002,11 @@ class SheetCheck:
         self.topic_ids: set[int] = set()
         self.used_documents: dict[int, Document] = {}  # New documents the rows to add cite.
         self.used_topics: dict[int, Topic] = {}  # New topics the rows to add use.
+        # Set by import_file: keep the checked claims of a file this long or shorter.
+        self.keep_claims_rows = 0
+        self.kept_claims: list[Claim] | None = None
+        # Citation URLs already found valid (bounded: URL_CACHE entries at most).
+        self.valid_urls: set[str] = set()
 
     def col(self, key: str) -> str:
         return self.shown.get(key, COLUMN[key].label)
@@ -1061,6 +1079,8 @@ class SheetCheck:
     def check_rows(self) -> None:
         """Second pass: check the rows a chunk at a time, keeping only each row's outcome."""
         done = 0
+        if self.total <= self.keep_claims_rows:
+            self.kept_claims = []
         for chunk in batched(self.data_rows(), CHUNK_ROWS):
             if self.progress:
                 self.progress("checking", done, self.total)
@@ -1078,7 +1098,10 @@ class SheetCheck:
                     if document is not None and document.pk is None:
                         self.used_documents.setdefault(id(document), document)
                 self.report.rows.add(row)
-                row.claim = None  # Let go: claims_to_write() builds it again.
+                if row.claim is not None and self.kept_claims is not None:
+                    row.claim._row_index = len(self.report.rows) - 1  # type: ignore[attr-defined]
+                    self.kept_claims.append(row.claim)
+                row.claim = None  # Let go: claims_to_write() builds it again (or kept_claims).
             done += len(rows)
         if self.progress:
             self.progress("checking", done, self.total)
@@ -1275,6 +1298,9 @@ class SheetCheck:
         under the import: it raises, and the transaction writes nothing.
         """
         outcomes = self.report.rows
+        if self.kept_claims is not None:
+            yield from self.kept_claims_to_write(now)
+            return
         index = 0
         for chunk in batched(self.data_rows(), CHUNK_ROWS):
             claims = []
@@ -1291,6 +1317,21 @@ class SheetCheck:
             yield claims
         if index != len(outcomes):
             raise file_changed(None)
+
+    def kept_claims_to_write(self, now) -> Iterator[list[Claim]]:
+        """Yield the claims the check built and kept (a short file), as claims_to_write would.
+
+        The same claims the third pass would build, already validated; only
+        the time of their state change is the write's, as a rebuilt claim's is.
+        """
+        claims, self.kept_claims = self.kept_claims or [], None
+        outcomes = self.report.rows
+        for claim in claims:
+            if outcomes.outcomes[claim._row_index] != RowOutcomes.ADD:  # type: ignore[attr-defined]
+                raise file_changed(outcomes.numbers[claim._row_index])  # type: ignore[attr-defined]
+            claim.state_changed_at = now
+        for start in range(0, len(claims), CHUNK_ROWS):
+            yield claims[start : start + CHUNK_ROWS]
 
     def fill(self, row: RowReport, values: dict[str, str], attrs: dict) -> set[str]:
         """Put the row's plain values in attrs; return the columns found wrong."""
@@ -1406,7 +1447,7 @@ class SheetCheck:
         source._parent_name = parent_name  # type: ignore[attr-defined]
         try:
             source.full_clean(
-                exclude=["affiliation"], validate_unique=False, validate_constraints=False
+                exclude=SOURCE_EXCLUDE, validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
             self.report_errors(row, exc, SOURCE_FIELD_COLUMN, "source")
@@ -1458,10 +1499,37 @@ class SheetCheck:
 
     def clean(self, row: RowReport, claim: Claim, skip: set[str]) -> None:
         exclude = [*CLAIM_EXCLUDE, *skip] if skip else CLAIM_EXCLUDE
+        if "citation_url" not in skip and self.citation_is_valid(claim.citation_url):
+            exclude = [*exclude, "citation_url"]
         try:
             claim.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             self.report_errors(row, exc, CLAIM_FIELD_COLUMN, "", skip=skip)
+
+    def citation_is_valid(self, url) -> bool:
+        """Whether full_clean would find nothing to say or change about this citation URL.
+
+        The model's field runs its length check and two URL validators, Django's
+        own and http_url, each a large regex. http_url (http and https only)
+        accepting a URL means Django's (the same regex, more schemes) does too;
+        a URL without forbidden characters already in NFC is left as it is by
+        the text policy (crosscheck.text). A URL found valid once is not
+        checked again for the rest of the file. Anything else returns False:
+        full_clean checks it, and says what is wrong in its usual words.
+        """
+        if not url or not isinstance(url, str):
+            return False
+        if url in self.valid_urls:
+            return True
+        if len(url) > CITATION_MAX_LENGTH or text_problem(url, "") or normalise(url) != url:
+            return False
+        try:
+            http_url(url)
+        except ValidationError:
+            return False
+        if len(self.valid_urls) < URL_CACHE:
+            self.valid_urls.add(url)
+        return True
 
     def report_errors(self, row, exc: ValidationError, columns: dict, default: str, skip=()):
         for name, errors in exc.error_dict.items():
@@ -1720,6 +1788,7 @@ def import_file(
             source, filename, user=user, approve=approve, progress=progress,
             limits=limits, budget=budget,
         )  # fmt: skip
+        check.keep_claims_rows = KEEP_CLAIMS_ROWS
         report = check.run()
         report.filename = filename
         if not report.ok:
@@ -1732,24 +1801,27 @@ def import_file(
         locks.lock_topics(check.topic_ids)
         touched: set = set()
         now = timezone.now()
-        first_pk = write(
-            report,
-            user=user,
-            progress=check.progress,
-            touched=touched,
-            sources=[source for _, source in check.new_sources.values()],
-            documents=list(check.used_documents.values()),
-            topics=list(check.used_topics.values()),
-            batches=check.claims_to_write(now),
-            now=now,
-        )
-        if touched:
-            with events.acting(user):  # The conflicts it opens are the importer's doing.
-                detect(touched)
-            # The pair is stored ordered, and the new claims have the highest keys.
-            report.conflicts_opened = Conflict.objects.filter(
-                claim_b_id__gte=first_pk, status=Conflict.Status.OPEN
-            ).count()
+        # What the import creates, nobody watches yet: its events look up the watchers
+        # of the rest only (watching.events.creating; write() and detection name them).
+        with events.creating():
+            first_pk = write(
+                report,
+                user=user,
+                progress=check.progress,
+                touched=touched,
+                sources=[source for _, source in check.new_sources.values()],
+                documents=list(check.used_documents.values()),
+                topics=list(check.used_topics.values()),
+                batches=check.claims_to_write(now),
+                now=now,
+            )
+            if touched:
+                with events.acting(user):  # The conflicts it opens are the importer's doing.
+                    detect(touched)
+                # The pair is stored ordered, and the new claims have the highest keys.
+                report.conflicts_opened = Conflict.objects.filter(
+                    claim_b_id__gte=first_pk, status=Conflict.Status.OPEN
+                ).count()
     report.seconds = time.monotonic() - started
     return report
 
@@ -1801,8 +1873,17 @@ def write(
     written and let go. Return the lowest key of the claims written.
     """
     now = now or timezone.now()
+    approved = report.state == Claim.State.APPROVED
+    if approved:
+        # Every new topic, source and document is shown by an approved claim of the
+        # file (a new source only named as an affiliation is refused: it needs a row
+        # of its own): published as they are written, not by an UPDATE of each row
+        # just written (publish_what_they_use still publishes the stored ones).
+        for obj in (*topics, *sources, *documents):
+            obj.published_at = now
     save_topics(topics, user, now)
     save_sources(sources, user, now)
+    events.created(topics=topics, sources=sources)
     insert_with_history(Document, documents, user=user, reason=IMPORT_REASON, now=now)
     report.new_sources = [s.name for s in sources]
     report.new_documents = [d.title for d in documents]
@@ -1811,7 +1892,6 @@ def write(
     total = report.to_add
     step = BATCH * 5 if connection.vendor == "postgresql" else BATCH
     written, first_pk = 0, None
-    approved = report.state == Claim.State.APPROVED
     for claims in batches:
         for batch in chunks(claims, step):
             if progress:

@@ -50,6 +50,7 @@ PUBLIC_STATES = ("approved", "retracted")
 
 _pending: ContextVar[list | None] = ContextVar("watching_pending", default=None)
 _actor: ContextVar[object | None] = ContextVar("watching_actor", default=None)
+_created: ContextVar[_Created | None] = ContextVar("watching_created", default=None)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,51 @@ def collected() -> Iterator[None]:
         notify(pending)
     finally:
         _pending.reset(token)
+
+
+@dataclass
+class _Created:
+    topics: set[int] = field(default_factory=set)
+    sources: dict[int, int | None] = field(default_factory=dict)  # new source → its affiliation
+    conflicts: set[int] = field(default_factory=set)
+
+
+@contextlib.contextmanager
+def creating() -> Iterator[None]:
+    """Within the block, the fan-out skips the watchers of what `created()` names.
+
+    For a bulk writer (the spreadsheet import) that creates topics, sources
+    and conflicts in its transaction and raises thousands of events about
+    them: a thing created in this very transaction cannot be watched yet
+    (a watch names a stored row, and no other transaction sees it before the
+    commit), so looking up its watchers (IN lists of thousands of keys) can
+    only find nothing. Notifications written after the block ends (an
+    enclosing `collected()`) look everything up, as without it. Nested: the
+    outer block's record is kept.
+    """
+    if _created.get() is not None:
+        yield
+        return
+    token = _created.set(_Created())
+    try:
+        yield
+    finally:
+        _created.reset(token)
+
+
+def created(*, topics=(), sources=(), conflicts=()) -> None:
+    """Note topics, sources and conflicts (saved objects) just created in this transaction.
+
+    Only inside `creating()`, else nothing. A new source's affiliation
+    (an organisation, perhaps a stored one that someone watches) is kept:
+    its watchers are still told what the new source says.
+    """
+    record = _created.get()
+    if record is None:
+        return
+    record.topics.update(topic.pk for topic in topics)
+    record.sources.update((source.pk, source.affiliation_id) for source in sources)
+    record.conflicts.update(conflict.pk for conflict in conflicts)
 
 
 @contextlib.contextmanager
@@ -191,13 +237,29 @@ def _notify_chunk(happenings: list[Happening]) -> int:
 
     topics = {h.topic_id for h in happenings}
     detainees = {h.detainee_id for h in happenings} - {None}
-    speakers = {s for h in happenings for s in h.speaker_ids}
+    all_speakers = speakers = {s for h in happenings for s in h.speaker_ids}
     conflicts = {h.conflict_id for h in happenings} - {None}
-    # The speakers' organisations are watched sources too: a subquery, not a round trip.
-    organisations = Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values(
-        "affiliation_id"
-    )
-    wanted = Q(topic_id__in=topics) | Q(source_id__in=speakers) | Q(source_id__in=organisations)
+    # What this transaction created cannot be watched (see creating()); a new
+    # speaker's organisation can be, and is known without a query.
+    new_organisations: dict[int, int] = {}
+    record = _created.get()
+    if record is not None:
+        topics = topics - record.topics
+        conflicts = conflicts - record.conflicts
+        speakers = speakers - record.sources.keys()
+        new_organisations = {
+            s: record.sources[s] for s in all_speakers - speakers if record.sources[s] is not None
+        }
+    wanted = Q(topic_id__in=topics)
+    if speakers:
+        # The speakers' organisations are watched sources too: a subquery, not a round trip.
+        organisations = Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values(
+            "affiliation_id"
+        )
+        wanted |= Q(source_id__in=speakers) | Q(source_id__in=organisations)
+    known = set(new_organisations.values()) - (record.sources.keys() if record else set())
+    if known:
+        wanted |= Q(source_id__in=known)
     if detainees:
         wanted |= Q(detainee_id__in=detainees)
     if conflicts:
@@ -238,12 +300,14 @@ def _notify_chunk(happenings: list[Happening]) -> int:
     # A watched organisation hears what those who speak for it say.
     affiliation: dict[int, int] = {}
     watched_sources = {pk for kind, pk in watchers if kind == "source"}
-    if watched_sources - speakers:
-        affiliation = dict(
-            Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values_list(
-                "pk", "affiliation_id"
+    if watched_sources - all_speakers:
+        affiliation = dict(new_organisations)
+        if speakers:
+            affiliation.update(
+                Source.objects.filter(pk__in=speakers, affiliation__isnull=False).values_list(
+                    "pk", "affiliation_id"
+                )
             )
-        )
 
     private_audience: set[int] | None = None
     now = timezone.now()

@@ -172,6 +172,10 @@ class ImportTopicsTests(RoleCast, JanuaryCast, TestCase):
 
         lyon = Topic.objects.get(title=LYON)
         self.assertTrue(lyon.is_public)
+        # The new sources too, published as they were written.
+        self.assertEqual(len(report.new_sources), 3)
+        for name in report.new_sources:
+            self.assertTrue(Source.objects.get(name=name).is_public, name)
         self.assertEqual(report.conflicts_opened, 2)
         self.assertEqual(
             Conflict.objects.filter(topic=lyon, kind=Conflict.Kind.CONTRADICTION).count(), 2

@@ -16,6 +16,7 @@ import io
 from collections import Counter
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from openpyxl import Workbook
@@ -286,6 +287,35 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
 
         self.assertEqual((error.row, error.column), (2, "Citation URL"))
         self.assertIn("Give a citation", error.message)
+
+    def test_citation_urls_are_checked_in_the_claim_forms_words_once_valid_always_valid(self):
+        # The import checks a valid URL once per file (claims.spreadsheet,
+        # citation_is_valid); a refused one still gets every message the
+        # model's field gives, on each row that gives it.
+        field = Claim._meta.get_field("citation_url")
+        bad = ["ftp://example.org/x", "not a link", "https://example.org/" + "a" * 1000]
+        good = "https://example.org/ccdhrn?x=1"
+        rows = [
+            row(**{"Citation URL": url, "Stated on": f"2015-01-0{day}"})
+            for day, url in enumerate([good, *bad, good, bad[0], "https://exa\x00mple.org"], 1)
+        ]
+
+        report = check_file(csv_file(*rows), user=self.editor)
+
+        found = Counter((e.row, e.column, e.message) for e in report.errors)
+        expected = Counter()
+        for number, url in [(3, bad[0]), (4, bad[1]), (5, bad[2]), (7, bad[0])]:
+            with self.assertRaises(ValidationError) as caught:
+                field.clean(url, None)
+            for message in caught.exception.messages:
+                expected[(number, "Citation URL", message)] += 1
+        self.assertEqual(
+            {k: v for k, v in found.items() if k[0] != 8}, dict(expected), report.errors
+        )
+        [nul] = [e for e in report.errors if e.row == 8]
+        self.assertEqual(nul.column, "Citation URL")
+        self.assertIn("NUL character", nul.message)
+        self.assertEqual(report.to_add, 2)
 
     def test_importing_the_same_file_twice_adds_nothing_the_second_time(self):
         data = csv_file(row())

@@ -10,6 +10,7 @@ still writes nothing.
 from __future__ import annotations
 
 import tracemalloc
+from unittest import mock
 
 from django.test import TestCase
 
@@ -17,6 +18,7 @@ from claims import spreadsheet
 from claims.models import Claim
 from claims.spreadsheet import (
     CHUNK_ROWS,
+    KEEP_CLAIMS_ROWS,
     KEPT_ERROR_ROWS,
     SpreadsheetError,
     check_file,
@@ -93,6 +95,46 @@ class StreamingTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(len(set(ids)), CHUNK_ROWS + 7)
         quotes = dict(Claim.objects.filter(pk__in=ids).values_list("pk", "quote"))
         self.assertEqual([quotes[pk] for pk in ids], [d["Quote"] for d in data])
+
+    def test_a_short_file_writes_the_claims_its_check_built_dated_when_written(self):
+        """Up to KEEP_CLAIMS_ROWS rows the check's claims are kept, not built again."""
+        self.assertGreater(KEEP_CLAIMS_ROWS, CHUNK_ROWS + 7)
+        data = rows(CHUNK_ROWS + 7)
+
+        report = import_file(csv_file(*data), "claims.csv", user=self.editor)
+
+        self.assertEqual(report.claims_added, CHUNK_ROWS + 7)
+        ids = [r.claim_id for r in report.rows]
+        claims = Claim.objects.filter(pk__in=ids)
+        quotes = dict(claims.values_list("pk", "quote"))
+        self.assertEqual([quotes[pk] for pk in ids], [d["Quote"] for d in data])
+        # The state change is the write's, as the history row says, not the check's.
+        written = {r.history_date for r in Claim.history.filter(id__in=ids, history_type="+")}
+        self.assertEqual(len(written), 1)
+        self.assertEqual(set(claims.values_list("state_changed_at", flat=True)), written)
+
+    def test_a_longer_file_is_streamed_again_to_write_the_same(self):
+        """Past KEEP_CLAIMS_ROWS rows the third pass builds the claims again, chunk by chunk."""
+        short = import_file(csv_file(*rows(CHUNK_ROWS + 3)), "claims.csv", user=self.editor)
+        data = [row(Quote=f"Streamed again {n}") for n in range(CHUNK_ROWS + 3)]
+
+        with mock.patch.object(spreadsheet, "KEEP_CLAIMS_ROWS", CHUNK_ROWS):
+            report = import_file(csv_file(*data), "claims.csv", user=self.editor)
+
+        self.assertEqual(report.claims_added, CHUNK_ROWS + 3)
+        ids = [r.claim_id for r in report.rows]
+        quotes = dict(Claim.objects.filter(pk__in=ids).values_list("pk", "quote"))
+        self.assertEqual([quotes[pk] for pk in ids], [d["Quote"] for d in data])
+        # Every other value as the kept claims of the shorter file have them.
+        fields = ["source_id", "topic_id", "kind", "stance", "state", "state_reason",
+                  "created_by_id", "stated_on", "citation_url", "search_text"]  # fmt: skip
+        kept = Claim.objects.filter(pk__in=[r.claim_id for r in short.rows])
+        streamed = Claim.objects.filter(pk__in=ids)
+        strip = lambda row: (*row[:-1], row[-1].replace("streamed again", "streamed quote"))  # noqa: E731
+        self.assertEqual(
+            sorted(map(strip, streamed.values_list(*fields))),
+            sorted(kept.values_list(*fields)),
+        )
 
     def test_memory_of_a_check_does_not_follow_the_rows(self):
         """Four times the rows: the traced peak grows by far less than the old 4 KB a row."""

@@ -45,6 +45,34 @@ class SpreadsheetImportTests(RoleCast, JanuaryCast, TestCase):
         self.assertEqual(len(few), len(many), many)
         self.assertEqual(len(many), 2, many)
 
+    def test_what_the_import_creates_is_not_looked_up_but_a_stored_organisation_still_hears(self):
+        # A new source speaks for the watched CCDHRN: its watchers hear the new
+        # source's claim and the conflicts it opens, though the import does not
+        # look up the watchers of the source or conflicts it creates itself
+        # (watching.events.creating).
+        watch(self.reader, self.ccdhrn)
+        topic_watcher = user_in("tess", "Reader")
+        watch(topic_watcher, self.release)
+        new = {"Source": "Comité de familias", "Source kind": "Other"}
+        rows = [row(**new, Affiliation=self.ccdhrn.name, Quote=f"No names ({i})") for i in range(2)]
+
+        with CaptureQueriesContext(connection) as ctx:
+            import_file(csv_file(*rows), user=self.moderator, approve=True)
+
+        opened = Conflict.objects.filter(claim_b__source__name="Comité de familias")
+        self.assertGreater(opened.count(), 0)
+        for user in (self.reader, topic_watcher):
+            told = Notification.objects.filter(user=user)
+            self.assertEqual(told.filter(event=Event.CLAIM_APPROVED).count(), 2)
+            self.assertEqual(
+                set(told.filter(event=Event.CONFLICT_OPENED).values_list("conflict", flat=True)),
+                set(opened.values_list("pk", flat=True)),
+            )
+        watch_queries = [q["sql"] for q in ctx.captured_queries if "watching_watch" in q["sql"]]
+        self.assertEqual(len(watch_queries), 2, watch_queries)
+        for sql in watch_queries:
+            self.assertNotIn('"watching_watch"."conflict_id" IN', sql)
+
 
 class CaseFileImportTests(RoleCast, JanuaryCast, TestCase):
     def test_a_case_files_approved_claims_reach_the_watchers_once_each(self):
