@@ -833,6 +833,17 @@ class Claim(TextPolicyModel, models.Model):
         indexes = [
             # Detection reads every claim on one variable.
             models.Index(fields=["topic", "detainee", "state"], name="claim_variable_idx"),
+            # The live facts on a variable (approved, no later statement of their
+            # source updates them) by effective day: the moderation queue's
+            # previews and an approval read those inside one window of a date,
+            # a few per source, whatever the variable's history.
+            models.Index(
+                F("topic"),
+                F("detainee"),
+                Coalesce(F("as_of"), F("stated_on")),
+                condition=Q(state=ClaimState.APPROVED, kind=rules.FACT, superseded_by__isnull=True),
+                name="claim_live_idx",
+            ),
             models.Index(fields=["state", "-stated_on"], name="claim_state_stated_idx"),
             models.Index(fields=["source", "state", "-stated_on"], name="claim_source_idx"),
             # A topic's newest claims: its page's pictures, /claims/?topic=.
