@@ -833,17 +833,20 @@ class Claim(TextPolicyModel, models.Model):
         indexes = [
             # Detection reads every claim on one variable.
             models.Index(fields=["topic", "detainee", "state"], name="claim_variable_idx"),
-            models.Index(fields=["state", "-stated_on"], name="claim_state_stated_idx"),
-            models.Index(fields=["source", "state", "-stated_on"], name="claim_source_idx"),
-            # A variable's current claims by the day they are about: those inside one
-            # window of a claim, which alone can agree with it (its page, issue 16).
+            # The live facts on a variable (approved, no later statement of their
+            # source updates them) by effective day: the moderation queue's
+            # previews, an approval and a claim page's agreeing sources read
+            # those inside one window of a date, a few per source, whatever the
+            # variable's history.
             models.Index(
                 F("topic"),
                 F("detainee"),
-                Coalesce("as_of", "stated_on"),
-                condition=Q(state=ClaimState.APPROVED, superseded_by__isnull=True),
-                name="claim_current_day_idx",
+                Coalesce(F("as_of"), F("stated_on")),
+                condition=Q(state=ClaimState.APPROVED, kind=rules.FACT, superseded_by__isnull=True),
+                name="claim_live_idx",
             ),
+            models.Index(fields=["state", "-stated_on"], name="claim_state_stated_idx"),
+            models.Index(fields=["source", "state", "-stated_on"], name="claim_source_idx"),
             # A topic's newest claims: its page's pictures, /claims/?topic=.
             models.Index(
                 fields=["topic", "state", "-stated_on", "-id"], name="claim_topic_newest_idx"

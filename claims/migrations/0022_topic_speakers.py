@@ -37,7 +37,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("claims", "0021_claim_current_day_index"),
+        ("claims", "0021_claim_live_index"),
         ('sources', '0005_counters_track_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -198,7 +198,7 @@ def agreeing_sources(claim: Claim, chain: list[ChainStep] = ()) -> list[Source]:
     What claims.conflicts.agreeing_sources gives it over the approved claims
     on its variable, read from the few that can agree with it
     (`rules.agreeing_with`): the current ones inside one window of its date
-    (the original's, for a relay), through the index claim_current_day_idx.
+    (the original's, for a relay), through the index claim_live_idx.
     The whole variable was read and examined before (issue 16: 24,000 claims
     on the busiest, 65 ms of SQL and 0.6 s of CPU for one page). Two queries
     whatever the variable's size; a relay's original is taken from its

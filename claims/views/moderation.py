@@ -28,10 +28,11 @@ Choices made here (DESIGN.md leaves them open):
   quote once normalised, or one quote inside the other
   (`ClaimQuerySet.same_statements`, one query for the page).
 - The queue pages by 25. Everything on it is read in a fixed number of
-  queries except the conflict preview: `claims.detection.preview` runs once
-  per pending claim shown (it reads the approved claims on that claim's
-  variable, joined for display, in one query), so the page costs at most 25
-  more queries, whatever the number of pending claims.
+  queries, the conflict preview included: `claims.detection.preview_approvals`
+  previews the whole page at once from the live approved claims its claims
+  can touch (one query, two when a claim is dated before its source's latest
+  word), whatever the number of pending claims and the size of their
+  variables.
 - Drafts are the editor's own until submitted: moderation pages answer 404
   for them.
 - Bulk decisions (issue 11: one new claim can open a dozen conflicts, one
@@ -314,12 +315,15 @@ def pending_claims():
 def previews_for(claims) -> list[tuple[Claim, list[tuple[Claim, Conflict.Kind]]]]:
     """Pair each pending claim with the conflicts it would raise if approved.
 
-    One `detection.preview` per claim: it reads the approved claims on the
-    claim's variable, joined for display, in one query.
+    `detection.preview_approvals` for the whole page at once: one query for
+    the live approved claims the page's claims can touch (and one more only
+    when one of them is dated before its source's latest word there),
+    whatever the size of their variables.
     """
+    claims = list(claims)
     return [
-        (claim, [(other, Conflict.Kind(kind)) for other, kind in detection.preview(claim)])
-        for claim in claims
+        (claim, [(other, Conflict.Kind(kind)) for other, kind in preview.conflicts])
+        for claim, preview in zip(claims, detection.preview_approvals(claims), strict=True)
     ]
 
 

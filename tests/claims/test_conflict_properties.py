@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -650,3 +651,62 @@ class DetectionPropertyTests(TestCase):
 
         self.assert_consistent(closed)
         self.assertEqual(detection.recompute_all().changes, Counter())
+
+    # The moderation queue's preview, against the whole variable and against approval.
+
+    def previewed(self, preview) -> tuple:
+        return (
+            {(other.pk, kind) for other, kind in preview.conflicts},
+            [c.pk for c in preview.supersedes],
+            preview.superseded_by and preview.superseded_by.pk,
+        )
+
+    @examples(40)
+    @given(st.data())
+    def test_the_bounded_preview_says_what_the_whole_variable_says(self, data):
+        # The queue previews its page from the live claims in a window (and
+        # its speaker's chain): the same answer as examining every approved
+        # claim on the variable with the claim added, for every claim not
+        # approved (pending, rejected, retracted) and for one not yet saved.
+        ids: list[int] = []
+        self.run_history(data, ids, {})
+        topic, detainee = in_turn(data.draw, tuple(self.variables), len(ids))
+        unsaved = Claim(quote="…", summary="A claim")
+        for name, value in self.draw_values(data, topic, detainee, len(ids)).items():
+            setattr(unsaved, name, value)
+        claims = [
+            *Claim.objects.exclude(state=Claim.State.APPROVED).for_display().order_by("pk"),
+            unsaved,
+        ]
+
+        bounded = detection.preview_approvals(claims)
+
+        for claim, preview in zip(claims, bounded, strict=True):
+            whole = detection._preview_whole_variable(claim)
+            self.assertEqual(self.previewed(preview), self.previewed(whole), claim.pk)
+
+    @examples(40)
+    @given(st.data())
+    def test_approval_opens_the_conflicts_the_preview_announced(self, data):
+        # What the moderator reads before approving is what approving does:
+        # the pairs on the claim's own variable (lists against persons, on a
+        # counting topic, are not previewed) and the claims it updates.
+        self.run_history(data, [], {})
+        topic, detainee = in_turn(data.draw, tuple(self.variables), 0)
+        claim = Claim(quote="…", summary="A claim", state=Claim.State.PENDING)
+        claim = self.write(claim, self.draw_values(data, topic, detainee, 0))
+        claim = Claim.objects.for_display().get(pk=claim.pk)
+        [preview] = detection.preview_approvals([claim])
+
+        claim.approve(by=None)
+
+        opened = {
+            (c.claim_b_id if c.claim_a_id == claim.pk else c.claim_a_id, c.kind)
+            for c in Conflict.objects.open().filter(Q(claim_a=claim) | Q(claim_b=claim))
+            if c.claim_a.variable == c.claim_b.variable
+        }
+        self.assertEqual(opened, {(other.pk, kind) for other, kind in preview.conflicts})
+        updated = Claim.objects.filter(superseded_by=claim).order_by("pk")
+        self.assertEqual(sorted(c.pk for c in preview.supersedes), [c.pk for c in updated])
+        claim.refresh_from_db()
+        self.assertEqual(claim.superseded_by_id, preview.superseded_by and preview.superseded_by.pk)

@@ -216,3 +216,5 @@ class RelayDetectionPropertyTests(base.DetectionPropertyTests):
     test_it_never_reopens_a_conflict_a_person_closed = None
     test_it_reaches_the_same_conflicts_when_detection_is_deferred = None
     test_it_reopens_a_closed_conflict_only_into_the_state_the_rules_give = None
+    test_the_bounded_preview_says_what_the_whole_variable_says = None
+    test_approval_opens_the_conflicts_the_preview_announced = None
