@@ -54,7 +54,9 @@ def decisions() -> list[tuple]:
                 c.status_changed_at,
             )
         )
-    return sorted(rows, key=repr)
+    # By the sides' sorted names and quotes: a frozenset's repr lists them in an
+    # order that can differ between two equal sets (CI saw it after a move).
+    return sorted(rows, key=lambda row: (sorted(row[0]), repr(row[1:])))
 
 
 def unsided(resolution: dict) -> dict:
