@@ -323,3 +323,19 @@ def parse_pages(values: list[str]) -> list[tuple[str, str]]:
             name, path = value, value
         pages.append((name, path))
     return pages
+
+
+def in_process_settings() -> None:
+    """Set up Django's test client for pages read in process: any host, plain static URLs.
+
+    No collectstatic needed: plain static URLs, as with DEBUG on. Call after setup_django().
+    """
+    from django.conf import settings
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

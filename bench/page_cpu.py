@@ -25,7 +25,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import DEFAULT_DATABASE_URL, print_header, setup_django
+from common import DEFAULT_DATABASE_URL, in_process_settings, print_header, setup_django
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -72,18 +72,11 @@ def main() -> None:
     args = parser.parse_args()
     print_header("CPU per page, ours and PostgreSQL's (Django test client, as a moderator)")
     setup_django(args.database_url)
-    from django.conf import settings
     from django.db import connection, reset_queries
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from inprocess_pages import moderator, pages
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    in_process_settings()
     client = Client()
     client.force_login(moderator())
     chosen = [(n, p) for n, p in pages() if args.only in n] + [(p, p) for p in args.path]

@@ -31,7 +31,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import DEFAULT_DATABASE_URL, print_header, setup_django
+from common import DEFAULT_DATABASE_URL, in_process_settings, print_header, setup_django
 from inprocess_pages import moderator
 
 SEARCHES = [
@@ -137,17 +137,10 @@ def main() -> None:
     args = parser.parse_args()
     print_header("Search pages in-process (Django test client, logged in as a moderator)")
     setup_django(args.database_url)
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    in_process_settings()
     connection.force_debug_cursor = True
     from claims.models import Topic
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from common import DEFAULT_DATABASE_URL, print_header, setup_django
+from common import DEFAULT_DATABASE_URL, in_process_settings, print_header, setup_django
 
 
 def sources() -> list[tuple[str, str]]:
@@ -61,18 +61,12 @@ def main() -> None:
     args = parser.parse_args()
     print_header("The source page's and sources list's queries, one by one")
     setup_django(args.database_url)
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
     from inprocess_pages import moderator
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    in_process_settings()
     client = Client()
     client.force_login(moderator())
     for name, path in sources():

@@ -28,7 +28,7 @@ import statistics
 import time
 from pathlib import Path
 
-from common import DEFAULT_DATABASE_URL, print_header, setup_django
+from common import DEFAULT_DATABASE_URL, in_process_settings, print_header, setup_django
 
 _backend: list[int] = []
 
@@ -125,17 +125,10 @@ def main() -> None:
     args = parser.parse_args()
     print_header("The topic page, query by query (logged in as a moderator)")
     setup_django(args.database_url)
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    in_process_settings()
     connection.force_debug_cursor = True
     from inprocess_pages import moderator
 
